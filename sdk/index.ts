@@ -1,0 +1,2 @@
+// The SDK's public API. The overlay and synthesis modules are added here as they land.
+export { packageVersion } from './version.js';

@@ -1,0 +1,6 @@
+import type { Task } from '../task/define-task.js';
+import { factsTask } from './facts-task.js';
+import { runCommand } from './run-command.js';
+
+/** Tasks that ship with the runner. */
+export const builtinTasks: readonly Task[] = [runCommand as Task, factsTask as Task];

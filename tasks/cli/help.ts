@@ -1,0 +1,41 @@
+// Help texts: the runner's (with every task) and one task's.
+import type { Task } from '../task/define-task.js';
+import { GLOBAL_OPTIONS } from './global-options.js';
+
+function columns(rows: [string, string][]): string[] {
+  const width = Math.max(...rows.map(([left]) => left.length));
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`);
+}
+
+export function mainHelp(tasks: readonly Task[], version: string): string {
+  return [
+    `cloudlet-tasks ${version}: run tasks on many Linux hosts over SSH`,
+    '',
+    'usage: cloudlet-tasks [options] TASK [task options] [-- words]',
+    '   eg: cloudlet-tasks -H ops@web1,web2 run -- uptime',
+    '       cloudlet-tasks -i lab.yml facts',
+    '',
+    'tasks:',
+    ...columns(tasks.map((task) => [task.name, task.help])),
+    '',
+    'options:',
+    ...columns(GLOBAL_OPTIONS.map((o) => [`${o.short ? `-${o.short}, ` : '    '}--${o.long}${o.value ? ` ${o.value}` : ''}`, o.help])),
+    '',
+    'exit codes: 0 ok, 2 usage error, 3 a host unreachable, 4 the task failed on a host, 130 interrupted',
+  ].join('\n');
+}
+
+export function taskHelp(task: Task): string {
+  const options = Object.entries(task.options).map(([name, spec]): [string, string] => [
+    `--${name}${spec.type === 'boolean' ? '' : ` ${spec.type === 'number' ? 'N' : 'VALUE'}`}`,
+    `${spec.help}${spec.choices ? ` (${spec.choices.join(', ')})` : ''}${spec.default !== undefined ? ` [default: ${String(spec.default)}]` : ''}`,
+  ]);
+  return [
+    `cloudlet-tasks ${task.name}: ${task.help}`,
+    '',
+    `usage: cloudlet-tasks [options] ${task.name}${options.length ? ' [task options]' : ''}${task.acceptsArgs ? ' -- words' : ''}`,
+    ...(options.length ? ['', 'task options:', ...columns(options)] : []),
+    '',
+    'runner options: see cloudlet-tasks --help',
+  ].join('\n');
+}

@@ -1,0 +1,148 @@
+// The `cloudlet-tasks` command: parse, load tasks, resolve hosts, ask secrets once,
+// run with the renderer that suits the output, and exit with a code that says what failed.
+import { homedir } from 'node:os';
+import { packageVersion } from '../../sdk/version.js';
+import { builtinTasks } from '../builtin/index.js';
+import { Masker } from '../command/masker.js';
+import { connectSsh } from '../connection/ssh-connection.js';
+import { RunnerError, UnknownTaskError, UsageError } from '../errors.js';
+import { loadInventory } from '../hosts/inventory.js';
+import { resolveHosts } from '../hosts/resolve-hosts.js';
+import { loadSshConfig } from '../hosts/ssh-config.js';
+import { jsonRenderer } from '../render/json-renderer.js';
+import { listrRenderer } from '../render/listr-renderer.js';
+import { plainRenderer } from '../render/plain-renderer.js';
+import type { Renderer } from '../render/renderer.js';
+import { runTask } from '../run/runner.js';
+import type { Task } from '../task/define-task.js';
+import { findTasksFile, loadTasksFile } from '../task/load-tasks-file.js';
+import { askSecret } from './ask-secret.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
+import { mainHelp, taskHelp } from './help.js';
+import { parseTaskOptions } from './task-options.js';
+
+export interface CliIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+async function loadTasks(globals: GlobalValues, cwd: string): Promise<Task[]> {
+  const file = await findTasksFile(globals['tasks-file'] as string | undefined, cwd);
+  const tasks = [...builtinTasks];
+  for (const task of file ? await loadTasksFile(file) : []) {
+    if (tasks.some((known) => known.name === task.name)) throw new UsageError(`task '${task.name}' in ${file} has the name of another task`);
+    tasks.push(task);
+  }
+  return tasks;
+}
+
+async function secretFrom(globals: GlobalValues, flag: string, envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (globals[flag]) return askSecret(prompt);
+  return env[envName];
+}
+
+function pickRenderer(globals: GlobalValues, io: CliIo): Renderer {
+  const write = (text: string): void => void io.stdout.write(`${text}\n`);
+  if (globals['json']) return jsonRenderer(write);
+  if (globals['plain'] || !io.stdout.isTTY || io.env['CI']) return plainRenderer(write);
+  return listrRenderer(write);
+}
+
+async function execute(argv: readonly string[], io: CliIo): Promise<number> {
+  const line = splitCommandLine(argv);
+  const { globals } = line;
+  if (globals['version']) {
+    io.stdout.write(`${packageVersion()}\n`);
+    return ExitCode.ok;
+  }
+  const tasks = await loadTasks(globals, io.cwd);
+  if (!line.task) {
+    io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
+    return globals['help'] ? ExitCode.ok : ExitCode.usage;
+  }
+  const task = tasks.find((candidate) => candidate.name === line.task);
+  if (!task) throw new UnknownTaskError(line.task, tasks.map((t) => t.name));
+  if (globals['help']) {
+    io.stdout.write(`${taskHelp(task)}\n`);
+    return ExitCode.ok;
+  }
+  const options = parseTaskOptions(task, line.taskTokens, line.args);
+  const parallel = numberOption(globals, 'parallel', 10, 1);
+  const retries = numberOption(globals, 'retries', 2, 0);
+  const connectTimeoutMs = numberOption(globals, 'connect-timeout', 10, 0.1) * 1000;
+  const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
+  const inventory = globals['inventory'] ? await loadInventory(globals['inventory'] as string) : undefined;
+  const sshConfig = await loadSshConfig(globals['ssh-config'] as string | undefined);
+  const hosts = resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
+    sshConfig,
+    ...(inventory ? { inventory } : {}),
+    ...(globals['user'] ? { defaultUser: globals['user'] as string } : {}),
+    identityFiles: (globals['identity'] as string[] | undefined) ?? [],
+  });
+  const sshPassword = await secretFrom(globals, 'ask-password', 'CLOUDLET_SSH_PASSWORD', 'SSH password: ', io.env);
+  const sudoPassword = await secretFrom(globals, 'ask-sudo-password', 'CLOUDLET_SUDO_PASSWORD', 'sudo password: ', io.env);
+  const masker = new Masker();
+  masker.add(...[sshPassword, sudoPassword].filter((s): s is string => s !== undefined));
+
+  const knownHosts = globals['known-hosts'] as string | undefined;
+  const defaultKnown = `${homedir()}/.ssh/known_hosts`;
+  const sshSettings = {
+    hostKeys: {
+      knownHostsFiles: knownHosts ? [knownHosts] : [defaultKnown, '/etc/ssh/ssh_known_hosts'],
+      recordFile: knownHosts ?? defaultKnown,
+      acceptNew: globals['accept-new-host-keys'] === true,
+    },
+    connectTimeoutMs,
+    auth: {
+      ...(io.env['SSH_AUTH_SOCK'] ? { agentSocket: io.env['SSH_AUTH_SOCK'] } : {}),
+      ...(sshPassword !== undefined ? { password: sshPassword } : {}),
+    },
+  };
+
+  const renderer = pickRenderer(globals, io);
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const summary = await runTask({
+      task,
+      options,
+      args: line.args,
+      hosts,
+      parallel,
+      failFast: globals['fail-fast'] === true,
+      retry: { retries, baseDelayMs: 1000, maxDelayMs: 30_000 },
+      dryRun: globals['dry-run'] === true,
+      ...(commandTimeout > 0 ? { commandTimeoutMs: commandTimeout * 1000 } : {}),
+      ...(sudoPassword !== undefined ? { sudoPassword } : {}),
+      connect: (host) => connectSsh(host, sshSettings),
+      masker,
+      emit: renderer.emit,
+      signal: abort.signal,
+    });
+    await renderer.close();
+    return exitCodeFor(summary, abort.signal.aborted);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Runs the CLI and returns the exit code; errors become one line unless --debug. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await execute(argv, io);
+  } catch (error) {
+    const debug = argv.includes('--debug');
+    if (error instanceof RunnerError) {
+      io.stderr.write(`cloudlet-tasks: ${error.message}\n${debug && error.stack ? `${error.stack}\n` : ''}`);
+      return error.category === 'usage' ? ExitCode.usage : error.category === 'connection' ? ExitCode.connection : ExitCode.task;
+    }
+    io.stderr.write(`cloudlet-tasks: internal error: ${(error as Error).message}${debug ? `\n${(error as Error).stack}` : ' (run with --debug for details)'}\n`);
+    return ExitCode.internal;
+  }
+}

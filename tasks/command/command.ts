@@ -1,0 +1,83 @@
+// A command is a value: the exact text the remote shell runs, plus the secrets inside it
+// so every display of it (logs, events, errors) can be masked.
+import { quoteWord } from './shell-quote.js';
+
+/** A value that must never appear in output. Create with `secret()`. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return '***';
+  }
+  toJSON(): string {
+    return '***';
+  }
+}
+
+/** Marks a value as secret: it is quoted into the command but shown as `***`. */
+export function secret(value: string): Secret {
+  return new Secret(value);
+}
+
+/** Text that is inserted unquoted, for trusted fragments such as `2>&1`. */
+export class RawFragment {
+  constructor(readonly text: string) {}
+}
+
+/** Inserts trusted shell syntax as is. Never pass user data through it. */
+export function raw(text: string): RawFragment {
+  return new RawFragment(text);
+}
+
+export interface Command {
+  /** What the remote shell runs. */
+  readonly text: string;
+  /** Values to mask wherever the command or its output is shown. */
+  readonly secrets: readonly string[];
+}
+
+export type CommandValue = string | number | Secret | RawFragment | Command | readonly CommandValue[];
+
+export function isCommand(value: unknown): value is Command {
+  return typeof value === 'object' && value !== null && 'text' in value && 'secrets' in value;
+}
+
+function render(value: CommandValue, secrets: string[]): string {
+  if (typeof value === 'string') return quoteWord(value);
+  if (typeof value === 'number') return quoteWord(String(value));
+  if (value instanceof Secret) {
+    secrets.push(value.reveal());
+    return quoteWord(value.reveal());
+  }
+  if (value instanceof RawFragment) return value.text;
+  if (isCommand(value)) {
+    secrets.push(...value.secrets);
+    return value.text;
+  }
+  return value.map((item) => render(item, secrets)).join(' ');
+}
+
+/**
+ * Builds a command; every interpolated value is quoted, arrays become several words,
+ * nested commands are inserted as they are.
+ *
+ * @example sh`apt-get install -y ${['qemu-utils', 'xz-utils']}`
+ */
+export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Command {
+  const secrets: string[] = [];
+  let text = strings[0] ?? '';
+  values.forEach((value, i) => {
+    text += render(value, secrets) + (strings[i + 1] ?? '');
+  });
+  return { text, secrets };
+}
+
+/** Accepts a ready command or plain text that the caller wrote as is. */
+export function toCommand(command: Command | string): Command {
+  return typeof command === 'string' ? { text: command, secrets: [] } : command;
+}

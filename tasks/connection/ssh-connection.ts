@@ -1,0 +1,189 @@
+// The SSH transport: node-ssh (ssh2) with our host key check and auth order, jump hosts
+// chained through direct-tcpip forwards (ProxyJump), and exec with a live channel so a
+// sudo prompt can be answered and a timeout can stop the command.
+import type { Duplex } from 'node:stream';
+import { NodeSSH } from 'node-ssh';
+import type { Client, ClientChannel } from 'ssh2';
+import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
+import type { HostTarget } from '../hosts/host-target.js';
+import type { Connection, ExecOptions, ExecResult } from './connection.js';
+import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
+import { PromptWatcher } from './prompt-watcher.js';
+import { authMethods, type AuthSettings } from './ssh-auth.js';
+
+export interface SshSettings {
+  readonly hostKeys: HostKeyPolicy;
+  readonly connectTimeoutMs: number;
+  readonly auth: AuthSettings;
+}
+
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+function connectFailure(hop: HostTarget, error: unknown, tried: readonly string[]): ConnectionError {
+  const err = error as Error & { code?: string; level?: string };
+  if (err.level === 'client-authentication') return new AuthenticationError(hop.name, hop.address, hop.port, hop.user, tried);
+  if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT' || /timed out/i.test(err.message)) {
+    return new ConnectionError(hop.name, hop.address, hop.port, 'timed out (raise --connect-timeout if the host is slow)', { retryable: true, cause: error });
+  }
+  const code = err.code ?? '';
+  const reason = code === 'ECONNREFUSED' ? 'connection refused (is sshd running on that port?)' : code === 'ENOTFOUND' ? 'unknown host name' : err.message;
+  return new ConnectionError(hop.name, hop.address, hop.port, reason, { retryable: RETRYABLE_CODES.has(code), cause: error });
+}
+
+async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex | undefined): Promise<NodeSSH> {
+  const check = await prepareHostKeyCheck(hop.name, hop.address, hop.port, {
+    ...settings.hostKeys,
+    knownHostsFiles: [...hop.knownHostsFiles, ...settings.hostKeys.knownHostsFiles],
+  });
+  const { methods, skipped } = await authMethods(hop.user, hop.identityFiles, settings.auth);
+  const tried = [...skipped];
+  let hostKeyError: Error | undefined;
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      ...(sock ? { sock } : { host: hop.address }),
+      port: hop.port,
+      username: hop.user,
+      readyTimeout: settings.connectTimeoutMs,
+      keepaliveInterval: 15_000,
+      ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms as never } } : {}),
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        check.verify(key).then(
+          () => verify(true),
+          (error: Error) => {
+            hostKeyError = error;
+            verify(false);
+          },
+        );
+      },
+      authHandler: (_left: unknown, _partial: unknown, next: (auth: unknown) => void) => {
+        const method = methods.shift();
+        if (!method) return next(false);
+        tried.push(method.label);
+        next(method.auth);
+      },
+    } as never);
+  } catch (error) {
+    ssh.dispose();
+    throw hostKeyError ?? connectFailure(hop, error, tried);
+  }
+  // node-ssh drops its error listener once ready; without one a later network error would kill the process.
+  ssh.connection?.on('error', () => undefined);
+  return ssh;
+}
+
+function forward(ssh: NodeSSH, next: HostTarget): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    (ssh.connection as Client).forwardOut('127.0.0.1', 0, next.address, next.port, (error, channel) => {
+      if (error) reject(new ConnectionError(next.name, next.address, next.port, `jump host could not reach it: ${error.message}`, { retryable: true, cause: error }));
+      else resolve(channel);
+    });
+  });
+}
+
+/** Opens an SSH connection to `target`, through its jump hosts if it has any. */
+export async function connectSsh(target: HostTarget, settings: SshSettings): Promise<Connection> {
+  const hops = [...target.jumps, target];
+  const opened: NodeSSH[] = [];
+  let sock: Duplex | undefined;
+  try {
+    for (const [index, hop] of hops.entries()) {
+      const ssh = await connectHop(hop, settings, sock);
+      opened.push(ssh);
+      const next = hops[index + 1];
+      if (next) sock = await forward(ssh, next);
+    }
+  } catch (error) {
+    for (const ssh of opened.reverse()) ssh.dispose();
+    throw error;
+  }
+  return new SshConnection(target, opened);
+}
+
+class SshConnection implements Connection {
+  constructor(
+    readonly host: HostTarget,
+    private readonly hops: NodeSSH[],
+  ) {}
+
+  private get ssh(): NodeSSH {
+    return this.hops[this.hops.length - 1]!;
+  }
+
+  exec(text: string, options: ExecOptions): Promise<ExecResult> {
+    const client = this.ssh.connection;
+    if (!client) return Promise.reject(new ConnectionError(this.host.name, this.host.address, this.host.port, 'connection was lost', { retryable: false }));
+    return new Promise((resolve, reject) => {
+      client.exec(text, (error, channel: ClientChannel) => {
+        if (error) return reject(new ConnectionError(this.host.name, this.host.address, this.host.port, `cannot start a command: ${error.message}`, { retryable: false, cause: error }));
+        const out: string[] = [];
+        const err: string[] = [];
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        const prompts = options.responder ? new PromptWatcher(options.responder.prompt) : undefined;
+        let answerRefused = false;
+        const stop = (reason: string): void => {
+          signal = reason;
+          channel.signal('KILL');
+          channel.close();
+        };
+        channel.on('data', (chunk: Buffer) => {
+          const s = chunk.toString('utf8');
+          out.push(s);
+          options.onData?.('stdout', s);
+        });
+        channel.stderr.on('data', (chunk: Buffer) => {
+          const { text, seen } = prompts ? prompts.feed(chunk.toString('utf8')) : { text: chunk.toString('utf8'), seen: 0 };
+          if (seen > 0 && prompts!.total === seen) {
+            channel.write(`${options.responder!.answer}\n`);
+            channel.end(options.stdin ?? '');
+          }
+          if (prompts && prompts.total > 1) {
+            answerRefused = true;
+            stop('ANSWER-REFUSED');
+          }
+          if (text) {
+            err.push(text);
+            options.onData?.('stderr', text);
+          }
+        });
+        channel.on('exit', (code: number | null, sig?: string) => {
+          exitCode = code;
+          signal = sig ?? null;
+        });
+        const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop('TIMEOUT'), options.timeoutMs);
+        channel.on('close', () => {
+          clearTimeout(timer);
+          const held = prompts?.flush();
+          if (held) {
+            err.push(held);
+            options.onData?.('stderr', held);
+          }
+          const stopped = signal === 'TIMEOUT' || answerRefused;
+          resolve({ exitCode: stopped ? null : exitCode, signal, stdout: out.join(''), stderr: err.join(''), answerRefused });
+        });
+        if (!options.responder) channel.end(options.stdin ?? '');
+      });
+    });
+  }
+
+  async put(localPath: string, remotePath: string): Promise<void> {
+    try {
+      await this.ssh.putFile(localPath, remotePath);
+    } catch (error) {
+      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message);
+    }
+  }
+
+  async get(remotePath: string, localPath: string): Promise<void> {
+    try {
+      await this.ssh.getFile(localPath, remotePath);
+    } catch (error) {
+      throw new TransferError(this.host.name, 'get', localPath, remotePath, (error as Error).message);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const ssh of [...this.hops].reverse()) ssh.dispose();
+  }
+}

@@ -1,0 +1,179 @@
+// Typed errors of the runner. Each carries the data a person or a program needs (host,
+// command, exit code, output tail, file and line) and a message that says what to do.
+// `category` decides the process exit code, see exit-codes.ts.
+
+export type ErrorCategory = 'usage' | 'connection' | 'task';
+
+export abstract class RunnerError extends Error {
+  abstract readonly category: ErrorCategory;
+  /** True when trying again later may succeed (network trouble, not a refused key). */
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command line, unknown task or option, malformed inventory. */
+export class UsageError extends RunnerError {
+  readonly category = 'usage';
+}
+
+export class InventoryError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}:${column}: ${detail}`);
+  }
+}
+
+export class UnknownTaskError extends UsageError {
+  constructor(
+    readonly task: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown task '${task}'; known tasks: ${known.join(', ')} (see cloudlet-tasks --help)`);
+  }
+}
+
+/** The host could not be reached or refused us. */
+export class ConnectionError extends RunnerError {
+  readonly category = 'connection';
+  override readonly retryable: boolean;
+  constructor(
+    readonly host: string,
+    readonly address: string,
+    readonly port: number,
+    readonly reason: string,
+    options: { retryable: boolean; cause?: unknown },
+  ) {
+    super(`${host}: cannot connect to ${address}:${port}: ${reason}`, { cause: options.cause });
+    this.retryable = options.retryable;
+  }
+}
+
+export class HostKeyUnknownError extends ConnectionError {
+  constructor(
+    host: string,
+    address: string,
+    port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    readonly knownHostsFile: string,
+  ) {
+    super(
+      host,
+      address,
+      port,
+      `host key is not known (${keyType} ${fingerprint}); check this fingerprint with the host's owner, ` +
+        `then re-run with --accept-new-host-keys to record it in ${knownHostsFile}`,
+      { retryable: false },
+    );
+  }
+}
+
+export class HostKeyChangedError extends ConnectionError {
+  constructor(
+    host: string,
+    address: string,
+    port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    readonly knownAt: string,
+  ) {
+    super(
+      host,
+      address,
+      port,
+      `HOST KEY CHANGED: the host now offers ${keyType} ${fingerprint}, which does not match ${knownAt}. ` +
+        `Someone may be intercepting the connection. Refused. If the host was really reinstalled, ` +
+        `remove the old entry (ssh-keygen -R) and connect again`,
+      { retryable: false },
+    );
+  }
+}
+
+export class AuthenticationError extends ConnectionError {
+  constructor(
+    host: string,
+    address: string,
+    port: number,
+    readonly user: string,
+    readonly methodsTried: readonly string[],
+  ) {
+    const tried = methodsTried.length > 0 ? methodsTried.join(', ') : 'none available';
+    super(
+      host,
+      address,
+      port,
+      `authentication failed for user '${user}' (tried: ${tried}); check the user, key (-k, IdentityFile, ssh-agent) or password`,
+      { retryable: false },
+    );
+  }
+}
+
+/** A command ran and failed. */
+export class CommandError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly exitCode: number | null,
+    readonly signal: string | null,
+    readonly stdoutTail: string,
+    readonly stderrTail: string,
+  ) {
+    const status = exitCode === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${exitCode}`;
+    const tail = (stderrTail || stdoutTail).trimEnd();
+    super(`${host}: command ${status}: ${command}${tail ? `\n${indent(tail)}` : ''}`);
+  }
+}
+
+export class CommandTimeoutError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${host}: command did not finish within ${timeoutMs / 1000} s and was stopped: ${command} (raise --command-timeout)`);
+  }
+}
+
+export class SudoError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly reason: 'password-required' | 'wrong-password' | 'not-allowed',
+  ) {
+    const text = {
+      'password-required': 'sudo needs a password here; pass --ask-sudo-password or set CLOUDLET_SUDO_PASSWORD',
+      'wrong-password': 'sudo refused the password; check it (it is the same for all hosts of this run)',
+      'not-allowed': 'the user may not run commands with sudo on this host; add it to sudoers',
+    }[reason];
+    super(`${host}: ${text}`);
+  }
+}
+
+export class TransferError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly direction: 'put' | 'get',
+    readonly localPath: string,
+    readonly remotePath: string,
+    readonly reason: string,
+  ) {
+    super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`);
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  | ${line}`)
+    .join('\n');
+}

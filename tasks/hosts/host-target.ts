@@ -1,0 +1,45 @@
+// A host as the runner connects to it, after -H, the inventory and ~/.ssh/config were merged.
+import { UsageError } from '../errors.js';
+
+export interface HostTarget {
+  /** The name the operator used (inventory name, ssh_config alias or `-H` spec); shown everywhere. */
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly user: string;
+  /** Private key files to offer, in order, after the ssh-agent's keys. */
+  readonly identityFiles: readonly string[];
+  /** Jump hosts, outermost first (ProxyJump a,b means a then b). */
+  readonly jumps: readonly HostTarget[];
+  /** Extra known_hosts files (ssh_config UserKnownHostsFile). */
+  readonly knownHostsFiles: readonly string[];
+  /** Inventory variables: global, then group, then host. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly groups: readonly string[];
+}
+
+export interface HostSpec {
+  readonly user?: string;
+  readonly host: string;
+  readonly port?: number;
+}
+
+/** Parses `[user@]host[:port]`, with `[v6addr]:port` for IPv6. */
+export function parseHostSpec(spec: string): HostSpec {
+  const match = /^(?:([^@\s]+)@)?(\[[0-9a-fA-F:.]+\]|[^:@\s[\]]+)(?::(\d+))?$/.exec(spec.trim());
+  if (!match) throw new UsageError(`invalid host '${spec}': expected [user@]host[:port]`);
+  const [, user, rawHost, rawPort] = match;
+  const host = rawHost!.startsWith('[') ? rawHost!.slice(1, -1) : rawHost!;
+  const out: { user?: string; host: string; port?: number } = { host };
+  if (user) out.user = user;
+  if (rawPort !== undefined) out.port = parsePort(rawPort, `host '${spec}'`);
+  return out;
+}
+
+export function parsePort(value: string | number, where: string): number {
+  const port = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`${where}: port must be an integer from 1 to 65535, got '${value}'`);
+  }
+  return port;
+}

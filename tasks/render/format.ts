@@ -1,0 +1,27 @@
+// Small text helpers shared by the plain and listr2 renderers.
+import type { HostResult, RunSummary } from '../run/events.js';
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A one-line view of what a task returned; long values are cut. */
+export function valueLine(value: unknown, max = 400): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function resultLine(result: HostResult): string {
+  const status = { ok: 'ok', failed: 'FAILED', unreachable: 'UNREACHABLE', skipped: 'skipped' }[result.status];
+  const message = result.error?.message.startsWith(`${result.host}: `) ? result.error.message.slice(result.host.length + 2) : result.error?.message;
+  const why = message !== undefined ? `: ${message}` : result.status === 'skipped' ? ' (not started after a failure or interrupt)' : '';
+  return `${status} (${seconds(result.durationMs)})${why}`;
+}
+
+/** The closing table: one line per host, then the counts. */
+export function summaryLines(summary: RunSummary): string[] {
+  const width = Math.max(4, ...summary.results.map((r) => r.host.length));
+  const lines = summary.results.map((r) => `  ${r.host.padEnd(width)}  ${resultLine(r).split('\n')[0]}`);
+  const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable, ${summary.skipped} skipped`;
+  return [`${summary.task}: ${counts} in ${seconds(summary.durationMs)}`, ...lines];
+}

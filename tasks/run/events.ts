@@ -1,0 +1,44 @@
+// What a run reports while it works. The runner only emits these; renderers (listr2,
+// plain lines, JSON lines) decide how they look. Every string is masked before emission.
+
+export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
+
+/** An error as data: its class name, message, category and the fields it carries. */
+export interface ErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly category: string;
+  readonly [field: string]: unknown;
+}
+
+export interface HostResult {
+  readonly host: string;
+  readonly status: HostStatus;
+  readonly durationMs: number;
+  /** What the task body returned. */
+  readonly value?: unknown;
+  readonly error?: ErrorInfo;
+}
+
+export interface RunSummary {
+  readonly task: string;
+  readonly results: readonly HostResult[];
+  readonly ok: number;
+  readonly failed: number;
+  readonly unreachable: number;
+  readonly skipped: number;
+  readonly durationMs: number;
+}
+
+export type RunEvent =
+  | { readonly type: 'run-start'; readonly task: string; readonly hosts: readonly string[]; readonly dryRun: boolean; readonly parallel: number }
+  | { readonly type: 'host-start'; readonly host: string }
+  | { readonly type: 'connect-retry'; readonly host: string; readonly attempt: number; readonly delayMs: number; readonly reason: string }
+  | { readonly type: 'connected'; readonly host: string; readonly durationMs: number }
+  | { readonly type: 'command'; readonly host: string; readonly command: string; readonly sudo: boolean; readonly dryRun: boolean }
+  | { readonly type: 'output'; readonly host: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }
+  | { readonly type: 'log'; readonly host: string; readonly message: string }
+  | { readonly type: 'host-end'; readonly result: HostResult }
+  | { readonly type: 'run-end'; readonly summary: RunSummary };
+
+export type EventSink = (event: RunEvent) => void;

@@ -1,0 +1,49 @@
+// How tasks are written: a name, a help line, typed options and an async body that gets a
+// task context per host.
+//
+//   export const uptime = defineTask({
+//     name: 'uptime', help: 'Show how long each host has been up',
+//     options: { pretty: { type: 'boolean', help: 'human-readable' } },
+//     async body(ctx) { return (await ctx.run(sh`uptime ${ctx.options.pretty ? '-p' : ''}`)).stdout.trim(); },
+//   });
+import type { TaskContext } from './task-context.js';
+
+export type OptionType = 'string' | 'boolean' | 'number';
+
+export interface OptionSpec<T extends OptionType = OptionType> {
+  readonly type: T;
+  readonly help: string;
+  readonly default?: OptionValue<T>;
+  /** Allowed values for string options. */
+  readonly choices?: readonly string[];
+}
+
+export type OptionValue<T extends OptionType> = T extends 'string' ? string : T extends 'number' ? number : boolean;
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The parsed options a body receives: defaults applied, absent ones undefined. */
+export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: OptionValue<S[K]['type']> | undefined };
+
+export interface Task<S extends OptionSpecs = OptionSpecs> {
+  readonly name: string;
+  readonly help: string;
+  readonly options: S;
+  /** Accepts words after `--` (ad-hoc commands); false rejects them. */
+  readonly acceptsArgs?: boolean;
+  /** Checks options and args before any host is contacted; throw UsageError to refuse. */
+  validate?(options: OptionValues<S>, args: readonly string[]): void;
+  body(ctx: TaskContext<OptionValues<S>>): Promise<unknown>;
+}
+
+const TASK_MARK = Symbol.for('cloudlet-tasks.task');
+
+/** Declares a task; the result can be exported from a tasks file (-f) or registered built in. */
+export function defineTask<S extends OptionSpecs>(task: Task<S>): Task<S> {
+  if (!/^[a-z][a-z0-9-]*$/.test(task.name)) throw new Error(`task name '${task.name}' must be kebab-case`);
+  return Object.assign(Object.create({ [TASK_MARK]: true }) as object, task) as Task<S>;
+}
+
+export function isTask(value: unknown): value is Task {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TASK_MARK] === true;
+}

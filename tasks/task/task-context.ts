@@ -1,0 +1,215 @@
+// What a task body gets for one host: run, sudo, put, get, scoped cd and env, facts and
+// dry-run, all reporting through events. Scopes live in AsyncLocalStorage so parallel
+// branches of one body never see each other's cd or env (zx's model, without globals).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
+import { sh, toCommand, type Command } from '../command/command.js';
+import type { Masker } from '../command/masker.js';
+import type { Connection } from '../connection/connection.js';
+import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
+import type { Fact } from '../facts/fact.js';
+import type { HostTarget } from '../hosts/host-target.js';
+import type { EventSink } from '../run/events.js';
+import { LineSplitter } from './line-splitter.js';
+import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
+
+export interface RunOptions {
+  /** Throw CommandError on a non-zero exit (default true). */
+  readonly check?: boolean;
+  /** Overrides the run's --command-timeout for this command, in ms. */
+  readonly timeoutMs?: number;
+  readonly stdin?: string;
+  /** Don't stream output lines as events (the result still has them). */
+  readonly quiet?: boolean;
+}
+
+export interface SudoOptions extends RunOptions {
+  /** Run as this user instead of root. */
+  readonly user?: string;
+}
+
+export interface CommandResult {
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+}
+
+export interface PutOptions {
+  /** Install the file with root rights (upload to a temp file, then `install`). */
+  readonly sudo?: boolean;
+  /** Octal mode such as '0644'. */
+  readonly mode?: string;
+  readonly owner?: string;
+}
+
+export interface TaskContext<O = Readonly<Record<string, unknown>>> {
+  readonly host: Pick<HostTarget, 'name' | 'address' | 'port' | 'user' | 'vars' | 'groups'>;
+  readonly options: O;
+  /** Words after `--` on the command line. */
+  readonly args: readonly string[];
+  /** True under --dry-run: read facts, report what would change, change nothing. */
+  readonly dryRun: boolean;
+  run(command: Command | string, options?: RunOptions): Promise<CommandResult>;
+  sudo(command: Command | string, options?: SudoOptions): Promise<CommandResult>;
+  put(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
+  get(remotePath: string, localPath: string): Promise<void>;
+  /** Runs `body` with commands executed in `dir` (relative to an outer cd). */
+  cd<T>(dir: string, body: () => Promise<T>): Promise<T>;
+  /** Runs `body` with extra environment variables for its commands. */
+  withEnv<T>(env: Readonly<Record<string, string>>, body: () => Promise<T>): Promise<T>;
+  /** Gathers a fact once per host and run. */
+  fact<T>(fact: Fact<T>): Promise<T>;
+  /** Reports a line of progress. */
+  log(message: string): void;
+}
+
+export interface ContextSettings {
+  readonly dryRun: boolean;
+  readonly commandTimeoutMs?: number;
+  readonly sudoPassword?: string;
+  readonly masker: Masker;
+  readonly emit: EventSink;
+}
+
+interface Scope {
+  readonly cwd?: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TAIL_LINES = 20;
+
+function tail(text: string): string {
+  return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
+}
+
+export class HostContext<O> implements TaskContext<O> {
+  readonly #scope = new AsyncLocalStorage<Scope>();
+  readonly #facts = new Map<string, Promise<unknown>>();
+  #sudoMode: Promise<SudoMode> | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    readonly options: O,
+    readonly args: readonly string[],
+    private readonly settings: ContextSettings,
+  ) {}
+
+  get host(): TaskContext['host'] {
+    return this.connection.host;
+  }
+
+  get dryRun(): boolean {
+    return this.settings.dryRun;
+  }
+
+  run(command: Command | string, options: RunOptions = {}): Promise<CommandResult> {
+    const cmd = toCommand(command);
+    return this.execute(cmd, this.scoped(cmd.text), false, options);
+  }
+
+  async sudo(command: Command | string, options: SudoOptions = {}): Promise<CommandResult> {
+    const cmd = toCommand(command);
+    this.#sudoMode ??= probeSudo(this.connection, this.settings.sudoPassword);
+    const mode = await this.#sudoMode;
+    const invocation = sudoInvocation(mode, this.scoped(cmd.text), this.settings.sudoPassword, options.user);
+    return this.execute(cmd, invocation.command.text, true, options, invocation.responder);
+  }
+
+  async put(localPath: string, remotePath: string, options: PutOptions = {}): Promise<void> {
+    const target = this.resolvePath(remotePath);
+    if (!options.sudo && !options.owner) {
+      await this.connection.put(localPath, target);
+      if (options.mode) await this.run(sh`chmod ${options.mode} ${target}`, { quiet: true });
+      return;
+    }
+    const staging = `/tmp/.cloudlet-tasks-${randomBytes(8).toString('hex')}`;
+    await this.connection.put(localPath, staging);
+    const owner = options.owner ? sh`-o ${options.owner}` : sh``;
+    try {
+      await this.sudo(sh`install -m ${options.mode ?? '0644'} ${owner} ${staging} ${target}`, { quiet: true });
+    } finally {
+      await this.run(sh`rm -f ${staging}`, { quiet: true, check: false });
+    }
+  }
+
+  get(remotePath: string, localPath: string): Promise<void> {
+    return this.connection.get(this.resolvePath(remotePath), localPath);
+  }
+
+  cd<T>(dir: string, body: () => Promise<T>): Promise<T> {
+    const current = this.#scope.getStore() ?? { env: {} };
+    return this.#scope.run({ ...current, cwd: this.resolvePath(dir) }, body);
+  }
+
+  withEnv<T>(env: Readonly<Record<string, string>>, body: () => Promise<T>): Promise<T> {
+    for (const name of Object.keys(env)) {
+      if (!ENV_NAME.test(name)) throw new UsageError(`invalid environment variable name '${name}'`);
+    }
+    const current = this.#scope.getStore() ?? { env: {} };
+    return this.#scope.run({ ...current, env: { ...current.env, ...env } }, body);
+  }
+
+  fact<T>(fact: Fact<T>): Promise<T> {
+    let pending = this.#facts.get(fact.name);
+    if (!pending) {
+      pending = this.run(fact.command, { check: false, quiet: true }).then((result) => fact.parse(result.stdout, result.exitCode));
+      this.#facts.set(fact.name, pending);
+    }
+    return pending as Promise<T>;
+  }
+
+  log(message: string): void {
+    this.settings.emit({ type: 'log', host: this.host.name, message });
+  }
+
+  private resolvePath(path: string): string {
+    const cwd = this.#scope.getStore()?.cwd;
+    return cwd && !path.startsWith('/') ? posix.join(cwd, path) : path;
+  }
+
+  private scoped(text: string): string {
+    const scope = this.#scope.getStore();
+    if (!scope) return text;
+    const parts: string[] = [];
+    if (scope.cwd) parts.push(sh`cd ${scope.cwd}`.text);
+    for (const [name, value] of Object.entries(scope.env)) parts.push(`export ${name}=${sh`${value}`.text}`);
+    return [...parts, text].join(' && ');
+  }
+
+  private async execute(
+    cmd: Command,
+    text: string,
+    sudo: boolean,
+    options: RunOptions,
+    responder?: { prompt: string; answer: string },
+  ): Promise<CommandResult> {
+    const { masker, emit } = this.settings;
+    masker.add(...cmd.secrets);
+    const display = masker.mask(cmd.text);
+    const host = this.host.name;
+    emit({ type: 'command', host, command: display, sudo, dryRun: false });
+    const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
+    const started = Date.now();
+    const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
+    const result = await this.connection.exec(text, {
+      display,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+      ...(responder ? { responder } : {}),
+      ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
+    });
+    lines.flush();
+    const stdout = masker.mask(result.stdout);
+    const stderr = masker.mask(result.stderr);
+    if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.answerRefused);
+    if (result.signal === 'TIMEOUT') throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
+    if (result.exitCode !== 0 && options.check !== false) {
+      throw new CommandError(host, display, result.exitCode, result.signal, tail(stdout), tail(stderr));
+    }
+    return { command: display, exitCode: result.exitCode ?? -1, stdout, stderr, durationMs: Date.now() - started };
+  }
+}
