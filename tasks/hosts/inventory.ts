@@ -47,18 +47,24 @@ class Checker {
     private readonly lines: LineCounter,
   ) {}
 
-  fail(path: Path, detail: string): never {
-    const node = path.length > 0 ? this.doc.getIn(path, true) : this.doc.contents;
+  fail(path: Path, detail: string, at: 'value' | 'key' = 'value'): never {
+    const node = at === 'key' ? this.keyNode(path) : path.length > 0 ? this.doc.getIn(path, true) : this.doc.contents;
     const offset = (node as { range?: [number, number, number] } | undefined)?.range?.[0] ?? 0;
     const { line, col } = this.lines.linePos(offset);
     throw new InventoryError(this.file, line, col, `${path.join('.') || '(top)'}: ${detail}`);
+  }
+
+  private keyNode(path: Path): unknown {
+    const parent = path.length > 1 ? this.doc.getIn(path.slice(0, -1), true) : this.doc.contents;
+    if (!isMap(parent)) return undefined;
+    return parent.items.find((pair) => (pair.key as { value?: unknown } | null)?.value === path[path.length - 1])?.key;
   }
 
   object(value: unknown, path: Path, keys: Set<string>): Record<string, unknown> {
     if (value === null || value === undefined) return {};
     if (typeof value !== 'object' || Array.isArray(value)) this.fail(path, 'must be a mapping');
     for (const key of Object.keys(value)) {
-      if (!keys.has(key)) this.fail([...path, key], `unknown key '${key}'; expected one of ${[...keys].join(', ')}`);
+      if (!keys.has(key)) this.fail([...path, key], `unknown key '${key}'; expected one of ${[...keys].join(', ')}`, 'key');
     }
     return value as Record<string, unknown>;
   }

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { UsageError } from '../../../tasks/errors.js';
+import { parseHostSpec } from '../../../tasks/hosts/host-target.js';
+import { parseInventory } from '../../../tasks/hosts/inventory.js';
+import { resolveHosts } from '../../../tasks/hosts/resolve-hosts.js';
+import { loadSshConfig, type SshConfigSource } from '../../../tasks/hosts/ssh-config.js';
+
+describe('host specs', () => {
+  it('parses user, host, port and bracketed IPv6', () => {
+    assert.deepEqual(parseHostSpec('ops@10.0.0.1:2222'), { user: 'ops', host: '10.0.0.1', port: 2222 });
+    assert.deepEqual(parseHostSpec('web1'), { host: 'web1' });
+    assert.deepEqual(parseHostSpec('[::1]:22'), { host: '::1', port: 22 });
+  });
+
+  it('refuses malformed specs and ports', () => {
+    assert.throws(() => parseHostSpec('a@b@c'), UsageError);
+    assert.throws(() => parseHostSpec('web1:99999'), UsageError);
+    assert.throws(() => parseHostSpec('web 1'), UsageError);
+  });
+});
+
+describe('resolveHosts', () => {
+  let dir: string;
+  let sshConfig: SshConfigSource;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'resolve-'));
+    await writeFile(
+      join(dir, 'config'),
+      'Host bastion\n  HostName 192.0.2.1\n  User jump\n  Port 2200\n\nHost web*\n  User ops\n  IdentityFile ~/.ssh/web_%h\n  ProxyJump bastion\n\nHost web1\n  HostName 192.0.2.11\n',
+    );
+    sshConfig = await loadSshConfig(join(dir, 'config'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('applies ~/.ssh/config aliases, users, keys and jump hosts', () => {
+    const [web1] = resolveHosts(['web1'], { sshConfig });
+    assert.equal(web1!.address, '192.0.2.11');
+    assert.equal(web1!.user, 'ops');
+    assert.match(web1!.identityFiles[0]!, /\.ssh\/web_192\.0\.2\.11$/);
+    assert.equal(web1!.jumps.length, 1);
+    assert.deepEqual([web1!.jumps[0]!.address, web1!.jumps[0]!.port, web1!.jumps[0]!.user], ['192.0.2.1', 2200, 'jump']);
+  });
+
+  it('lets the -H spec win over ssh_config and the inventory', () => {
+    const [host] = resolveHosts(['root@web1:2022'], { sshConfig });
+    assert.equal(host!.user, 'root');
+    assert.equal(host!.port, 2022);
+  });
+
+  it('expands inventory groups, dedupes hosts and defaults to every inventory host', () => {
+    const inventory = parseInventory('groups:\n  lab:\n    hosts:\n      a: { address: 192.0.2.5 }\n      b: { address: 192.0.2.6 }\n', 'inv.yml');
+    assert.deepEqual(resolveHosts(['lab,a'], { sshConfig, inventory }).map((h) => h.name), ['a', 'b']);
+    assert.deepEqual(resolveHosts([], { sshConfig, inventory }).map((h) => h.address), ['192.0.2.5', '192.0.2.6']);
+    assert.deepEqual(resolveHosts(['a'], { sshConfig, inventory })[0]!.groups, ['lab']);
+  });
+
+  it('refuses an empty selection and ProxyJump loops', async () => {
+    assert.throws(() => resolveHosts([], { sshConfig }), UsageError);
+    await writeFile(join(dir, 'loop'), 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
+    const loop = await loadSshConfig(join(dir, 'loop'));
+    assert.throws(() => resolveHosts(['a'], { sshConfig: loop }), /ProxyJump loop/);
+  });
+});
