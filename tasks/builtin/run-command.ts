@@ -22,7 +22,8 @@ export const runCommand = defineTask({
       return undefined;
     }
     const user = ctx.options['as-user'];
-    const result = ctx.options.sudo ? await ctx.sudo(text, user ? { user } : {}) : await ctx.run(text);
-    return { exitCode: result.exitCode };
+    if (ctx.options.sudo) await ctx.sudo(text, user ? { user } : {});
+    else await ctx.run(text);
+    return undefined;
   },
 });

@@ -151,8 +151,10 @@ class SshConnection implements Connection {
           exitCode = code;
           signal = sig ?? null;
         });
-        const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop('TIMEOUT'), options.timeoutMs);
-        channel.on('close', () => {
+        let settled = false;
+        const settle = (): void => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           const held = prompts?.flush();
           if (held) {
@@ -161,7 +163,13 @@ class SshConnection implements Connection {
           }
           const stopped = signal === 'TIMEOUT' || answerRefused;
           resolve({ exitCode: stopped ? null : exitCode, signal, stdout: out.join(''), stderr: err.join(''), answerRefused });
-        });
+        };
+        // sshd may keep a channel open until its process ends, so a timeout settles at once.
+        const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+          stop('TIMEOUT');
+          settle();
+        }, options.timeoutMs);
+        channel.on('close', settle);
         if (!options.responder) channel.end(options.stdin ?? '');
       });
     });

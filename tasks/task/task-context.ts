@@ -81,6 +81,10 @@ interface Scope {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TAIL_LINES = 20;
+/** Seconds between the polite TERM and the KILL that `timeout` sends. */
+const KILL_GRACE_S = 5;
+/** `timeout` exits with 124 when it stopped the command. */
+const TIMEOUT_EXIT = 124;
 
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
@@ -195,9 +199,11 @@ export class HostContext<O> implements TaskContext<O> {
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
-    const result = await this.connection.exec(text, {
+    // The host's own `timeout` kills the command there; the local timer is the backstop if the host hangs.
+    const limited = timeoutMs === undefined ? text : sh`timeout -k ${KILL_GRACE_S} ${timeoutMs / 1000} sh -c ${text}`.text;
+    const result = await this.connection.exec(limited, {
       display,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs + (KILL_GRACE_S + 5) * 1000 } : {}),
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(responder ? { responder } : {}),
       ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
@@ -206,7 +212,8 @@ export class HostContext<O> implements TaskContext<O> {
     const stdout = masker.mask(result.stdout);
     const stderr = masker.mask(result.stderr);
     if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.answerRefused);
-    if (result.signal === 'TIMEOUT') throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
+    const timedOut = timeoutMs !== undefined && (result.signal === 'TIMEOUT' || (result.exitCode === TIMEOUT_EXIT && Date.now() - started >= timeoutMs));
+    if (timedOut) throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
     if (result.exitCode !== 0 && options.check !== false) {
       throw new CommandError(host, display, result.exitCode, result.signal, tail(stdout), tail(stderr));
     }

@@ -1,0 +1,94 @@
+// The command as operators meet it: help, one-line errors with exit code 2, inventories,
+// plain output in pipes and listr2 lines on a terminal.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startLab, type Lab } from '../../fixtures/hosts/index.js';
+import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
+
+const TASKS = fileURLToPath(new URL('../../../../test/fixtures/tasks/sample-tasks.ts', import.meta.url));
+
+describe('cloudlet-tasks command line', () => {
+  it('lists the built-in tasks and those of a tasks file in --help', async () => {
+    const run = await runCli(['-f', TASKS, '--help']);
+    assert.equal(run.code, 0);
+    for (const name of ['run', 'facts', 'round-trip', 'secret-echo']) assert.match(run.stdout, new RegExp(`^  ${name} `, 'm'));
+    const task = await runCli(['-f', TASKS, 'round-trip', '--help']);
+    assert.match(task.stdout, /--local VALUE/);
+  });
+
+  it('answers bad usage with one line, no stack trace, and exit code 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['-H', 'a', 'nope'], /unknown task 'nope'/],
+      [['-H', 'a', 'run', '--bogus', '--', 'true'], /unknown option '--bogus' for task 'run'/],
+      [['--bogus'], /unknown option '--bogus'/],
+      [['-H', 'a:99999', 'run', '--', 'true'], /port must be/],
+      [['-f', '/nonexistent/tasks.ts', '--help'], /tasks file not found/],
+    ];
+    for (const [args, pattern] of cases) {
+      const run = await runCli(args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, pattern);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /\bat .+:\d+:\d+/);
+    }
+  });
+
+  it('points at the line of a malformed inventory', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'inv-')), 'bad-inventory.yml');
+    writeFileSync(file, 'hosts:\n  web1:\n    prot: 22\n');
+    const run = await runCli(['-i', file, 'run', '--', 'true']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /bad-inventory\.yml:3:5: hosts\.web1\.prot: unknown key 'prot'/);
+  });
+
+  describe('with real hosts', () => {
+    let lab: Lab;
+    before(async () => {
+      lab = await startLab([{ name: 'lab1' }, { name: 'lab2' }]);
+    });
+    after(() => lab?.stop());
+
+    it('takes hosts, groups and variables from an inventory', async () => {
+      const inventory = join(lab.dir, 'inventory.yml');
+      const [one, two] = [lab.host('lab1'), lab.host('lab2')];
+      writeFileSync(
+        inventory,
+        [
+          'vars: { site: test }',
+          'groups:',
+          '  cloudlets:',
+          '    vars: { min_disk_gb: 5 }',
+          '    hosts:',
+          `      first: { address: ${one.address}, port: ${one.port}, user: ops, identity_file: ${lab.keyFile}, vars: { role: a } }`,
+          `      second: { address: ${two.address}, port: ${two.port}, user: ops, identity_file: ${lab.keyFile} }`,
+        ].join('\n'),
+      );
+      const run = await runCli(['--json', '--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '-H', 'cloudlets', 'show-vars']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.deepEqual(resultsByHost(run).get('first')!.value, { vars: { site: 'test', min_disk_gb: 5, role: 'a' }, groups: ['cloudlets'] });
+      assert.deepEqual(resultsByHost(run).get('second')!.value, { vars: { site: 'test', min_disk_gb: 5 }, groups: ['cloudlets'] });
+    });
+
+    it('prints plain lines prefixed with the host when output is not a terminal', async () => {
+      const run = await runCli(['-F', lab.sshConfigFile, '-H', 'lab1,lab2', 'run', '--', 'hostname']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^\[lab1\] out: lab1$/m);
+      assert.match(run.stdout, /^\[lab2\] out: lab2$/m);
+      assert.match(run.stdout, /^run: 2 ok, 0 failed, 0 unreachable, 0 skipped/m);
+    });
+
+    it('draws one listr2 line per host on a terminal', async () => {
+      const run = await runCli(['-F', lab.sshConfigFile, '-H', 'lab1,lab2', 'run', '--', 'hostname'], {
+        wrap: (argv) => ['script', '-qec', `stty cols 120 rows 40; ${argv.map((a) => `'${a}'`).join(' ')}`, '/dev/null'],
+      });
+      assert.equal(run.code, 0, run.stdout);
+      assert.match(run.stdout, /✔ lab1/);
+      assert.match(run.stdout, /✔ lab2/);
+      assert.match(run.stdout, /run: 2 ok/);
+    });
+  });
+});
