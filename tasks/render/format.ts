@@ -21,7 +21,7 @@ export function resultLine(result: HostResult): string {
 /** The closing table: one line per host, then the counts. */
 export function summaryLines(summary: RunSummary): string[] {
   const width = Math.max(4, ...summary.results.map((r) => r.host.length));
-  const lines = summary.results.map((r) => `  ${r.host.padEnd(width)}  ${resultLine(r).split('\n')[0]}`);
+  const lines = summary.results.map((r) => `  ${r.host.padEnd(width)}  ${valueLine(resultLine(r).split('\n')[0], 120)}`);
   const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable, ${summary.skipped} skipped`;
   return [`${summary.task}: ${counts} in ${seconds(summary.durationMs)}`, ...lines];
 }
