@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { probeTcp, startLab, type Lab } from '../../fixtures/hosts/index.js';
+import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
 
 function fingerprintOf(publicKeyLine: string): string {
@@ -68,8 +68,9 @@ describe('SSH connections to real hosts', () => {
   });
 
   it('reaches a host only through its jump host (ProxyJump from ssh_config)', async () => {
-    const inner = lab.host('inner');
-    assert.notEqual(await probeTcp(inner.address, inner.port, 1000), 'open');
+    const straight = await runCli(['--json', '--retries', '0', '--connect-timeout', '2', '--known-hosts', lab.knownHostsFile, '-k', lab.keyFile, '-H', direct('inner'), 'run', '--', 'true']);
+    assert.equal(straight.code, 3, 'the inner host must not be reachable without the jump host');
+    assert.equal(resultsByHost(straight).get(direct('inner'))!.status, 'unreachable');
     const run = await runCli(['--json', '-F', lab.sshConfigFile, '-H', 'inner', 'run', '--', 'hostname']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.ok(run.events.some((e) => e.type === 'output' && e['host'] === 'inner' && e['line'] === 'inner'));
