@@ -1,20 +1,44 @@
 #!/usr/bin/env node
 // Entry point of the `cloudlet` executable, the SDK's command on cloudlet hosts.
-// VM commands arrive with the SDK core; for now it answers --version and --help.
+import { doctor, formatDoctorReport } from './doctor/index.js';
 import { packageVersion } from './version.js';
 
 const HELP = `cloudlet ${packageVersion()}: VM synthesis on a cloudlet host
 
-usage: cloudlet [--version] [--help] COMMAND
+usage: cloudlet COMMAND [options]
 
-The VM commands (base, overlay, synthesis, info-overlay, doctor) are not built yet.`;
+commands:
+  doctor [--json]   what works on this host: KVM or TCG, QEMU, libvirt, FUSE, free space
+options:
+  -V, --version     show the version
+  -h, --help        show this help
 
-const [first] = process.argv.slice(2);
-if (first === '--version' || first === '-V') {
-  process.stdout.write(`${packageVersion()}\n`);
-} else if (first === undefined || first === '--help' || first === '-h') {
-  process.stdout.write(`${HELP}\n`);
-} else {
-  process.stderr.write(`cloudlet: unknown command '${first}' (see cloudlet --help)\n`);
+The VM commands (base, overlay, synthesis, info-overlay) are being built.`;
+
+async function main(args: readonly string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (command === undefined || command === '--help' || command === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'doctor') {
+    const unknown = rest.filter((arg) => arg !== '--json');
+    if (unknown.length > 0) throw new Error(`doctor: unknown option '${unknown[0]}'`);
+    const report = await doctor();
+    process.stdout.write(rest.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatDoctorReport(report)}\n`);
+    return report.ok ? 0 : 1;
+  }
+  process.stderr.write(`cloudlet: unknown command '${command}' (see cloudlet --help)\n`);
+  return 2;
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`cloudlet: ${(error as Error).message}\n`);
   process.exitCode = 2;
 }

@@ -20,7 +20,7 @@ export interface RunOptions {
   /** Overrides the run's --command-timeout for this command, in ms. */
   readonly timeoutMs?: number;
   readonly stdin?: string;
-  /** Don't stream output lines as events (the result still has them). */
+  /** Emit no events for this command (fact probes); the result still has its output. */
   readonly quiet?: boolean;
 }
 
@@ -134,7 +134,7 @@ export class HostContext<O> implements TaskContext<O> {
     await this.connection.put(localPath, staging);
     const owner = options.owner ? sh`-o ${options.owner}` : sh``;
     try {
-      await this.sudo(sh`install -m ${options.mode ?? '0644'} ${owner} ${staging} ${target}`, { quiet: true });
+      await this.sudo(sh`install -D -m ${options.mode ?? '0644'} ${owner} ${staging} ${target}`, { quiet: true });
     } finally {
       await this.run(sh`rm -f ${staging}`, { quiet: true, check: false });
     }
@@ -195,7 +195,7 @@ export class HostContext<O> implements TaskContext<O> {
     masker.add(...cmd.secrets);
     const display = masker.mask(cmd.text);
     const host = this.host.name;
-    emit({ type: 'command', host, command: display, sudo, dryRun: false });
+    if (!options.quiet) emit({ type: 'command', host, command: display, sudo });
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;

@@ -1,0 +1,100 @@
+// What a cloudlet host needs, checked the way the SDK will use it: /dev/kvm opened for
+// real (TCG otherwise), QEMU and qemu-img, libvirt's client and daemon, FUSE usable by
+// this user, and free space where VMs are kept.
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, open, readFile, statfs } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+export type CheckLevel = 'ok' | 'warn' | 'fail';
+
+export interface DoctorCheck {
+  readonly name: string;
+  readonly level: CheckLevel;
+  readonly detail: string;
+  /** What to do about a warning or failure. */
+  readonly fix?: string;
+}
+
+const run = promisify(execFile);
+
+async function firstLine(file: string, args: readonly string[]): Promise<string | null> {
+  try {
+    const { stdout } = await run(file, args, { timeout: 10_000 });
+    return stdout.split('\n')[0]!.trim();
+  } catch {
+    return null;
+  }
+}
+
+export async function checkAcceleration(): Promise<DoctorCheck> {
+  // /dev/kvm alone is not enough: paravirtual KVM modules (kvm_pvm) open fine but cannot run stock guests.
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  if (!/^flags\s*:.*\b(vmx|svm)\b/m.test(cpuinfo)) {
+    return { name: 'acceleration', level: 'warn', detail: 'TCG emulation (the CPU shows no vmx/svm flag); VMs run many times slower', fix: 'enable VT-x/AMD-V (nested virtualization on a VM host)' };
+  }
+  try {
+    const handle = await open('/dev/kvm', 'r+');
+    await handle.close();
+    return { name: 'acceleration', level: 'ok', detail: 'KVM (/dev/kvm opens read-write)' };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? '/dev/kvm is missing' : code === 'EACCES' ? 'no permission on /dev/kvm' : `/dev/kvm: ${code}`;
+    const fix = code === 'EACCES' ? 'join the kvm group and log in again' : 'enable VT-x/AMD-V and load the kvm module';
+    return { name: 'acceleration', level: 'warn', detail: `TCG emulation (${why}); VMs run many times slower`, fix };
+  }
+}
+
+export async function checkQemu(): Promise<DoctorCheck[]> {
+  const qemu = await firstLine('qemu-system-x86_64', ['--version']);
+  const img = await firstLine('qemu-img', ['--version']);
+  const version = (line: string | null): string => /version ([\d.]+)/.exec(line ?? '')?.[1] ?? 'unknown';
+  return [
+    qemu
+      ? { name: 'qemu', level: 'ok', detail: `QEMU ${version(qemu)}` }
+      : { name: 'qemu', level: 'fail', detail: 'qemu-system-x86_64 not found', fix: 'cloudlet-tasks install (or apt-get install qemu-system-x86)' },
+    img
+      ? { name: 'qemu-img', level: 'ok', detail: `qemu-img ${version(img)}` }
+      : { name: 'qemu-img', level: 'fail', detail: 'qemu-img not found', fix: 'apt-get install qemu-utils' },
+  ];
+}
+
+export async function checkLibvirt(uri: string): Promise<DoctorCheck[]> {
+  const client = await firstLine('virsh', ['--version']);
+  if (!client) return [{ name: 'libvirt', level: 'fail', detail: 'virsh not found', fix: 'apt-get install libvirt-clients libvirt-daemon-system' }];
+  try {
+    const { stdout } = await run('virsh', ['-c', uri, 'version', '--daemon'], { timeout: 10_000 });
+    const daemon = /Running against daemon: ([\d.]+)/.exec(stdout)?.[1] ?? '?';
+    const hypervisor = /Running hypervisor: (.+)/.exec(stdout)?.[1]?.trim() ?? '?';
+    return [{ name: 'libvirt', level: 'ok', detail: `libvirt ${client}, daemon ${daemon} at ${uri} (${hypervisor})` }];
+  } catch (error) {
+    const message = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n')[0];
+    return [{ name: 'libvirt', level: 'fail', detail: `libvirt ${client}; daemon not reachable at ${uri}: ${message}`, fix: 'start libvirtd and make sure this user is in the libvirt group' }];
+  }
+}
+
+export async function checkFuse(): Promise<DoctorCheck> {
+  const problems: string[] = [];
+  await access('/dev/fuse', constants.R_OK | constants.W_OK).catch(() => problems.push('/dev/fuse is not read-write for this user'));
+  const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) ?? '';
+  if (!fusermount) problems.push('fusermount is missing');
+  const conf = await readFile('/etc/fuse.conf', 'utf8').catch(() => '');
+  if (!/^\s*user_allow_other\s*$/m.test(conf)) problems.push('user_allow_other is off in /etc/fuse.conf');
+  if (problems.length > 0) return { name: 'fuse', level: 'fail', detail: problems.join('; '), fix: 'cloudlet-tasks install sets FUSE up' };
+  return { name: 'fuse', level: 'ok', detail: `usable (${fusermount}, user_allow_other)` };
+}
+
+export async function checkSpace(dir: string, minGiB: number): Promise<DoctorCheck> {
+  let path = dir;
+  for (;;) {
+    try {
+      const stats = await statfs(path);
+      const free = (stats.bavail * stats.bsize) / 2 ** 30;
+      const detail = `${free.toFixed(1)} GiB free for ${dir}`;
+      return free >= minGiB ? { name: 'space', level: 'ok', detail } : { name: 'space', level: 'warn', detail, fix: `free space: VMs need at least ${minGiB} GiB` };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path === '/') throw error;
+      path = path.slice(0, path.lastIndexOf('/')) || '/';
+    }
+  }
+}

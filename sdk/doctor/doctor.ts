@@ -1,0 +1,41 @@
+// `cloudlet doctor`: what works on this host for VM synthesis, as data the CLI renders.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { checkAcceleration, checkFuse, checkLibvirt, checkQemu, checkSpace, type DoctorCheck } from './checks.js';
+
+export interface DoctorReport {
+  readonly accel: 'kvm' | 'tcg';
+  readonly checks: readonly DoctorCheck[];
+  /** No check failed (warnings allowed). */
+  readonly ok: boolean;
+}
+
+export interface DoctorOptions {
+  /** Where base VMs and overlays are kept. */
+  readonly cloudletDir?: string;
+  readonly libvirtUri?: string;
+  readonly minFreeGiB?: number;
+}
+
+/**
+ * Checks the host. @example const report = await doctor(); report.accel === 'kvm'
+ */
+export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+  const [accel, qemu, libvirt, fuse, space] = await Promise.all([
+    checkAcceleration(),
+    checkQemu(),
+    checkLibvirt(options.libvirtUri ?? 'qemu:///system'),
+    checkFuse(),
+    checkSpace(options.cloudletDir ?? join(homedir(), '.cloudlet'), options.minFreeGiB ?? 10),
+  ]);
+  const checks = [accel, ...qemu, ...libvirt, fuse, space];
+  return { accel: accel.level === 'ok' ? 'kvm' : 'tcg', checks, ok: checks.every((check) => check.level !== 'fail') };
+}
+
+/** The report as a table for people. */
+export function formatDoctorReport(report: DoctorReport): string {
+  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const mark = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL' };
+  const lines = report.checks.map((check) => `${mark[check.level]}  ${check.name.padEnd(width)}  ${check.detail}${check.fix ? `\n      ${''.padEnd(width)}  -> ${check.fix}` : ''}`);
+  return [...lines, report.ok ? `ready for VM synthesis (${report.accel.toUpperCase()})` : 'NOT ready: fix the FAIL lines above'].join('\n');
+}

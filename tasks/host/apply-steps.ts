@@ -1,0 +1,66 @@
+// Runs steps in order on one host: plan each, apply its actions (or list them under
+// --dry-run), report changed / unchanged / skipped. A failing step stops the host with
+// the step's name; steps are idempotent, so a re-run continues where it stopped.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunnerError } from '../errors.js';
+import type { TaskContext } from '../task/task-context.js';
+import type { Action, InstallSettings, Step, StepReport } from './step.js';
+
+export class StepError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly step: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${host}: step '${step}' failed: ${reason}`, options);
+  }
+}
+
+async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
+  if (action.kind === 'command') {
+    await ctx.sudo(action.command);
+    return;
+  }
+  if (action.kind === 'upload') {
+    await ctx.put(action.localPath, action.remotePath);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'cloudlet-step-'));
+  try {
+    const local = join(dir, 'content');
+    await writeFile(local, action.content);
+    await ctx.put(local, action.path, { sudo: true, mode: action.mode, owner: 'root' });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Applies every step and returns one report per step. */
+export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>[], settings: InstallSettings): Promise<StepReport[]> {
+  const reports: StepReport[] = [];
+  for (const step of steps) {
+    let report: StepReport;
+    try {
+      const plan = step.plan(await step.gather(ctx, settings), settings);
+      const notes = plan.notes ?? [];
+      if (plan.kind !== 'change') {
+        report = { step: step.name, status: plan.kind, detail: plan.reason, notes };
+      } else {
+        const detail = plan.actions.map((action) => action.description).join('; ');
+        if (!ctx.dryRun) for (const action of plan.actions) await applyAction(ctx, action);
+        report = { step: step.name, status: ctx.dryRun ? 'would-change' : 'changed', detail, notes };
+      }
+    } catch (error) {
+      if (error instanceof StepError) throw error;
+      throw new StepError(ctx.host.name, step.name, (error as Error).message.replace(`${ctx.host.name}: `, ''), { cause: error });
+    }
+    ctx.log(`${step.title}: ${report.status}: ${report.detail}`);
+    for (const note of report.notes) ctx.log(`${step.title}: NOTE: ${note}`);
+    reports.push(report);
+  }
+  return reports;
+}

@@ -1,0 +1,62 @@
+// `cloudlet-tasks install`: turns a fresh Ubuntu or Debian host into a cloudlet, step by
+// step, changing only what differs; `check` runs the read-only steps (preflight, verify).
+import { defineTask, type OptionValues, type OptionSpecs } from '../task/define-task.js';
+import type { TaskContext } from '../task/task-context.js';
+import { applySteps } from './apply-steps.js';
+import type { InstallSettings, Step, StepReport } from './step.js';
+import { appArmor } from './steps/apparmor.js';
+import { deploySdk } from './steps/deploy-sdk.js';
+import { ept } from './steps/ept.js';
+import { fuse } from './steps/fuse.js';
+import { groups } from './steps/groups.js';
+import { libvirtService } from './steps/libvirt-service.js';
+import { packages } from './steps/packages.js';
+import { preflight } from './steps/preflight.js';
+import { verify } from './steps/verify.js';
+
+const OPTIONS = {
+  user: { type: 'string', help: 'user who will run VMs (default: the login user)' },
+  'min-ram-mb': { type: 'number', help: 'refuse hosts with less RAM', default: 1024 },
+  'min-disk-gb': { type: 'number', help: 'refuse hosts with less free disk at the prefix', default: 10 },
+  prefix: { type: 'string', help: 'where the SDK is deployed', default: '/opt/cloudlet-tasks' },
+  force: { type: 'boolean', help: 'go on with an unsupported OS release' },
+} as const satisfies OptionSpecs;
+
+function settingsFrom(ctx: TaskContext, options: OptionValues<typeof OPTIONS>, disableEpt: boolean): InstallSettings {
+  return {
+    user: options.user ?? ctx.host.user,
+    minRamMiB: options['min-ram-mb'] ?? 1024,
+    minDiskGiB: options['min-disk-gb'] ?? 10,
+    prefix: options.prefix ?? '/opt/cloudlet-tasks',
+    force: options.force === true,
+    disableEpt,
+  };
+}
+
+function outcome(reports: readonly StepReport[]): { steps: Record<string, string>; verdict: string } {
+  const steps = Object.fromEntries(reports.map((report) => [report.step, report.status]));
+  const verdict = reports.find((report) => report.step === 'verify')?.detail.split(':')[0] ?? 'unknown';
+  return { steps, verdict };
+}
+
+export const INSTALL_STEPS: readonly Step<unknown>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown>[];
+
+export const installTask = defineTask({
+  name: 'install',
+  help: 'make hosts cloudlets: packages, AppArmor, groups, FUSE, EPT, libvirt, the SDK, then verify',
+  options: { ...OPTIONS, 'disable-ept': { type: 'boolean', help: 'turn EPT off on Intel hosts (kvm_intel ept=0)' } },
+  async body(ctx) {
+    const reports = await applySteps(ctx, INSTALL_STEPS, settingsFrom(ctx, ctx.options, ctx.options['disable-ept'] === true));
+    return outcome(reports);
+  },
+});
+
+export const checkTask = defineTask({
+  name: 'check',
+  help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict',
+  options: OPTIONS,
+  async body(ctx) {
+    const reports = await applySteps(ctx, [preflight, verify] as Step<unknown>[], settingsFrom(ctx, ctx.options, false));
+    return Object.fromEntries(reports.map((report) => [report.step, report.detail]));
+  },
+});

@@ -1,0 +1,60 @@
+// A host step checks, then changes (pyinfra's model): `gather` reads facts, `plan` is a
+// pure function from those facts to the actions needed, and the step runner applies them
+// (or, under --dry-run, only reports them). Planners are unit-tested with facts alone.
+import type { Command } from '../command/command.js';
+import type { TaskContext } from '../task/task-context.js';
+
+export type Action =
+  | { readonly kind: 'command'; readonly description: string; readonly command: Command }
+  | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
+  /** Copies a local file to the host as the login user (a staging path; later commands move it). */
+  | { readonly kind: 'upload'; readonly description: string; readonly localPath: string; readonly remotePath: string };
+
+export type Plan =
+  /** Nothing to do: the host is as wanted. */
+  | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[] }
+  /** The step does not apply to this host. */
+  | { readonly kind: 'skipped'; readonly reason: string; readonly notes?: readonly string[] }
+  /** These actions bring the host to the wanted state. */
+  | { readonly kind: 'change'; readonly actions: readonly Action[]; readonly notes?: readonly string[] };
+
+export interface InstallSettings {
+  /** The user who will run VMs (joins kvm/libvirt, gets FUSE). */
+  readonly user: string;
+  readonly minRamMiB: number;
+  readonly minDiskGiB: number;
+  readonly disableEpt: boolean;
+  readonly force: boolean;
+  /** Where the SDK is deployed on the host. */
+  readonly prefix: string;
+}
+
+export interface Step<F> {
+  readonly name: string;
+  readonly title: string;
+  gather(ctx: TaskContext, settings: InstallSettings): Promise<F>;
+  plan(facts: F, settings: InstallSettings): Plan;
+}
+
+export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'would-change';
+
+export interface StepReport {
+  readonly step: string;
+  readonly status: StepStatus;
+  /** Why unchanged/skipped, or what changed / would change. */
+  readonly detail: string;
+  readonly notes: readonly string[];
+}
+
+/** Thrown by a planner when the host must not be set up (unsupported OS, too little RAM). */
+export class HostRefused extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'HostRefused';
+  }
+}
+
+/** Declares a step with its facts type inferred. */
+export function defineStep<F>(step: Step<F>): Step<F> {
+  return step;
+}

@@ -1,0 +1,54 @@
+// Step 2: the packages a cloudlet needs, through apt, non-interactive, only what is
+// missing. apt waits for a held dpkg lock (DPkg::Lock::Timeout) and retries downloads.
+import { sh } from '../../command/command.js';
+import { osRelease, type OsRelease } from '../../facts/index.js';
+import { defineStep, type Plan } from '../step.js';
+import { compareVersions } from './versions.js';
+
+export interface PackageFacts {
+  readonly os: OsRelease;
+  /** Names of the queried packages that are installed. */
+  readonly installed: readonly string[];
+}
+
+const QUERIED = ['qemu-system-x86', 'qemu-kvm', 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', 'fuse', 'fuse3', 'libfuse2', 'libfuse2t64', 'xz-utils'];
+const LOCK_WAIT_S = 600;
+
+/** The packages wanted on this distribution and release. */
+export function packagesFor(os: OsRelease, installed: readonly string[]): string[] {
+  const ubuntu = os.id === 'ubuntu';
+  const qemu = ubuntu && compareVersions(os.versionId, '20.04') < 0 ? 'qemu-kvm' : 'qemu-system-x86';
+  // fuse-native needs libfuse2; the `fuse` package brings it with fusermount but conflicts with fuse3.
+  const libfuse2 = ubuntu && compareVersions(os.versionId, '24.04') >= 0 ? 'libfuse2t64' : 'libfuse2';
+  const fuse = installed.includes('fuse3') || (ubuntu && compareVersions(os.versionId, '22.04') >= 0) ? ['fuse3', libfuse2] : ['fuse'];
+  return [qemu, 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', ...fuse, 'xz-utils'];
+}
+
+export function planPackages(facts: PackageFacts): Plan {
+  const wanted = packagesFor(facts.os, facts.installed);
+  const missing = wanted.filter((name) => !facts.installed.includes(name));
+  if (missing.length === 0) return { kind: 'unchanged', reason: `installed: ${wanted.join(', ')}` };
+  const apt = sh`apt-get -q -o DPkg::Lock::Timeout=${LOCK_WAIT_S} -o Acquire::Retries=3`;
+  const script = [
+    'export DEBIAN_FRONTEND=noninteractive',
+    `${apt.text} update || { sleep 5; ${apt.text} update; }`,
+    `${apt.text} -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold install --no-install-recommends ${sh`${missing}`.text}`,
+  ].join('\n');
+  return { kind: 'change', actions: [{ kind: 'command', description: `apt-get install ${missing.join(' ')}`, command: sh`sh -c ${script}` }] };
+}
+
+export const packages = defineStep<PackageFacts>({
+  name: 'packages',
+  title: 'Packages',
+  async gather(ctx) {
+    const os = await ctx.fact(osRelease);
+    const query = await ctx.run(sh`dpkg-query -W -f=${'${Package} ${db:Status-Abbrev}\n'} ${QUERIED}`, { check: false, quiet: true });
+    const installed = query.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, status]) => status === 'ii')
+      .map(([name]) => name!);
+    return { os, installed };
+  },
+  plan: planPackages,
+});

@@ -1,0 +1,41 @@
+// Step 9: ask the deployed `cloudlet doctor` (as the user who will run VMs) what works:
+// KVM or TCG, QEMU, libvirt, FUSE, free space. It changes nothing; its verdict is reported.
+import { sh } from '../../command/command.js';
+import { defineStep, type InstallSettings, type Plan } from '../step.js';
+import { WRAPPER_PATH } from './deploy-sdk.js';
+
+interface DoctorCheck {
+  readonly name: string;
+  readonly level: 'ok' | 'warn' | 'fail';
+  readonly detail: string;
+  readonly fix?: string;
+}
+
+export interface VerifyFacts {
+  /** null when `cloudlet` is not on the host. */
+  readonly report: { readonly accel: string; readonly ok: boolean; readonly checks: readonly DoctorCheck[] } | null;
+  readonly error?: string;
+}
+
+export function planVerify(facts: VerifyFacts): Plan {
+  if (!facts.report) return { kind: 'unchanged', reason: `NOT READY: cloudlet doctor did not run (${facts.error ?? 'not deployed'}); run install` };
+  const { report } = facts;
+  const summary = report.checks.map((check) => `${check.name}: ${check.detail}`).join('; ');
+  const notes = report.checks.filter((check) => check.level !== 'ok').map((check) => `${check.level.toUpperCase()} ${check.name}: ${check.detail}${check.fix ? ` (${check.fix})` : ''}`);
+  return { kind: 'unchanged', reason: `${report.ok ? 'READY' : 'NOT READY'} (${report.accel.toUpperCase()}): ${summary}`, notes };
+}
+
+export const verify = defineStep<VerifyFacts>({
+  name: 'verify',
+  title: 'Verify',
+  async gather(ctx, settings: InstallSettings) {
+    const command = sh`${WRAPPER_PATH} doctor --json`;
+    const result = settings.user === ctx.host.user ? await ctx.run(command, { check: false, quiet: true }) : await ctx.sudo(command, { user: settings.user, check: false, quiet: true });
+    try {
+      return { report: JSON.parse(result.stdout) as VerifyFacts['report'] };
+    } catch {
+      return { report: null, error: result.exitCode === 127 ? `${WRAPPER_PATH} not found` : (result.stderr.trim().split('\n')[0] ?? `exit code ${result.exitCode}`) };
+    }
+  },
+  plan: planVerify,
+});
