@@ -1,0 +1,177 @@
+/**
+ * Typed errors of the overlay package. Each carries the data a caller needs to report or act on
+ * (member name, byte offset, expected/actual values); tests assert on class and fields, never on text.
+ */
+
+/** Base class: every failure of reading or writing an overlay package is one of these. */
+export class OverlayPackageError extends Error {
+  override name = 'OverlayPackageError';
+}
+
+/** The zip skeleton is wrong: no end record, a bad signature, ZIP64, spanning, prepended data, overlap. */
+export class ZipStructureError extends OverlayPackageError {
+  override name = 'ZipStructureError';
+  constructor(readonly path: string, readonly offset: number, readonly reason: string) {
+    super(`${path}: not a valid overlay zip at byte ${offset}: ${reason}`);
+  }
+}
+
+export type MemberNameProblem =
+  | 'empty' | 'too-long' | 'nul' | 'absolute' | 'slash' | 'backslash' | 'dot-dot' | 'non-printable';
+
+/** A member name that could escape a directory or confuse a tool; names are only looked up, never used as paths. */
+export class MemberNameError extends OverlayPackageError {
+  override name = 'MemberNameError';
+  constructor(readonly member: string, readonly problem: MemberNameProblem) {
+    super(`zip member name ${JSON.stringify(member)} refused: ${problem}`);
+  }
+}
+
+export class DuplicateMemberError extends OverlayPackageError {
+  override name = 'DuplicateMemberError';
+  constructor(readonly member: string) {
+    super(`zip member ${JSON.stringify(member)} appears more than once`);
+  }
+}
+
+/** Members must be STORED (method 0): blobs are compressed already and are read by byte range. */
+export class CompressionMethodError extends OverlayPackageError {
+  override name = 'CompressionMethodError';
+  constructor(readonly member: string, readonly method: number) {
+    super(`zip member ${JSON.stringify(member)} uses compression method ${method}; only 0 (stored) is accepted`);
+  }
+}
+
+/** The local header of a member says something else than its central directory entry. */
+export class HeaderMismatchError extends OverlayPackageError {
+  override name = 'HeaderMismatchError';
+  constructor(
+    readonly member: string,
+    readonly field: string,
+    readonly central: number | string,
+    readonly local: number | string,
+  ) {
+    super(`zip member ${JSON.stringify(member)}: ${field} is ${central} in the central directory but ${local} in the local header`);
+  }
+}
+
+/** A member's header or data would run past the area it may occupy (before the central directory). */
+export class MemberBoundsError extends OverlayPackageError {
+  override name = 'MemberBoundsError';
+  constructor(readonly member: string, readonly offset: number, readonly length: number, readonly limit: number) {
+    super(`zip member ${JSON.stringify(member)}: bytes ${offset}..${offset + length} run past ${limit}`);
+  }
+}
+
+export class MemberLimitError extends OverlayPackageError {
+  override name = 'MemberLimitError';
+  constructor(readonly count: number, readonly limit: number) {
+    super(`zip declares ${count} members; at most ${limit} are accepted`);
+  }
+}
+
+export class MetaTooLargeError extends OverlayPackageError {
+  override name = 'MetaTooLargeError';
+  constructor(readonly size: number, readonly limit: number) {
+    super(`overlay-meta is ${size} bytes; at most ${limit} are accepted`);
+  }
+}
+
+/** Checked before any other meta field: the format marker or version is not one this reader knows. */
+export class MetaVersionError extends OverlayPackageError {
+  override name = 'MetaVersionError';
+  constructor(readonly format: unknown, readonly version: unknown) {
+    super(`overlay-meta format ${JSON.stringify(format)} version ${JSON.stringify(version)} is not supported (expected cloudlet-overlay 1)`);
+  }
+}
+
+/** A meta field is missing, of the wrong type, out of its limits, or unknown. */
+export class MetaFieldError extends OverlayPackageError {
+  override name = 'MetaFieldError';
+  constructor(readonly field: string, readonly problem: string) {
+    super(`overlay-meta field ${field}: ${problem}`);
+  }
+}
+
+/** The meta and the zip member disagree about a blob's size. */
+export class BlobSizeMismatchError extends OverlayPackageError {
+  override name = 'BlobSizeMismatchError';
+  constructor(readonly blob: string, readonly expected: number, readonly actual: number) {
+    super(`blob ${JSON.stringify(blob)}: meta says ${expected} bytes, zip member holds ${actual}`);
+  }
+}
+
+export type ChunkSpace = 'disk' | 'memory';
+
+/** A blob claims chunks past the end of the disk or the memory it describes. */
+export class ChunkRangeError extends OverlayPackageError {
+  override name = 'ChunkRangeError';
+  constructor(
+    readonly owner: string,
+    readonly space: ChunkSpace,
+    readonly first: number,
+    readonly count: number,
+    readonly limit: number,
+  ) {
+    super(`${owner}: ${space} chunks ${first}..${first + count - 1} lie beyond the ${limit} chunks of the ${space}`);
+  }
+}
+
+/** Two claims (blobs, or a blob and the zeroed-disk list) name the same chunk. */
+export class ChunkOverlapError extends OverlayPackageError {
+  override name = 'ChunkOverlapError';
+  constructor(readonly space: ChunkSpace, readonly index: number, readonly first: string, readonly second: string) {
+    super(`${space} chunk ${index} is claimed by both ${first} and ${second}`);
+  }
+}
+
+/** overlay-meta itself, or a blob it lists, is not in the zip (or a caller asked for a blob the meta does not list). */
+export class MissingMemberError extends OverlayPackageError {
+  override name = 'MissingMemberError';
+  constructor(readonly member: string) {
+    super(`zip member ${JSON.stringify(member)} is missing from the overlay package`);
+  }
+}
+
+export class UnexpectedMemberError extends OverlayPackageError {
+  override name = 'UnexpectedMemberError';
+  constructor(readonly member: string) {
+    super(`zip member ${JSON.stringify(member)} is not listed in overlay-meta`);
+  }
+}
+
+export class BaseVmMismatchError extends OverlayPackageError {
+  override name = 'BaseVmMismatchError';
+  constructor(readonly expected: string, readonly actual: string) {
+    super(`overlay was made for base VM ${actual}, not ${expected}; synthesize it on its own base`);
+  }
+}
+
+/** A member's bytes do not hash to what was recorded (CRC-32 in the zip, SHA-256 in the meta). */
+export class ChecksumError extends OverlayPackageError {
+  override name = 'ChecksumError';
+  constructor(
+    readonly member: string,
+    readonly algorithm: 'crc32' | 'sha256',
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`zip member ${JSON.stringify(member)}: ${algorithm} is ${actual}, expected ${expected}`);
+  }
+}
+
+/** The writer would need ZIP64 (a member or an offset at or past 4 GiB, or 65535 members), which this format does not use. */
+export class Zip64RequiredError extends OverlayPackageError {
+  override name = 'Zip64RequiredError';
+  constructor(readonly member: string, readonly field: 'size' | 'offset' | 'entries', readonly value: number, readonly limit: number) {
+    super(`zip member ${JSON.stringify(member)}: ${field} ${value} exceeds ${limit}; split the overlay into smaller blobs`);
+  }
+}
+
+/** The writer was used after finish(), abort() or an earlier failure (which is kept as `cause`). */
+export class WriterStateError extends OverlayPackageError {
+  override name = 'WriterStateError';
+  constructor(readonly state: 'finished' | 'aborted' | 'broken', cause?: unknown) {
+    super(`overlay package writer is ${state}`, { cause });
+  }
+}

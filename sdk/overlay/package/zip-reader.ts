@@ -1,0 +1,216 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import {
+  CompressionMethodError,
+  DuplicateMemberError,
+  HeaderMismatchError,
+  MemberBoundsError,
+  MemberLimitError,
+  ZipStructureError,
+} from './errors.js';
+import { checkMemberName } from './member-name.js';
+import {
+  CENTRAL_HEADER_BYTES,
+  CENTRAL_HEADER_SIGNATURE,
+  END_RECORD_BYTES,
+  END_RECORD_SIGNATURE,
+  FLAG_UTF8,
+  LOCAL_HEADER_BYTES,
+  LOCAL_HEADER_SIGNATURE,
+  METHOD_STORED,
+  type CentralEntry,
+} from './zip-layout.js';
+
+export interface ZipLimits {
+  /** Members the central directory may list. */
+  maxMembers: number;
+  /** Bytes the central directory may take; it is read into memory whole. */
+  maxCentralDirectoryBytes: number;
+}
+
+/** A member whose headers were checked against each other and against the file's bounds. */
+export interface ZipMember {
+  name: string;
+  crc32: number;
+  size: number;
+  /** File offset of the member's local header. */
+  headerOffset: number;
+  /** File offset of the first byte of the member's data. */
+  dataOffset: number;
+}
+
+const MAX_COMMENT_BYTES = 0xffff;
+const ZIP64_MARK_16 = 0xffff;
+const ZIP64_MARK_32 = 0xffffffff;
+
+/**
+ * Reader of a stored-only zip (the format zip-writer.ts produces, and Python's zipfile with ZIP_STORED);
+ * record layouts in zip-layout.ts.
+ * Opening reads the end record and the central directory, checks every length against the file and
+ * the limits before allocating for it, and checks every local header against its central entry.
+ * Member bytes are only ever read by (member, offset, length); nothing is extracted by name.
+ *
+ * @example
+ * const zip = await StoredZipReader.open('x.zip', { maxMembers: 16, maxCentralDirectoryBytes: 65536 });
+ * const meta = zip.members.get('overlay-meta');
+ */
+export class StoredZipReader {
+  private constructor(
+    readonly path: string,
+    private readonly file: FileHandle,
+    readonly members: ReadonlyMap<string, ZipMember>,
+  ) {}
+
+  static async open(path: string, limits: ZipLimits): Promise<StoredZipReader> {
+    const file = await open(path, 'r');
+    try {
+      const members = await readDirectory(path, file, limits);
+      return new StoredZipReader(path, file, members);
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  /** Reads `length` bytes starting `offset` bytes into the member; refuses to leave the member. */
+  async read(member: ZipMember, offset: number, length: number): Promise<Buffer> {
+    if (offset < 0 || length < 0 || offset + length > member.size) {
+      throw new MemberBoundsError(member.name, offset, length, member.size);
+    }
+    return readExactly(this.path, this.file, member.dataOffset + offset, length);
+  }
+
+  async close(): Promise<void> {
+    await this.file.close();
+  }
+}
+
+async function readDirectory(path: string, file: FileHandle, limits: ZipLimits): Promise<Map<string, ZipMember>> {
+  const fileSize = (await file.stat()).size;
+  const end = await findEndRecord(path, file, fileSize);
+  const fail = (offset: number, reason: string): never => {
+    throw new ZipStructureError(path, offset, reason);
+  };
+  const disk = end.record.readUInt16LE(4);
+  const centralDisk = end.record.readUInt16LE(6);
+  const onDisk = end.record.readUInt16LE(8);
+  const entries = end.record.readUInt16LE(10);
+  const centralSize = end.record.readUInt32LE(12);
+  const centralOffset = end.record.readUInt32LE(16);
+  if (entries === ZIP64_MARK_16 || centralSize === ZIP64_MARK_32 || centralOffset === ZIP64_MARK_32) {
+    fail(end.offset, 'ZIP64 archives are not supported');
+  }
+  if (disk !== 0 || centralDisk !== 0 || onDisk !== entries) fail(end.offset, 'archive spans several disks');
+  if (entries > limits.maxMembers) throw new MemberLimitError(entries, limits.maxMembers);
+  if (centralSize > limits.maxCentralDirectoryBytes) {
+    fail(end.offset, `central directory of ${centralSize} bytes exceeds ${limits.maxCentralDirectoryBytes}`);
+  }
+  if (centralOffset + centralSize !== end.offset) {
+    fail(end.offset, 'central directory does not end where the end record starts (prepended or trailing data)');
+  }
+  const directory = await readExactly(path, file, centralOffset, centralSize);
+  const members = new Map<string, ZipMember>();
+  let at = 0;
+  for (let i = 0; i < entries; i++) {
+    const entry = parseCentralEntry(path, directory, at, centralOffset);
+    at = entry.next;
+    if (members.has(entry.name)) throw new DuplicateMemberError(entry.name);
+    members.set(entry.name, await checkLocalHeader(path, file, entry, centralOffset));
+  }
+  if (at !== centralSize) fail(centralOffset + at, 'central directory holds more bytes than its entries');
+  checkNoOverlap(path, [...members.values()]);
+  return members;
+}
+
+async function findEndRecord(path: string, file: FileHandle, fileSize: number): Promise<{ offset: number; record: Buffer }> {
+  if (fileSize < END_RECORD_BYTES) throw new ZipStructureError(path, 0, 'file is shorter than an end record');
+  const tailLength = Math.min(fileSize, END_RECORD_BYTES + MAX_COMMENT_BYTES);
+  const tailStart = fileSize - tailLength;
+  const tail = await readExactly(path, file, tailStart, tailLength);
+  for (let i = tailLength - END_RECORD_BYTES; i >= 0; i--) {
+    // The comment must run exactly to the end of the file, so a signature inside the comment cannot win.
+    if (tail.readUInt32LE(i) === END_RECORD_SIGNATURE && tail.readUInt16LE(i + 20) === tailLength - i - END_RECORD_BYTES) {
+      return { offset: tailStart + i, record: tail.subarray(i, i + END_RECORD_BYTES) };
+    }
+  }
+  throw new ZipStructureError(path, fileSize, 'no end-of-central-directory record');
+}
+
+function parseCentralEntry(path: string, directory: Buffer, at: number, base: number): CentralEntry & { next: number } {
+  if (at + CENTRAL_HEADER_BYTES > directory.length || directory.readUInt32LE(at) !== CENTRAL_HEADER_SIGNATURE) {
+    throw new ZipStructureError(path, base + at, 'bad central directory entry');
+  }
+  const nameLength = directory.readUInt16LE(at + 28);
+  const next = at + CENTRAL_HEADER_BYTES + nameLength + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
+  if (next > directory.length) throw new ZipStructureError(path, base + at, 'central directory entry runs past the directory');
+  const name = checkMemberName(directory.subarray(at + CENTRAL_HEADER_BYTES, at + CENTRAL_HEADER_BYTES + nameLength));
+  const entry = {
+    name,
+    flags: directory.readUInt16LE(at + 8),
+    method: directory.readUInt16LE(at + 10),
+    crc32: directory.readUInt32LE(at + 16),
+    compressedSize: directory.readUInt32LE(at + 20),
+    uncompressedSize: directory.readUInt32LE(at + 24),
+    localHeaderOffset: directory.readUInt32LE(at + 42),
+    next,
+  };
+  if ((entry.flags & ~FLAG_UTF8) !== 0) {
+    throw new ZipStructureError(path, base + at, `member ${name}: flags 0x${entry.flags.toString(16)} (encryption or data descriptor) are not supported`);
+  }
+  if (entry.method !== METHOD_STORED) throw new CompressionMethodError(name, entry.method);
+  if ([entry.compressedSize, entry.uncompressedSize, entry.localHeaderOffset].includes(ZIP64_MARK_32)) {
+    throw new ZipStructureError(path, base + at, `member ${name}: ZIP64 fields are not supported`);
+  }
+  if (directory.readUInt16LE(at + 34) !== 0) throw new ZipStructureError(path, base + at, `member ${name}: on another disk`);
+  if (entry.compressedSize !== entry.uncompressedSize) {
+    throw new ZipStructureError(path, base + at, `member ${name}: stored but compressed and uncompressed sizes differ`);
+  }
+  return entry;
+}
+
+async function checkLocalHeader(path: string, file: FileHandle, entry: CentralEntry, limit: number): Promise<ZipMember> {
+  const { name, localHeaderOffset: offset } = entry;
+  const headerLength = LOCAL_HEADER_BYTES + Buffer.byteLength(name, 'latin1');
+  if (offset + headerLength > limit) throw new MemberBoundsError(name, offset, headerLength, limit);
+  const header = await readExactly(path, file, offset, headerLength);
+  if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw new ZipStructureError(path, offset, `member ${name}: no local header`);
+  const localName = header.toString('latin1', LOCAL_HEADER_BYTES, LOCAL_HEADER_BYTES + header.readUInt16LE(26));
+  const pairs: [string, number | string, number | string][] = [
+    ['name', name, localName],
+    ['flags', entry.flags, header.readUInt16LE(6)],
+    ['method', entry.method, header.readUInt16LE(8)],
+    ['crc32', entry.crc32, header.readUInt32LE(14)],
+    ['compressed size', entry.compressedSize, header.readUInt32LE(18)],
+    ['uncompressed size', entry.uncompressedSize, header.readUInt32LE(22)],
+  ];
+  for (const [field, central, local] of pairs) {
+    if (central !== local) throw new HeaderMismatchError(name, field, central, local);
+  }
+  const dataOffset = offset + headerLength + header.readUInt16LE(28);
+  if (dataOffset + entry.compressedSize > limit) {
+    throw new MemberBoundsError(name, dataOffset, entry.compressedSize, limit);
+  }
+  return { name, crc32: entry.crc32, size: entry.compressedSize, headerOffset: offset, dataOffset };
+}
+
+/** Members that share bytes are how zip bombs multiply their size; none may overlap another. */
+function checkNoOverlap(path: string, members: ZipMember[]): void {
+  const sorted = [...members].sort((a, b) => a.headerOffset - b.headerOffset);
+  for (let i = 1; i < sorted.length; i++) {
+    const previous = sorted[i - 1]!;
+    const current = sorted[i]!;
+    if (previous.dataOffset + previous.size > current.headerOffset) {
+      throw new ZipStructureError(path, current.headerOffset, `members ${previous.name} and ${current.name} overlap`);
+    }
+  }
+}
+
+async function readExactly(path: string, file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) throw new ZipStructureError(path, position + done, 'file ended early (changed while reading?)');
+    done += bytesRead;
+  }
+  return buffer;
+}

@@ -1,0 +1,108 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
+import { Zip64RequiredError } from './errors.js';
+import { checkMemberName } from './member-name.js';
+import {
+  LOCAL_CRC_OFFSET,
+  ZIP32_LIMIT,
+  encodeCentralHeader,
+  encodeEndRecord,
+  encodeLocalHeader,
+  encodeLocalSizes,
+} from './zip-layout.js';
+
+/** The end record counts entries in 16 bits; 0xffff itself means "see ZIP64". */
+const MAX_ENTRIES = 0xfffe;
+
+/** Where a member landed and what it holds. */
+export interface WrittenMember {
+  name: string;
+  localHeaderOffset: number;
+  size: number;
+  crc32: number;
+}
+
+export interface ZipWriterOptions {
+  /** Largest member or offset allowed; defaults to the zip32 limit and cannot exceed it. */
+  limit?: number;
+}
+
+/**
+ * Streaming writer of a stored-only zip into a seekable file (record layouts in zip-layout.ts).
+ * A member's local header is written with zero CRC and sizes, the bytes follow as they arrive, and
+ * the header is patched in place afterwards: no data descriptors, so every reader sees the real
+ * sizes in both headers.
+ * The writer does not remove its file on failure; its owner decides (see package-writer.ts).
+ *
+ * @example
+ * const zip = await StoredZipWriter.create('/tmp/x.zip');
+ * await zip.addMember('a', Buffer.from('hello'));
+ * await zip.finish('comment');
+ */
+export class StoredZipWriter {
+  private position = 0;
+  private readonly central: Buffer[] = [];
+
+  private constructor(private readonly file: FileHandle, private readonly limit: number) {}
+
+  static async create(path: string, options: ZipWriterOptions = {}): Promise<StoredZipWriter> {
+    const limit = Math.min(options.limit ?? ZIP32_LIMIT, ZIP32_LIMIT);
+    return new StoredZipWriter(await open(path, 'w'), limit);
+  }
+
+  /** Appends one member; `data` is consumed once, piece by piece, with back-pressure. */
+  async addMember(name: string, data: AsyncIterable<Uint8Array> | Uint8Array): Promise<WrittenMember> {
+    const rawName = Buffer.from(name, 'latin1');
+    checkMemberName(rawName);
+    const localHeaderOffset = this.position;
+    if (localHeaderOffset > this.limit) {
+      throw new Zip64RequiredError(name, 'offset', localHeaderOffset, this.limit);
+    }
+    await this.write(encodeLocalHeader(rawName, 0, 0));
+    let crc = 0;
+    let size = 0;
+    for await (const piece of data instanceof Uint8Array ? [data] : data) {
+      size += piece.length;
+      if (size > this.limit) throw new Zip64RequiredError(name, 'size', size, this.limit);
+      crc = crc32(piece, crc);
+      await this.write(piece);
+    }
+    await this.writeAt(encodeLocalSizes(crc, size), localHeaderOffset + LOCAL_CRC_OFFSET);
+    this.central.push(encodeCentralHeader(rawName, crc, size, localHeaderOffset));
+    return { name, localHeaderOffset, size, crc32: crc };
+  }
+
+  /** Writes the central directory and end record, then flushes and closes the file. */
+  async finish(comment: string): Promise<void> {
+    const centralOffset = this.position;
+    if (this.central.length > MAX_ENTRIES) {
+      throw new Zip64RequiredError('(central directory)', 'entries', this.central.length, MAX_ENTRIES);
+    }
+    if (centralOffset > this.limit) {
+      throw new Zip64RequiredError('(central directory)', 'offset', centralOffset, this.limit);
+    }
+    const directory = Buffer.concat(this.central);
+    await this.write(directory);
+    await this.write(encodeEndRecord(this.central.length, directory.length, centralOffset, Buffer.from(comment, 'latin1')));
+    await this.file.sync();
+    await this.file.close();
+  }
+
+  /** Closes the file without completing it. */
+  async close(): Promise<void> {
+    await this.file.close().catch(() => undefined);
+  }
+
+  private async write(bytes: Uint8Array): Promise<void> {
+    await this.writeAt(bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesWritten } = await this.file.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  }
+}

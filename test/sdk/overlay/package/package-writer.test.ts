@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import {
+  ChunkRangeError,
+  createOverlayPackage,
+  MetaFieldError,
+  openOverlayPackage,
+  WriterStateError,
+  Zip64RequiredError,
+  type CreatePackageOptions,
+} from '../../../../sdk/overlay/package/index.js';
+
+const baseVmId = createHash('sha256').update('base disk').digest('hex');
+const options: CreatePackageOptions = { baseVmId, diskSize: 1 << 20, memorySize: 1 << 20, createdBy: 'cloudlet-tasks test' };
+let dir: string;
+
+async function* stream(...texts: string[]): AsyncGenerator<Buffer> {
+  for (const t of texts) yield Buffer.from(t);
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);
+
+describe('overlay package writer', () => {
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'package-writer-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('writes blobs as they come and the meta last, into a package the reader and unzip accept', async () => {
+    const path = join(dir, 'overlay.zip');
+    const writer = await createOverlayPackage(path, options);
+    const first = await writer.addBlob(stream('xz ', 'bytes'), { codec: 'xz', uncompressedSize: 4096, disk: [{ first: 2, count: 1 }, { first: 0, count: 2 }] });
+    let produced = 0;
+    const second = await writer.addBlob((async function* () { produced = 8192; yield Buffer.from('zstd bytes'); })(), () =>
+      ({ codec: 'zstd', uncompressedSize: produced, memory: [{ first: 7, count: 2 }] }));
+    const third = await writer.addBlob(Buffer.from('raw'), { codec: 'none', uncompressedSize: 3 });
+    assert.equal(await exists(path), false, 'nothing at the final path before finish');
+    const meta = await writer.finish([{ first: 100, count: 10 }]);
+
+    assert.deepEqual([first.name, second.name, third.name], ['overlay-blob-1', 'overlay-blob-2', 'overlay-blob-3']);
+    assert.deepEqual(first.disk, [{ first: 0, count: 3 }], 'runs are normalized');
+    assert.equal(second.uncompressedSize, 8192, 'a deferred description is read after the data');
+    assert.equal(first.sha256, createHash('sha256').update('xz bytes').digest('hex'));
+    assert.equal(first.size, 8);
+    const pkg = await openOverlayPackage(path, { expectedBaseVmId: baseVmId });
+    assert.deepEqual(pkg.meta, meta);
+    assert.deepEqual(pkg.meta.diskZeroed, [{ first: 100, count: 10 }]);
+    await pkg.close();
+    await promisify(execFile)('unzip', ['-tq', path]);
+    assert.deepEqual(await readdir(dir), ['overlay.zip'], 'no partial file left');
+  });
+
+  it('refuses, at finish, claims that the meta cannot hold, and removes the partial file', async () => {
+    const path = join(dir, 'bad-claims.zip');
+    const writer = await createOverlayPackage(path, options);
+    await writer.addBlob(Buffer.from('x'), { codec: 'xz', uncompressedSize: 1, disk: [{ first: 255, count: 2 }] });
+    await assert.rejects(writer.finish(), (e: unknown) => e instanceof ChunkRangeError && e.first === 255 && e.limit === 256);
+    assert.equal(await exists(`${path}.partial`), false);
+    assert.equal(await exists(path), false);
+    await assert.rejects(writer.addBlob(Buffer.from('y'), { codec: 'none', uncompressedSize: 1 }), (e: unknown) =>
+      e instanceof WriterStateError && e.state === 'broken' && e.cause instanceof ChunkRangeError);
+  });
+
+  it('refuses a blob past the archive limit and stays broken', async () => {
+    const path = join(dir, 'too-big.zip');
+    const writer = await createOverlayPackage(path, { ...options, maxArchiveBytes: 100 });
+    await assert.rejects(writer.addBlob(Buffer.alloc(101), { codec: 'none', uncompressedSize: 101 }), (e: unknown) =>
+      e instanceof Zip64RequiredError && e.member === 'overlay-blob-1' && e.field === 'size');
+    assert.equal(await exists(`${path}.partial`), false);
+    await assert.rejects(writer.finish(), WriterStateError);
+  });
+
+  it('refuses a bad Base VM ID before creating any file', async () => {
+    const path = join(dir, 'bad-id.zip');
+    await assert.rejects(createOverlayPackage(path, { ...options, baseVmId: 'not-hex' }), (e: unknown) =>
+      e instanceof MetaFieldError && e.field === 'base_vm_id');
+    assert.equal(await exists(`${path}.partial`), false);
+  });
+
+  it('is closed after finish, and abort removes an unfinished package', async () => {
+    const done = await createOverlayPackage(join(dir, 'done.zip'), options);
+    await done.finish();
+    await assert.rejects(done.addBlob(Buffer.from('late'), { codec: 'none', uncompressedSize: 4 }), (e: unknown) =>
+      e instanceof WriterStateError && e.state === 'finished');
+    await done.abort();
+    assert.equal(await exists(join(dir, 'done.zip')), true, 'abort after finish keeps the package');
+
+    const path = join(dir, 'aborted.zip');
+    const writer = await createOverlayPackage(path, options);
+    await writer.addBlob(Buffer.from('x'), { codec: 'none', uncompressedSize: 1 });
+    await writer.abort();
+    assert.equal(await exists(`${path}.partial`), false);
+    await assert.rejects(writer.finish(), (e: unknown) => e instanceof WriterStateError && e.state === 'aborted');
+  });
+});
