@@ -1,5 +1,6 @@
 // `cloudlet-tasks install`: turns a fresh Ubuntu or Debian host into a cloudlet, step by
 // step, changing only what differs; `check` runs the read-only steps (preflight, verify).
+import { RunnerError } from '../errors.js';
 import { defineTask, type OptionValues, type OptionSpecs } from '../task/define-task.js';
 import type { TaskContext } from '../task/task-context.js';
 import { applySteps } from './apply-steps.js';
@@ -39,6 +40,17 @@ function outcome(reports: readonly StepReport[]): { steps: Record<string, string
   return { steps, verdict };
 }
 
+/** `check` found a host that cannot synthesize VMs yet. */
+export class HostNotReadyError extends RunnerError {
+  readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${host}: not ready for VM synthesis: ${problems.join('; ') || 'cloudlet doctor did not run'}`);
+  }
+}
+
 export const INSTALL_STEPS: readonly Step<unknown>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown>[];
 
 export const installTask = defineTask({
@@ -53,10 +65,14 @@ export const installTask = defineTask({
 
 export const checkTask = defineTask({
   name: 'check',
-  help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict',
+  help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict (fails when not ready)',
   options: OPTIONS,
   async body(ctx) {
     const reports = await applySteps(ctx, [preflight, verify] as Step<unknown>[], settingsFrom(ctx, ctx.options, false));
+    const verdict = reports.find((report) => report.step === 'verify');
+    if (verdict && !verdict.detail.startsWith('READY')) {
+      throw new HostNotReadyError(ctx.host.name, verdict.notes.filter((note) => note.startsWith('FAIL')));
+    }
     return Object.fromEntries(reports.map((report) => [report.step, report.detail]));
   },
 });

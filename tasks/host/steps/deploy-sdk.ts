@@ -24,7 +24,8 @@ function installScript(prefix: string, key: string, staged: string): string {
   return [
     'set -e',
     `staged=${sh`${staged}`.text}; release=${sh`${release}`.text}; partial="$release.partial"`,
-    `trap 'rm -rf "$partial" "$staged"' EXIT`,
+    // On any failure: no partial release, no staged bundle, no empty directories of ours.
+    `trap 'rm -rf "$partial" "$staged"; rmdir "$(dirname "$release")" 2>/dev/null || true' EXIT`,
     'rm -rf "$partial"; mkdir -p "$partial"',
     'tar -xzf "$staged" -C "$partial"',
     `echo ${sh`${key}`.text} > "$partial/BUNDLE"`,

@@ -18,8 +18,9 @@ const RULE = 'KERNEL=="fuse", MODE="0666"\n';
 
 /** fuse.conf with `user_allow_other` active: a commented line is enabled, else one is added. */
 export function enableUserAllowOther(content: string): string {
-  if (/^\s*user_allow_other\s*$/m.test(content)) return content;
-  if (/^\s*#\s*user_allow_other\s*$/m.test(content)) return content.replace(/^\s*#\s*user_allow_other\s*$/m, 'user_allow_other');
+  if (/^[ \t]*user_allow_other[ \t]*$/m.test(content)) return content;
+  const commented = /^[ \t]*#[ \t]*user_allow_other[ \t]*$/m;
+  if (commented.test(content)) return content.replace(commented, 'user_allow_other');
   const base = content === '' || content.endsWith('\n') ? content : `${content}\n`;
   return `${base}user_allow_other\n`;
 }

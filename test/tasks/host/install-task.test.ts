@@ -1,0 +1,157 @@
+// `install` and `check` on real Debian hosts over real SSH, with apt really running inside
+// the hosts: a full install under a held dpkg lock and a full disk, a re-run that continues,
+// a run that changes nothing, a dry run, and a host without sudo rights.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, lstatSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startLab, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
+import { freshHome, resultsByHost, runCli, type CliRun } from '../../fixtures/run-cli.js';
+
+const IGNORED = new Set(['var/log', 'var/cache/debconf', 'home/ops/.cache']);
+
+/** Every path the host changed (overlay upper dir) with its mode and content hash. */
+function snapshot(host: TestHost): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string, rel: string): void => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      const relPath = rel ? `${rel}/${name}` : name;
+      if (IGNORED.has(relPath)) continue;
+      const info = lstatSync(path);
+      if (info.isDirectory()) {
+        out.set(relPath, `dir ${info.mode}`);
+        walk(path, relPath);
+      } else if (!info.isFile() && !info.isSymbolicLink()) {
+        // Overlayfs records deletions as 0:0 character devices (whiteouts).
+        out.set(relPath, `special ${info.mode} ${info.rdev}`);
+      } else if (info.isSymbolicLink()) {
+        out.set(relPath, `link ${readlinkSync(path)}`);
+      } else {
+        out.set(relPath, `${info.mode} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
+      }
+    }
+  };
+  walk(host.upperDir, '');
+  return out;
+}
+
+function steps(run: CliRun, host: string): Record<string, string> {
+  return (resultsByHost(run).get(host)!.value as { steps: Record<string, string> }).steps;
+}
+
+async function inside(host: TestHost, command: string): Promise<string> {
+  const result = await host.exec(['sh', '-c', command]);
+  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+describe('install and check on real hosts', () => {
+  let lab: Lab;
+  let home: string;
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(['--json', '-F', lab.sshConfigFile, ...args], { home, env });
+  before(async () => {
+    lab = await startLab([{ name: 'fresh' }, { name: 'dry' }, { name: 'nosudo', sudo: 'none' }]);
+    home = freshHome();
+  });
+  after(() => lab?.stop());
+
+  it('plans under --dry-run without changing a single file', async () => {
+    const dry = lab.host('dry');
+    const before = snapshot(dry);
+    const run = await cli(['-H', 'dry', '--dry-run', 'install']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const planned = steps(run, 'dry');
+    assert.equal(planned['packages'], 'would-change');
+    assert.equal(planned['fuse'], 'would-change');
+    assert.equal(planned['deploy-sdk'], 'would-change');
+    assert.deepEqual(snapshot(dry), before);
+  });
+
+  it('check reports a host that is not set up and fails it', async () => {
+    const run = await cli(['-H', 'dry', 'check']);
+    assert.equal(run.code, 4);
+    const error = resultsByHost(run).get('dry')!.error!;
+    assert.equal(error['name'], 'HostNotReadyError');
+  });
+
+  it('stops a host on a full disk or refused sudo, keeps the others going, and continues on re-run', async () => {
+    const fresh = lab.host('fresh');
+    // A held dpkg lock (fcntl, as apt takes it) and a 1 MiB file system where the SDK goes.
+    const hold = fresh.exec([
+      'perl',
+      '-e',
+      'use Fcntl; open(my $f, ">>", "/var/lib/dpkg/lock-frontend") or die; fcntl($f, F_SETLKW, pack("s s x4 q q i x4", F_WRLCK, 0, 0, 0, 0)) or die; open(my $m, ">", "/tmp/locked"); close $m; sleep 6;',
+    ]);
+    for (let i = 0; i < 100 && (await fresh.exec(['test', '-e', '/tmp/locked'])).exitCode !== 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+    await inside(fresh, 'mkdir -p /opt/cloudlet-tasks && mount -t tmpfs -o size=1m tmpfs /opt/cloudlet-tasks');
+
+    // --min-disk-gb 0 lets preflight pass, so the full disk is met where the SDK is written.
+    let leftover = '';
+    const password = { CLOUDLET_SUDO_PASSWORD: lab.host('nosudo').password };
+    const first = await cli(['-H', 'fresh,nosudo', 'install', '--min-disk-gb', '0'], password).finally(async () => {
+      leftover = await inside(fresh, 'ls -A /opt/cloudlet-tasks; ls /tmp | grep -c cloudlet-bundle || true');
+      await inside(fresh, 'umount /opt/cloudlet-tasks');
+    });
+    assert.equal(leftover, '0', 'nothing half-written is left');
+    await hold;
+    assert.equal(first.code, 4, first.stdout + first.stderr);
+    const freshError = resultsByHost(first).get('fresh')!.error!;
+    assert.equal(freshError['name'], 'StepError');
+    assert.equal(freshError['step'], 'deploy-sdk');
+    assert.match(String(freshError['message']), /No space left on device/);
+    assert.ok(first.events.some((e) => e.type === 'output' && e['host'] === 'fresh' && /lock/i.test(String(e['line']))), 'apt waited for the dpkg lock');
+    assert.equal(first.events.filter((e) => e.type === 'host-end').length, 2);
+    const refused = resultsByHost(first).get('nosudo')!.error!;
+    assert.equal(refused['step'], 'packages');
+    assert.match(String(refused['message']), /may not run commands with sudo/);
+
+    const second = await cli(['-H', 'fresh', 'install']);
+    assert.equal(second.code, 0, second.events.filter((e) => e.type === 'output').map((e) => e['line']).join('\n'));
+    assert.deepEqual(steps(second, 'fresh'), {
+      preflight: 'unchanged',
+      packages: 'unchanged',
+      apparmor: 'skipped',
+      groups: 'unchanged',
+      fuse: 'unchanged',
+      ept: 'skipped',
+      libvirt: 'skipped',
+      'deploy-sdk': 'changed',
+      verify: 'unchanged',
+    });
+  });
+
+  it('left the host set up: packages, groups, FUSE, udev rule, and the deployed cloudlet', async () => {
+    const fresh = lab.host('fresh');
+    const status = await inside(fresh, "dpkg-query -W -f='${Package}=${db:Status-Abbrev}\\n' qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients fuse xz-utils");
+    for (const line of status.split('\n')) assert.match(line, /=ii\s*$/, line);
+    const groups = (await inside(fresh, 'id -nG ops')).split(' ');
+    assert.ok(groups.includes('kvm') && groups.includes('libvirt'), groups.join(' '));
+    assert.match(await inside(fresh, 'cat /etc/fuse.conf'), /^user_allow_other$/m);
+    assert.equal(await inside(fresh, 'stat -c %a /etc/fuse.conf'), '644');
+    assert.equal(await inside(fresh, 'cat /etc/udev/rules.d/60-cloudlet-fuse.rules'), 'KERNEL=="fuse", MODE="0666"');
+    assert.equal((await fresh.exec(['test', '-e', '/etc/modprobe.d/cloudlet-kvm-intel.conf'])).exitCode, 1, 'EPT stays on: kernel >= 3.13, not asked');
+    const version = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')).version as string;
+    assert.equal(await inside(fresh, 'su ops -c "cloudlet --version"'), version);
+  });
+
+  it('changes nothing on a second full run, and says so for every step', async () => {
+    const fresh = lab.host('fresh');
+    const before = snapshot(fresh);
+    const run = await cli(['-H', 'fresh', 'install']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const [step, status] of Object.entries(steps(run, 'fresh'))) assert.ok(status === 'unchanged' || status === 'skipped', `${step}: ${status}`);
+    assert.equal(run.events.filter((e) => e.type === 'log' && e['host'] === 'fresh' && !/NOTE/.test(String(e['message']))).length, 9);
+    assert.deepEqual(snapshot(fresh), before);
+  });
+
+  it('check runs the deployed doctor and names what is missing', async () => {
+    const run = await cli(['-H', 'fresh', 'check']);
+    const error = resultsByHost(run).get('fresh')!.error!;
+    // No libvirtd runs inside the test host (no init system there), so the host is honestly not ready.
+    assert.equal(run.code, 4);
+    assert.match(String(error['message']), /libvirt/);
+    assert.ok(run.events.some((e) => e.type === 'log' && /Verify: unchanged: NOT READY \((TCG|KVM)\).*QEMU 7\.2/.test(String(e['message']))));
+  });
+});
