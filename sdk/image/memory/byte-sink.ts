@@ -1,0 +1,88 @@
+/**
+ * Where writers put bytes: small writes (8-byte record headers, 4 KiB pages) are gathered into
+ * 1 MiB chunks before they reach a file or a stream, and a slow consumer applies back-pressure.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+export interface ByteSink {
+  write(bytes: Uint8Array): Promise<void>;
+  /** Flushes what is buffered and releases the destination. */
+  close(): Promise<void>;
+  /** Bytes accepted so far (buffered or flushed). */
+  readonly bytesWritten: number;
+}
+
+const CHUNK_SIZE = 1 << 20;
+
+class ChunkedSink implements ByteSink {
+  #chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  #used = 0;
+  #written = 0;
+
+  constructor(
+    private readonly flushChunk: (bytes: Buffer) => Promise<void>,
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  get bytesWritten(): number {
+    return this.#written;
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    this.#written += bytes.length;
+    if (this.#used + bytes.length > CHUNK_SIZE) await this.#flush();
+    if (bytes.length >= CHUNK_SIZE) return this.flushChunk(Buffer.from(bytes));
+    this.#chunk.set(bytes, this.#used);
+    this.#used += bytes.length;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.#flush();
+    } finally {
+      await this.release();
+    }
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#used === 0) return;
+    const full = this.#chunk.subarray(0, this.#used);
+    // The destination may still hold the buffer (streams do), so never refill it.
+    this.#chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.#used = 0;
+    await this.flushChunk(full);
+  }
+}
+
+/**
+ * Writes to a file, replacing it (or into an open handle at its current end when `append`).
+ *
+ * @example
+ * const sink = await fileSink('/var/tmp/vm.mem');
+ * await writeCanonicalStream(sink, { header, pages, deviceState });
+ * await sink.close();
+ */
+export async function fileSink(path: string, options: { append?: boolean } = {}): Promise<ByteSink> {
+  const handle: FileHandle = await open(path, options.append ? 'a' : 'w');
+  return new ChunkedSink(
+    async (bytes) => {
+      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+    },
+    () => handle.close(),
+  );
+}
+
+/** Writes into a Node stream (a socket, a compressor), waiting for 'drain' when it is full. */
+export function writableSink(stream: Writable): ByteSink {
+  return new ChunkedSink(
+    async (bytes) => {
+      if (!stream.write(bytes)) await once(stream, 'drain');
+    },
+    async () => {
+      stream.end();
+      await once(stream, 'finish');
+    },
+  );
+}
