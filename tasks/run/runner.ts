@@ -95,6 +95,9 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
     ...(settings.commandTimeoutMs !== undefined ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
     ...(settings.sudoPassword !== undefined ? { sudoPassword: settings.sudoPassword } : {}),
   });
+  // An interrupt closes the connection, which ends the commands in flight on this host.
+  const onAbort = (): void => void connection.close();
+  settings.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const value = await settings.task.body(context);
     return { host: host.name, status: 'ok', durationMs: Date.now() - started, ...(value === undefined ? {} : { value }) };
@@ -102,6 +105,7 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
     const status = error instanceof ConnectionError ? 'unreachable' : 'failed';
     return { host: host.name, status, durationMs: Date.now() - started, error: errorInfo(error) };
   } finally {
+    settings.signal?.removeEventListener('abort', onAbort);
     await connection.close();
   }
 }

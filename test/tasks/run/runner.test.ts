@@ -62,6 +62,15 @@ describe('runner on many real hosts', () => {
     assert.equal(results.get('h3')!.status, 'skipped');
   });
 
+  it('stops on Ctrl-C: commands in flight end, hosts not started are skipped, exit code 130', async () => {
+    const run = await runCli([...base, '-P', '2', '-H', 'h1,h2,h3', 'run', '--', 'sleep 60'], { interruptAfterMs: 2500 });
+    assert.equal(run.code, 130);
+    assert.ok(run.durationMs < 20_000, `took ${run.durationMs} ms`);
+    const results = resultsByHost(run);
+    assert.equal(results.get('h3')!.status, 'skipped');
+    assert.notEqual(results.get('h1')!.status, 'ok');
+  });
+
   it('changes nothing under --dry-run', async () => {
     const run = await runCli([...base, '--dry-run', '-H', 'h1', 'run', '--', 'touch /tmp/dry-run-marker']);
     assert.equal(run.code, 0);
