@@ -11,8 +11,10 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Called with each chunk of output as it arrives (prompts already removed). */
   readonly onData?: (stream: OutputStream, chunk: string) => void;
-  /** Data for the command's stdin, then stdin is closed. */
+  /** Data for the command's stdin, then stdin is closed (unless holdStdin). */
   readonly stdin?: string;
+  /** Keep stdin open until the command ends: the remote guard reads its end as the liveness signal. */
+  readonly holdStdin?: boolean;
   /** Answers one prompt on stderr (sudo's); a second prompt means the answer was refused. */
   readonly responder?: PromptResponder;
 }

@@ -136,7 +136,7 @@ class SshConnection implements Connection {
           const { text, seen } = prompts ? prompts.feed(chunk.toString('utf8')) : { text: chunk.toString('utf8'), seen: 0 };
           if (seen > 0 && prompts!.total === seen) {
             channel.write(`${options.responder!.answer}\n`);
-            channel.end(options.stdin ?? '');
+            if (!options.holdStdin) channel.end(options.stdin ?? '');
           }
           if (prompts && prompts.total > 1) {
             answerRefused = true;
@@ -170,7 +170,7 @@ class SshConnection implements Connection {
           settle();
         }, options.timeoutMs);
         channel.on('close', settle);
-        if (!options.responder) channel.end(options.stdin ?? '');
+        if (!options.responder && !options.holdStdin) channel.end(options.stdin ?? '');
       });
     });
   }

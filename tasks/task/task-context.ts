@@ -12,6 +12,7 @@ import type { Fact } from '../facts/fact.js';
 import type { HostTarget } from '../hosts/host-target.js';
 import type { EventSink } from '../run/events.js';
 import { LineSplitter } from './line-splitter.js';
+import { guardCommand } from './remote-guard.js';
 import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
 
 export interface RunOptions {
@@ -112,15 +113,13 @@ export class HostContext<O> implements TaskContext<O> {
 
   run(command: Command | string, options: RunOptions = {}): Promise<CommandResult> {
     const cmd = toCommand(command);
-    return this.execute(cmd, this.scoped(cmd.text), false, options);
+    return this.execute(cmd, options);
   }
 
   async sudo(command: Command | string, options: SudoOptions = {}): Promise<CommandResult> {
-    const cmd = toCommand(command);
     this.#sudoMode ??= probeSudo(this.connection, this.settings.sudoPassword);
     const mode = await this.#sudoMode;
-    const invocation = sudoInvocation(mode, this.scoped(cmd.text), this.settings.sudoPassword, options.user);
-    return this.execute(cmd, invocation.command.text, true, options, invocation.responder);
+    return this.execute(toCommand(command), options, { mode, ...(options.user ? { user: options.user } : {}) });
   }
 
   async put(localPath: string, remotePath: string, options: PutOptions = {}): Promise<void> {
@@ -184,27 +183,25 @@ export class HostContext<O> implements TaskContext<O> {
     return [...parts, text].join(' && ');
   }
 
-  private async execute(
-    cmd: Command,
-    text: string,
-    sudo: boolean,
-    options: RunOptions,
-    responder?: { prompt: string; answer: string },
-  ): Promise<CommandResult> {
+  private async execute(cmd: Command, options: RunOptions, sudo?: { mode: SudoMode; user?: string }): Promise<CommandResult> {
     const { masker, emit } = this.settings;
     masker.add(...cmd.secrets);
     const display = masker.mask(cmd.text);
     const host = this.host.name;
-    if (!options.quiet) emit({ type: 'command', host, command: display, sudo });
+    if (!options.quiet) emit({ type: 'command', host, command: display, sudo: sudo !== undefined });
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
     // The host's own `timeout` kills the command there; the local timer is the backstop if the host hangs.
+    const text = this.scoped(cmd.text);
     const limited = timeoutMs === undefined ? text : sh`timeout -k ${KILL_GRACE_S} ${timeoutMs / 1000} sh -c ${text}`.text;
-    const result = await this.connection.exec(limited, {
+    const guarded = guardCommand(limited, options.stdin);
+    const invocation = sudo ? sudoInvocation(sudo.mode, guarded, this.settings.sudoPassword, sudo.user) : undefined;
+    const responder = invocation?.responder;
+    const result = await this.connection.exec(invocation ? invocation.command.text : guarded, {
       display,
+      holdStdin: true,
       ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs + (KILL_GRACE_S + 5) * 1000 } : {}),
-      ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
       ...(responder ? { responder } : {}),
       ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
     });

@@ -62,13 +62,22 @@ describe('runner on many real hosts', () => {
     assert.equal(results.get('h3')!.status, 'skipped');
   });
 
-  it('stops on Ctrl-C: commands in flight end, hosts not started are skipped, exit code 130', async () => {
+  it('stops on Ctrl-C: commands in flight are killed on the hosts, hosts not started are skipped, exit code 130', async () => {
     const run = await runCli([...base, '-P', '2', '-H', 'h1,h2,h3', 'run', '--', 'sleep 60'], { interruptAfterMs: 2500 });
     assert.equal(run.code, 130);
     assert.ok(run.durationMs < 20_000, `took ${run.durationMs} ms`);
     const results = resultsByHost(run);
     assert.equal(results.get('h3')!.status, 'skipped');
     assert.notEqual(results.get('h1')!.status, 'ok');
+    for (const name of ['h1', 'h2']) {
+      let left = '';
+      for (let i = 0; i < 30; i += 1) {
+        left = (await lab.host(name).exec(['sh', '-c', 'ps -eo args | grep -x "sleep 60" || true'])).stdout.trim();
+        if (left === '') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(left, '', `the interrupted command still runs on ${name}`);
+    }
   });
 
   it('changes nothing under --dry-run', async () => {
