@@ -48,17 +48,18 @@ export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>
       const plan = step.plan(await step.gather(ctx, settings), settings);
       const notes = plan.notes ?? [];
       if (plan.kind !== 'change') {
-        report = { step: step.name, status: plan.kind, detail: plan.reason, notes };
+        report = { step: step.name, status: plan.kind, detail: plan.reason, notes, details: plan.kind === 'unchanged' ? (plan.details ?? []) : [] };
       } else {
         const detail = plan.actions.map((action) => action.description).join('; ');
         if (!ctx.dryRun) for (const action of plan.actions) await applyAction(ctx, action);
-        report = { step: step.name, status: ctx.dryRun ? 'would-change' : 'changed', detail, notes };
+        report = { step: step.name, status: ctx.dryRun ? 'would-change' : 'changed', detail, notes, details: [] };
       }
     } catch (error) {
       if (error instanceof StepError) throw error;
       throw new StepError(ctx.host.name, step.name, (error as Error).message.replace(`${ctx.host.name}: `, ''), { cause: error });
     }
     ctx.log(`${step.title}: ${report.status}: ${report.detail}`);
+    for (const line of report.details) ctx.log(`  ${line}`);
     for (const note of report.notes) ctx.log(`${step.title}: NOTE: ${note}`);
     reports.push(report);
   }

@@ -12,7 +12,7 @@ export type Action =
 
 export type Plan =
   /** Nothing to do: the host is as wanted. */
-  | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[] }
+  | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[]; readonly details?: readonly string[] }
   /** The step does not apply to this host. */
   | { readonly kind: 'skipped'; readonly reason: string; readonly notes?: readonly string[] }
   /** These actions bring the host to the wanted state. */
@@ -44,6 +44,8 @@ export interface StepReport {
   /** Why unchanged/skipped, or what changed / would change. */
   readonly detail: string;
   readonly notes: readonly string[];
+  /** Lines shown under the step, such as a table of checks. */
+  readonly details: readonly string[];
 }
 
 /** Thrown by a planner when the host must not be set up (unsupported OS, too little RAM). */

@@ -20,9 +20,10 @@ export interface VerifyFacts {
 export function planVerify(facts: VerifyFacts): Plan {
   if (!facts.report) return { kind: 'unchanged', reason: `NOT READY: cloudlet doctor did not run (${facts.error ?? 'not deployed'}); run install` };
   const { report } = facts;
-  const summary = report.checks.map((check) => `${check.name}: ${check.detail}`).join('; ');
+  const width = Math.max(...report.checks.map((check) => check.name.length));
+  const details = report.checks.map((check) => `${check.level === 'ok' ? 'ok  ' : check.level.toUpperCase()}  ${check.name.padEnd(width)}  ${check.detail}`);
   const notes = report.checks.filter((check) => check.level !== 'ok').map((check) => `${check.level.toUpperCase()} ${check.name}: ${check.detail}${check.fix ? ` (${check.fix})` : ''}`);
-  return { kind: 'unchanged', reason: `${report.ok ? 'READY' : 'NOT READY'} (${report.accel.toUpperCase()}): ${summary}`, notes };
+  return { kind: 'unchanged', reason: `${report.ok ? 'READY' : 'NOT READY'} (${report.accel.toUpperCase()})`, notes, details };
 }
 
 export const verify = defineStep<VerifyFacts>({
