@@ -3,8 +3,8 @@ import { UsageError } from '../errors.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 
 export function parseTaskOptions(task: Task, tokens: readonly string[], args: readonly string[]): OptionValues<OptionSpecs> {
+  // Only what the command line says; defaults and inventory variables are applied per host (task/host-options.ts).
   const values: Record<string, string | number | boolean | undefined> = {};
-  for (const [name, spec] of Object.entries(task.options)) values[name] = spec.default;
   for (let i = 0; i < tokens.length; i += 1) {
     const raw = tokens[i]!;
     if (!raw.startsWith('--')) {
@@ -36,6 +36,7 @@ export function parseTaskOptions(task: Task, tokens: readonly string[], args: re
     }
   }
   if (args.length > 0 && !task.acceptsArgs) throw new UsageError(`task '${task.name}' takes no words after '--'`);
-  task.validate?.(values, args);
+  const withDefaults = Object.fromEntries(Object.entries(task.options).map(([name, spec]) => [name, values[name] ?? spec.default]));
+  task.validate?.(withDefaults, args);
   return values;
 }

@@ -25,10 +25,11 @@ const OPTIONS = {
 
 function settingsFrom(ctx: TaskContext, options: OptionValues<typeof OPTIONS>, disableEpt: boolean): InstallSettings {
   return {
+    // Defaults are applied before the body runs (task/host-options.ts), so these are set.
     user: options.user ?? ctx.host.user,
-    minRamMiB: options['min-ram-mb'] ?? 1024,
-    minDiskGiB: options['min-disk-gb'] ?? 10,
-    prefix: options.prefix ?? '/opt/cloudlet-tasks',
+    minRamMiB: options['min-ram-mb']!,
+    minDiskGiB: options['min-disk-gb']!,
+    prefix: options.prefix!,
     force: options.force === true,
     disableEpt,
   };

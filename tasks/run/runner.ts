@@ -6,6 +6,7 @@ import type { Connection } from '../connection/connection.js';
 import { ConnectionError } from '../errors.js';
 import type { HostTarget } from '../hosts/host-target.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
+import { hostOptions } from '../task/host-options.js';
 import { HostContext } from '../task/task-context.js';
 import { errorInfo } from './error-info.js';
 import type { EventSink, HostResult, RunSummary } from './events.js';
@@ -13,6 +14,7 @@ import { withRetries, type RetryPolicy } from './retry.js';
 
 export interface RunSettings {
   readonly task: Task;
+  /** Options given on the command line; per host, inventory variables and defaults fill the rest. */
   readonly options: OptionValues<OptionSpecs>;
   readonly args: readonly string[];
   readonly hosts: readonly HostTarget[];
@@ -75,6 +77,12 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
   const started = Date.now();
   const { emit } = settings;
   emit({ type: 'host-start', host: host.name });
+  let options: OptionValues<OptionSpecs>;
+  try {
+    options = hostOptions(settings.task.options, settings.options, host.vars, host.name);
+  } catch (error) {
+    return { host: host.name, status: 'failed', durationMs: Date.now() - started, error: errorInfo(error) };
+  }
   let connection: Connection;
   try {
     connection = await withRetries(
@@ -88,7 +96,7 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
     return { host: host.name, status, durationMs: Date.now() - started, error: errorInfo(error) };
   }
   emit({ type: 'connected', host: host.name, durationMs: Date.now() - started });
-  const context = new HostContext(connection, settings.options, settings.args, {
+  const context = new HostContext(connection, options, settings.args, {
     dryRun: settings.dryRun,
     masker: settings.masker,
     emit,

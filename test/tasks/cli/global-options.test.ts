@@ -40,9 +40,9 @@ describe('task options', () => {
     },
   });
 
-  it('parses typed values and applies defaults', () => {
-    assert.deepEqual(parseTaskOptions(task, ['--mode', 'b', '--force'], []), { count: 1, mode: 'b', force: true });
-    assert.deepEqual(parseTaskOptions(task, ['--count=3'], []), { count: 3, mode: undefined, force: undefined });
+  it('parses typed values and keeps only what the command line gave', () => {
+    assert.deepEqual(parseTaskOptions(task, ['--mode', 'b', '--force'], []), { mode: 'b', force: true });
+    assert.deepEqual(parseTaskOptions(task, ['--count=3'], []), { count: 3 });
   });
 
   it('refuses unknown options, bad numbers, bad choices and stray words', () => {
