@@ -1,0 +1,64 @@
+/** Typed errors of blob compression and decompression; tests assert on class and fields, never on text. */
+import type { BlobCodec } from '../package/index.js';
+
+export class BlobCodecError extends Error {
+  override name = 'BlobCodecError';
+}
+
+/** A codec overlay-meta may name but this build cannot run (zstd until its binding is installed). */
+export class CodecUnavailableError extends BlobCodecError {
+  override name = 'CodecUnavailableError';
+  constructor(readonly codec: BlobCodec) {
+    super(`codec ${codec} is not available in this build`);
+  }
+}
+
+export class CodecLevelError extends BlobCodecError {
+  override name = 'CodecLevelError';
+  constructor(readonly codec: BlobCodec, readonly level: number, readonly min: number, readonly max: number) {
+    super(`${codec} level ${level} is outside ${min}…${max}`);
+  }
+}
+
+/**
+ * A blob decompresses to more than its meta declares (a decompression bomb, or a meta that lies):
+ * decompression stops at the first byte past the declared size.
+ */
+export class BlobOverrunError extends BlobCodecError {
+  override name = 'BlobOverrunError';
+  constructor(readonly blob: string, readonly declared: number) {
+    super(`blob ${blob} decompresses to more than the ${declared} bytes its meta declares; refused`);
+  }
+}
+
+/** A blob decompresses to fewer bytes than its meta declares. */
+export class BlobUnderrunError extends BlobCodecError {
+  override name = 'BlobUnderrunError';
+  constructor(readonly blob: string, readonly declared: number, readonly actual: number) {
+    super(`blob ${blob} decompresses to ${actual} bytes, its meta declares ${declared}`);
+  }
+}
+
+/** A declared uncompressed size above what this reader accepts for one blob. */
+export class BlobSizeLimitError extends BlobCodecError {
+  override name = 'BlobSizeLimitError';
+  constructor(readonly blob: string, readonly declared: number, readonly limit: number) {
+    super(`blob ${blob} declares ${declared} uncompressed bytes; at most ${limit} are accepted`);
+  }
+}
+
+/** The compressed data is corrupt or cannot be decoded (xz errors, memory limit). */
+export class BlobDecodeError extends BlobCodecError {
+  override name = 'BlobDecodeError';
+  constructor(readonly blob: string, readonly codec: BlobCodec, readonly reason: string, options?: ErrorOptions) {
+    super(`blob ${blob} (${codec}) cannot be decompressed: ${reason}`, options);
+  }
+}
+
+/** A compression worker failed or exited. */
+export class CompressWorkerError extends BlobCodecError {
+  override name = 'CompressWorkerError';
+  constructor(readonly reason: string, options?: ErrorOptions) {
+    super(`compression worker failed: ${reason}`, options);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Typed errors of the overlay item stream. Each carries `offset`, the byte position in the
+ * uncompressed stream where the bad record or field starts, plus the values involved; tests assert
+ * on class and fields, never on text.
+ */
+import type { Encoding, ItemAddress } from './item-format.js';
+
+export type ItemSpace = 'memory' | 'disk' | 'base-memory' | 'base-disk';
+
+/** Base class: every refusal of an item stream is one of these. */
+export class ItemStreamError extends Error {
+  override name = 'ItemStreamError';
+  constructor(readonly offset: number, message: string) {
+    super(`item stream, byte ${offset}: ${message}`);
+  }
+}
+
+/** Not an item stream (magic), or a header field with a value this reader does not know. */
+export class ItemHeaderError extends ItemStreamError {
+  override name = 'ItemHeaderError';
+  constructor(offset: number, readonly field: string, readonly expected: string | number, readonly actual: string | number) {
+    super(offset, `${field} is ${actual}, expected ${expected}`);
+  }
+}
+
+/** Checked right after the magic, before anything else is interpreted. */
+export class ItemVersionError extends ItemStreamError {
+  override name = 'ItemVersionError';
+  constructor(offset: number, readonly version: number, readonly supported: number) {
+    super(offset, `format version ${version} is not supported (this reader knows ${supported})`);
+  }
+}
+
+/** A record field (kind, encoding, reserved bytes, reference kind) holds an unknown code. */
+export class ItemFieldError extends ItemStreamError {
+  override name = 'ItemFieldError';
+  constructor(offset: number, readonly field: string, readonly value: number) {
+    super(offset, `unknown or invalid ${field} ${value}`);
+  }
+}
+
+/** The payload length is not one the encoding allows; checked before the payload is read. */
+export class ItemLengthError extends ItemStreamError {
+  override name = 'ItemLengthError';
+  constructor(offset: number, readonly encoding: Encoding, readonly length: number, readonly min: number, readonly max: number) {
+    super(offset, `${encoding} payload of ${length} bytes; ${min}…${max} allowed`);
+  }
+}
+
+/** An index (the item's own, or one it refers to) lies past the end of its space. */
+export class ItemRangeError extends ItemStreamError {
+  override name = 'ItemRangeError';
+  constructor(offset: number, readonly space: ItemSpace, readonly index: number, readonly limit: number) {
+    super(offset, `${space} index ${index} is beyond the ${limit} chunks of the ${space}`);
+  }
+}
+
+/** A self reference to an item that was not delivered before it. */
+export class MissingReferenceError extends ItemStreamError {
+  override name = 'MissingReferenceError';
+  constructor(offset: number, readonly target: ItemAddress) {
+    super(offset, `refers to ${target.kind} ${target.index}, which no earlier item holds`);
+  }
+}
+
+export class DuplicateItemError extends ItemStreamError {
+  override name = 'DuplicateItemError';
+  constructor(offset: number, readonly address: ItemAddress) {
+    super(offset, `${address.kind} ${address.index} appears twice`);
+  }
+}
+
+/** The blob's meta does not claim this item (the meta and the blob disagree). */
+export class UnclaimedItemError extends ItemStreamError {
+  override name = 'UnclaimedItemError';
+  constructor(offset: number, readonly address: ItemAddress) {
+    super(offset, `${address.kind} ${address.index} is not among the chunks the blob's meta lists`);
+  }
+}
+
+/** Item counts disagree: end record vs items read, items vs chunks claimed, or too many items. */
+export class ItemCountError extends ItemStreamError {
+  override name = 'ItemCountError';
+  constructor(offset: number, readonly what: 'end-record' | 'claims' | 'limit', readonly expected: number, readonly actual: number) {
+    super(offset, `${actual} items where ${what} allows ${expected}`);
+  }
+}
+
+/** The stream ends inside a record, or without its end record. */
+export class TruncatedItemStreamError extends ItemStreamError {
+  override name = 'TruncatedItemStreamError';
+  constructor(offset: number, readonly needed: number, readonly available: number) {
+    super(offset, `needs ${needed} more bytes, the stream has ${available}`);
+  }
+}
+
+/** Bytes after the end record. */
+export class TrailingBytesError extends ItemStreamError {
+  override name = 'TrailingBytesError';
+  constructor(offset: number) {
+    super(offset, 'data after the end record');
+  }
+}
+
+/** The encoder was handed an item the format cannot hold (a bug of the caller, refused before writing). */
+export class InvalidItemError extends ItemStreamError {
+  override name = 'InvalidItemError';
+  constructor(offset: number, readonly address: ItemAddress, readonly problem: string) {
+    super(offset, `cannot encode ${address.kind} ${address.index}: ${problem}`);
+  }
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ChunkFile, ChunkIndexError, ChunkSizeError, ReadOnlyChunkFileError } from '../../../../sdk/overlay/chunk-io/index.js';
+
+let dir: string;
+
+describe('chunk file', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chunk-file-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('creates a sparse file of whole chunks, writes chunks at their offsets and reads them back', async () => {
+    const path = join(dir, 'out.raw');
+    const file = await ChunkFile.create(path, 1024);
+    await file.write(1023, Buffer.alloc(4096, 7));
+    await file.write(3, Buffer.alloc(4096, 3));
+    assert.ok((await file.read(1023)).equals(Buffer.alloc(4096, 7)));
+    assert.ok((await file.read(0)).equals(Buffer.alloc(4096)));
+    await file.close();
+    const { size, blocks } = await stat(path);
+    assert.equal(size, 1024 * 4096);
+    assert.ok(blocks * 512 < 64 * 4096, 'only written chunks take space');
+    const again = await ChunkFile.open(path);
+    assert.equal(again.chunks, 1024);
+    assert.ok((await again.read(3)).equals(Buffer.alloc(4096, 3)));
+    await assert.rejects(again.write(0, Buffer.alloc(4096)), ReadOnlyChunkFileError);
+    await again.close();
+  });
+
+  it('refuses an existing path on create, partial chunks, and indexes outside the file', async () => {
+    const path = join(dir, 'odd.raw');
+    await writeFile(path, Buffer.alloc(4097));
+    await assert.rejects(ChunkFile.create(path, 1), { code: 'EEXIST' });
+    await assert.rejects(ChunkFile.open(path), (e: unknown) => e instanceof ChunkSizeError && e.size === 4097);
+    const file = await ChunkFile.create(join(dir, 'small.raw'), 2);
+    await assert.rejects(file.read(2), (e: unknown) => e instanceof ChunkIndexError && e.index === 2 && e.chunks === 2);
+    await assert.rejects(file.read(-1), ChunkIndexError);
+    await assert.rejects(file.write(0, Buffer.alloc(4095)), ChunkSizeError);
+    await file.close();
+  });
+});
