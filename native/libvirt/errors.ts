@@ -1,0 +1,98 @@
+/**
+ * Errors of the libvirt binding. @unraid/libvirt rejects with libvirt's message text only (its
+ * code fields are always -1), so the failures callers act on are recognized from that text, once,
+ * here; everything else stays a LibvirtOperationError carrying the message.
+ */
+
+/** Base class of every libvirt failure: what was attempted, on which connection and domain. */
+export class LibvirtError extends Error {
+  override name = 'LibvirtError';
+  constructor(
+    readonly operation: string,
+    readonly uri: string,
+    readonly domain: string | undefined,
+    /** libvirt's own message, verbatim. */
+    readonly libvirtMessage: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export type UnavailableReason = 'not-running' | 'permission-denied' | 'other';
+
+/** The daemon behind `uri` cannot be reached: most often libvirtd is not running. */
+export class LibvirtUnavailableError extends LibvirtError {
+  override name = 'LibvirtUnavailableError';
+  constructor(uri: string, readonly reason: UnavailableReason, libvirtMessage: string, options?: { cause?: unknown }) {
+    const fix =
+      reason === 'not-running'
+        ? 'start it (systemctl start libvirtd, or as root without systemd: virtlogd -d; libvirtd -d)'
+        : reason === 'permission-denied'
+          ? 'run as root or join the libvirt group and log in again'
+          : 'check that libvirt is installed and libvirtd runs (cloudlet doctor)';
+    super('connect', uri, undefined, libvirtMessage, `libvirt is not reachable at ${uri}: ${libvirtMessage}; ${fix}`, options);
+  }
+}
+
+export class DomainNotFoundError extends LibvirtError {
+  override name = 'DomainNotFoundError';
+  constructor(operation: string, uri: string, domain: string, libvirtMessage: string) {
+    super(operation, uri, domain, libvirtMessage, `no libvirt domain '${domain}' at ${uri} (${operation})`);
+  }
+}
+
+/** A domain with the same name or UUID is already defined or running. */
+export class DomainExistsError extends LibvirtError {
+  override name = 'DomainExistsError';
+  constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
+    super(operation, uri, domain, libvirtMessage, `${operation}: domain ${domain ? `'${domain}' ` : ''}already exists: ${libvirtMessage}; remove it with virsh destroy/undefine`);
+  }
+}
+
+/** The operation needs a running domain (save, destroy) and this one is shut off. */
+export class DomainNotRunningError extends LibvirtError {
+  override name = 'DomainNotRunningError';
+  constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
+    super(operation, uri, domain, libvirtMessage, `${operation}: domain '${domain ?? '?'}' is not running`);
+  }
+}
+
+/** QEMU could not listen on a host port for a forward (in use, or not an address of this host). */
+export class PortInUseError extends LibvirtError {
+  override name = 'PortInUseError';
+  constructor(uri: string, domain: string, readonly protocol: string, readonly hostAddress: string, readonly hostPort: number, qemuMessage: string) {
+    super('add port forward', uri, domain, qemuMessage, `cannot forward ${protocol} ${hostAddress}:${hostPort} into '${domain}': the port is in use; choose another one`);
+  }
+}
+
+/** Any other failure of a libvirt call. */
+export class LibvirtOperationError extends LibvirtError {
+  override name = 'LibvirtOperationError';
+  constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string, options?: { cause?: unknown }) {
+    super(operation, uri, domain, libvirtMessage, `libvirt ${operation}${domain ? ` of '${domain}'` : ''} failed: ${libvirtMessage}`, options);
+  }
+}
+
+/** What a failed call was: the operation, the connection URI and the domain it concerned. */
+export interface CallContext {
+  operation: string;
+  uri: string;
+  domain?: string;
+}
+
+/** Turns whatever the binding threw into the matching typed error. */
+export function toLibvirtError(error: unknown, call: CallContext): LibvirtError {
+  if (error instanceof LibvirtError) return error;
+  const message = (error instanceof Error ? error.message : String(error)).trim();
+  const { operation, uri, domain } = call;
+  if (/Failed to connect socket|Connection refused|Cannot recv data|End of file while reading data|no connection driver available/i.test(message)) {
+    const reason: UnavailableReason = /Permission denied/i.test(message) ? 'permission-denied' : /No such file|Connection refused/i.test(message) ? 'not-running' : 'other';
+    return new LibvirtUnavailableError(uri, reason, message, { cause: error });
+  }
+  if (/Domain not found|no domain with matching/i.test(message)) return new DomainNotFoundError(operation, uri, domain ?? '?', message);
+  if (/already exists|is already (defined|active)/i.test(message)) return new DomainExistsError(operation, uri, domain, message);
+  if (/domain is not running/i.test(message)) return new DomainNotRunningError(operation, uri, domain, message);
+  return new LibvirtOperationError(operation, uri, domain, message, { cause: error });
+}

@@ -1,0 +1,56 @@
+/**
+ * The disk handed to `cloudlet base` or found in an archive: checked to be a raw image of whole
+ * 4 KiB chunks, copied keeping its holes, and identified by the SHA-256 of its bytes.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { execa, ExecaError } from 'execa';
+import { CHUNK_SIZE, QemuImgError } from '../image/disk/index.js';
+import { DiskSizeError, NotRawDiskError } from './errors.js';
+
+export interface RawDiskFacts {
+  size: number;
+  /** Bytes the file occupies (less than size for a sparse image). */
+  allocated: number;
+}
+
+/**
+ * Refuses anything but a raw image: qemu-img probes the format (here probing is the point, and a
+ * refusal is the safe outcome of any doubt), and the size must be whole chunks.
+ *
+ * @example const { size } = await checkRawDisk('/images/debian.raw');
+ */
+export async function checkRawDisk(path: string): Promise<RawDiskFacts> {
+  const args = ['info', '--output=json', path];
+  let format: string;
+  try {
+    format = String((JSON.parse((await execa('qemu-img', args)).stdout) as { format?: unknown }).format);
+  } catch (error) {
+    if (error instanceof ExecaError) throw new QemuImgError(args, error.exitCode, String(error.stderr ?? ''));
+    throw error;
+  }
+  if (format !== 'raw') throw new NotRawDiskError(path, format);
+  const stats = await stat(path);
+  if (stats.size === 0 || stats.size % CHUNK_SIZE !== 0) throw new DiskSizeError(path, stats.size, CHUNK_SIZE);
+  return { size: stats.size, allocated: stats.blocks * 512 };
+}
+
+/**
+ * Copies a disk image keeping it sparse (and sharing extents where the file system can), through
+ * cp, which finds holes with SEEK_DATA instead of reading gigabytes of zeros.
+ */
+export async function copyDisk(from: string, to: string, signal?: AbortSignal): Promise<void> {
+  await execa('cp', ['--sparse=always', '--reflink=auto', '--', from, to], signal ? { cancelSignal: signal } : {});
+}
+
+/**
+ * The SHA-256 (hex) of a whole file, streamed in 4 MiB reads: a base disk's ID.
+ *
+ * @example const id = await sha256File('/base/disk.raw');
+ */
+export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20, signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,120 @@
+/** Errors of base VM handling. Each says what failed, where, and what to do, and carries its data. */
+
+export class BaseError extends Error {
+  override name = 'BaseError';
+}
+
+/** `cloudlet base` takes raw disks only: the base ID is the SHA-256 of the disk's bytes as the guest sees them. */
+export class NotRawDiskError extends BaseError {
+  override name = 'NotRawDiskError';
+  constructor(readonly path: string, readonly format: string) {
+    super(`${path} is a ${format} image, not raw; convert it first: qemu-img convert -O raw ${path} disk.raw`);
+  }
+}
+
+/** The disk is empty or its size is not whole 4 KiB chunks (hash lists and overlays work in chunks). */
+export class DiskSizeError extends BaseError {
+  override name = 'DiskSizeError';
+  constructor(readonly path: string, readonly size: number, readonly chunkSize: number) {
+    super(`${path} is ${size} bytes; a base disk must be a non-empty multiple of ${chunkSize} bytes (qemu-img resize -f raw ${path} <size rounded up>)`);
+  }
+}
+
+export class BaseNotFoundError extends BaseError {
+  override name = 'BaseNotFoundError';
+  constructor(readonly ref: string, readonly registryDir: string) {
+    super(`no base VM '${ref}' in ${registryDir} (cloudlet list-base shows the registered ones)`);
+  }
+}
+
+/** A name or ID prefix that fits more than one base. */
+export class AmbiguousBaseError extends BaseError {
+  override name = 'AmbiguousBaseError';
+  constructor(readonly ref: string, readonly matches: readonly string[]) {
+    super(`'${ref}' matches ${matches.length} base VMs (${matches.map((id) => id.slice(0, 12)).join(', ')}); give more of the ID`);
+  }
+}
+
+export class DuplicateBaseError extends BaseError {
+  override name = 'DuplicateBaseError';
+  constructor(readonly id: string, readonly dir: string) {
+    super(`base VM ${id} is already registered at ${dir}; delete it first (cloudlet del-base ${id.slice(0, 12)}) to replace it`);
+  }
+}
+
+/** A base.json that is not what this version writes (tampered with, or from a newer version). */
+export class BaseRecordError extends BaseError {
+  override name = 'BaseRecordError';
+  constructor(readonly path: string, readonly field: string, readonly problem: string) {
+    super(`${path}: ${field} ${problem}`);
+  }
+}
+
+export class NotEnoughSpaceError extends BaseError {
+  override name = 'NotEnoughSpaceError';
+  constructor(readonly dir: string, readonly neededBytes: number, readonly availableBytes: number) {
+    super(`${dir} has ${gib(availableBytes)} free but this needs about ${gib(neededBytes)}; free space or use another cloudlet directory`);
+  }
+}
+
+/** QEMU runs as another user (libvirt-qemu under qemu:///system) and must traverse every directory down to the disk. */
+export class CloudletDirUnreachableError extends BaseError {
+  override name = 'CloudletDirUnreachableError';
+  constructor(readonly cloudletDir: string, readonly blockingDir: string, readonly mode: number) {
+    super(
+      `QEMU (user libvirt-qemu) cannot reach ${cloudletDir}: ${blockingDir} is mode ${mode.toString(8)} without search permission for others; ` +
+        `run chmod o+x ${blockingDir}, or choose a cloudlet directory such as /var/lib/cloudlet (--cloudlet-dir or CLOUDLET_DIR)`,
+    );
+  }
+}
+
+export class RegistryLockTimeoutError extends BaseError {
+  override name = 'RegistryLockTimeoutError';
+  constructor(readonly lockDir: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
+    super(`the base registry is locked by pid ${ownerPid ?? '?'} (${lockDir}) for more than ${timeoutMs} ms; remove the lock if that process is gone`);
+  }
+}
+
+/** export-base never replaces a file. */
+export class ArchiveExistsError extends BaseError {
+  override name = 'ArchiveExistsError';
+  constructor(readonly archive: string) {
+    super(`${archive} already exists; choose another name or remove it first`);
+  }
+}
+
+/** An archive member whose name could escape the target directory or is not one of ours. */
+export class UnsafeArchiveMemberError extends BaseError {
+  override name = 'UnsafeArchiveMemberError';
+  constructor(readonly archive: string, readonly member: string, readonly problem: string) {
+    super(`refusing ${archive}: member ${JSON.stringify(member)} ${problem}`);
+  }
+}
+
+/** The archive is not a readable zip, or a member's data is damaged (bad deflate stream, CRC or size). */
+export class ArchiveFormatError extends BaseError {
+  override name = 'ArchiveFormatError';
+  constructor(readonly archive: string, readonly member: string | undefined, readonly problem: string, options?: { cause?: unknown }) {
+    super(`${archive}${member ? `: ${member}` : ''} is damaged or not a zip: ${problem}`, options);
+  }
+}
+
+/** The archive's manifest is missing, malformed, or disagrees with the files it describes. */
+export class ArchiveManifestError extends BaseError {
+  override name = 'ArchiveManifestError';
+  constructor(readonly archive: string, readonly field: string, readonly problem: string) {
+    super(`${archive}: manifest ${field} ${problem}`);
+  }
+}
+
+/** The disk in the archive does not hash to the base ID its manifest claims. */
+export class BaseIdMismatchError extends BaseError {
+  override name = 'BaseIdMismatchError';
+  constructor(readonly archive: string, readonly claimedId: string, readonly actualId: string) {
+    super(`${archive} claims base ${claimedId} but its disk hashes to ${actualId}; the archive is corrupt or was altered`);
+  }
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}

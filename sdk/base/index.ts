@@ -1,0 +1,13 @@
+/** Base VMs: create from a bootable raw disk, list, delete, export and import; the registry behind them. */
+export { createBase, type CreateBaseOptions } from './create-base.js';
+export { importBase, type ImportBaseOptions } from './import-base.js';
+export { exportBase, type ExportBaseOptions, type ExportedBase } from './export-base.js';
+export { listBases, deleteBase } from './manage-bases.js';
+export { BaseRegistry, type StagingDir } from './registry.js';
+export { BASE_FILES, type BaseRecord, type BaseVm } from './base-record.js';
+export { ARCHIVE_MEMBERS, type BaseArchiveManifest } from './archive-manifest.js';
+export { cloudletDirLayout, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
+export { ramPageLayout, type RamPageLayout } from './memory-pages.js';
+export { baseDomainName, baseDomainXml } from './base-domain.js';
+export type { BaseProgress, BaseStep, ProgressListener } from './progress.js';
+export * from './errors.js';

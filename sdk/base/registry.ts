@@ -1,0 +1,140 @@
+/**
+ * The registry of base VMs: atomic files, no database. Each base is a directory bases/<id>/ with its
+ * record inside (base-record.ts), and it enters or leaves the registry by a single rename:
+ *  - a crash at any moment leaves each base either fully registered or absent, because the record,
+ *    the disk and the memory move together (a database row and gigabytes of files cannot be
+ *    committed together; a directory rename can);
+ *  - concurrent commands serialize only on that rename (registry-lock.ts), and readers need no lock,
+ *    since a directory is never seen half-moved;
+ *  - no native module to build (better-sqlite3 compiles for 98 s here) and records a person can read.
+ * Work in progress lives in tmp/, owned by a pid; sweepStale() removes what killed commands left.
+ */
+import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BASE_ID, readBaseRecord, syncDir, type BaseVm } from './base-record.js';
+import { cloudletDirLayout, ensureCloudletDir, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
+import { AmbiguousBaseError, BaseNotFoundError, DuplicateBaseError } from './errors.js';
+import { processAlive, withRegistryLock } from './registry-lock.js';
+
+/** A work directory in tmp/ and what its owner recorded: a domain it may have left running. */
+export interface StagingDir {
+  path: string;
+  ownerPid: number;
+  domain: string | undefined;
+}
+
+const OWNER_FILE = '.owner.json';
+/** Directories in tmp/ without an owner file this old were abandoned before the file was written. */
+const ORPHAN_AGE_MS = 60 * 60_000;
+
+export class BaseRegistry {
+  private constructor(readonly dir: CloudletDir) {}
+
+  /** @example const registry = await BaseRegistry.open({ cloudletDir: '/var/lib/cloudlet' }); */
+  static async open(options: CloudletDirOptions = {}): Promise<BaseRegistry> {
+    const dir = cloudletDirLayout(options);
+    await ensureCloudletDir(dir);
+    return new BaseRegistry(dir);
+  }
+
+  /** Every registered base, oldest first. */
+  async list(): Promise<BaseVm[]> {
+    const ids = (await readdir(this.dir.bases)).filter((name) => BASE_ID.test(name));
+    const bases = await Promise.all(ids.map((id) => readBaseRecord(join(this.dir.bases, id))));
+    return bases.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** The base a person means by `ref`: its full ID, a unique ID prefix (at least 4 hex digits), or its unique name. */
+  async resolve(ref: string): Promise<BaseVm> {
+    if (BASE_ID.test(ref)) {
+      if (!(await this.has(ref))) throw new BaseNotFoundError(ref, this.dir.bases);
+      return readBaseRecord(this.baseDir(ref));
+    }
+    const bases = await this.list();
+    const byPrefix = /^[0-9a-f]{4,63}$/.test(ref) ? bases.filter((base) => base.id.startsWith(ref)) : [];
+    const matches = byPrefix.length > 0 ? byPrefix : bases.filter((base) => base.name === ref);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw new BaseNotFoundError(ref, this.dir.bases);
+    throw new AmbiguousBaseError(ref, matches.map((base) => base.id));
+  }
+
+  async has(id: string): Promise<boolean> {
+    return stat(join(this.dir.bases, id)).then(() => true, () => false);
+  }
+
+  /** Where base `id` lives once registered. */
+  baseDir(id: string): string {
+    return join(this.dir.bases, id);
+  }
+
+  /** A new work directory in tmp/, recorded as ours, with the domain we may start for it. */
+  async createStaging(kind: string, domain?: string): Promise<StagingDir> {
+    const path = await mkdtemp(join(this.dir.tmp, `${kind}-`));
+    // mkdtemp makes 0700; QEMU (libvirt-qemu) boots the disk inside.
+    await chmod(path, 0o711);
+    await writeFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain }));
+    return { path, ownerPid: process.pid, domain };
+  }
+
+  /**
+   * Registers the complete base prepared in `staging` (its record already written) as base `id`:
+   * one rename under the lock. DuplicateBaseError if `id` is registered already.
+   */
+  async commit(staging: StagingDir, id: string): Promise<BaseVm> {
+    const target = this.baseDir(id);
+    await withRegistryLock(this.dir.lock, async () => {
+      if (await this.has(id)) throw new DuplicateBaseError(id, target);
+      await rm(join(staging.path, OWNER_FILE), { force: true });
+      await rename(staging.path, target);
+      await syncDir(this.dir.bases);
+    });
+    return readBaseRecord(target);
+  }
+
+  /** Unregisters base `id` (one rename under the lock), then deletes its files. */
+  async remove(id: string): Promise<void> {
+    const trash = await this.createStaging(`deleting-${id.slice(0, 12)}`);
+    await withRegistryLock(this.dir.lock, async () => {
+      if (!(await this.has(id))) throw new BaseNotFoundError(id, this.dir.bases);
+      await rename(this.baseDir(id), join(trash.path, id));
+      await syncDir(this.dir.bases);
+    }).catch(async (error: unknown) => {
+      await rm(trash.path, { recursive: true, force: true });
+      throw error;
+    });
+    await rm(trash.path, { recursive: true, force: true });
+  }
+
+  /**
+   * Work directories whose owner process is gone, for the caller to clean up (destroy the domain a
+   * staging dir names), after which they are deleted here. Returns what was removed.
+   */
+  async sweepStale(cleanDomain: (name: string) => Promise<void>): Promise<StagingDir[]> {
+    const stale: StagingDir[] = [];
+    for (const name of await readdir(this.dir.tmp)) {
+      const path = join(this.dir.tmp, name);
+      const owner = await readOwner(path);
+      const abandoned = owner ? !processAlive(owner.pid) : await olderThan(path, ORPHAN_AGE_MS);
+      if (!abandoned) continue;
+      if (owner?.domain) await cleanDomain(owner.domain);
+      await rm(path, { recursive: true, force: true });
+      stale.push({ path, ownerPid: owner?.pid ?? 0, domain: owner?.domain });
+    }
+    return stale;
+  }
+}
+
+async function readOwner(path: string): Promise<{ pid: number; domain: string | undefined } | undefined> {
+  try {
+    const owner = JSON.parse(await readFile(join(path, OWNER_FILE), 'utf8')) as { pid?: unknown; domain?: unknown };
+    if (!Number.isSafeInteger(owner.pid)) return undefined;
+    return { pid: owner.pid as number, domain: typeof owner.domain === 'string' ? owner.domain : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+async function olderThan(path: string, ageMs: number): Promise<boolean> {
+  const stats = await stat(path).catch(() => undefined);
+  return stats !== undefined && Date.now() - stats.mtimeMs > ageMs;
+}

@@ -1,0 +1,103 @@
+/**
+ * The one domain XML template every VM we run is built from: base creation, overlay creation and
+ * synthesis. A domain XML read from elsewhere (an archive, an overlay, a save image) is never run;
+ * the same hardware is rebuilt from this template instead, which is what makes the
+ * untrusted-XML validator a proof rather than a filter.
+ *
+ * The hardware is kept minimal and migratable: virtio-blk (QEMU 7.2's nvme blocks migration), a
+ * serial console appended to a file (append='on', or libvirt truncates it on restore), no balloon,
+ * no USB, no graphics (`<graphics type='none'/>` is invalid; leaving it out gives none), and either
+ * no NIC or one virtio NIC on QEMU user-mode networking, whose host port forwards are added at run
+ * time (native/libvirt forwardPort).
+ */
+import { isAbsolute } from 'node:path';
+import { DomainSpecError } from './errors.js';
+
+export type DomainType = 'kvm' | 'qemu';
+
+/** What must be equal between a saved VM and the domain that restores it. */
+export interface VmHardware {
+  memoryMiB: number;
+  vcpus: number;
+  /** QEMU machine type. 'pc' means the newest i440fx; record the resolved name ('pc-i440fx-7.2') so restores match. */
+  machine: string;
+  /** MAC of the user-mode NIC, or null for a VM without network. */
+  nicMac: string | null;
+}
+
+export interface DomainSpec {
+  name: string;
+  uuid: string;
+  type: DomainType;
+  hardware: VmHardware;
+  disk: { path: string; format: 'raw' | 'qcow2' };
+  serialLog: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const MACHINE = /^[a-z][a-z0-9.-]{0,63}$/;
+const MAC = /^52:54:00(:[0-9a-f]{2}){3}$/;
+
+/**
+ * Renders the domain XML for `spec` after checking every field.
+ *
+ * @example
+ * const xml = buildDomainXml({
+ *   name: 'cloudlet-base-1', uuid: randomUUID(), type: 'qemu',
+ *   hardware: { memoryMiB: 1024, vcpus: 1, machine: 'pc', nicMac: null },
+ *   disk: { path: '/var/lib/cloudlet/bases/x/disk.raw', format: 'raw' }, serialLog: '/var/lib/cloudlet/bases/x/serial.log',
+ * });
+ */
+export function buildDomainXml(spec: DomainSpec): string {
+  checkSpec(spec);
+  const { hardware } = spec;
+  const nic = hardware.nicMac === null ? '' : `\n    <interface type='user'><mac address='${hardware.nicMac}'/><model type='virtio'/></interface>`;
+  return `<domain type='${spec.type}'>
+  <name>${spec.name}</name>
+  <uuid>${spec.uuid}</uuid>
+  <memory unit='MiB'>${hardware.memoryMiB}</memory>
+  <currentMemory unit='MiB'>${hardware.memoryMiB}</currentMemory>
+  <vcpu placement='static'>${hardware.vcpus}</vcpu>
+  <os><type arch='x86_64' machine='${hardware.machine}'>hvm</type><boot dev='hd'/></os>
+  <features><acpi/><apic/></features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}'/><source file='${escapeXml(spec.disk.path)}'/><target dev='vda' bus='virtio'/></disk>
+    <serial type='file'><source path='${escapeXml(spec.serialLog)}' append='on'/><target port='0'/></serial>${nic}
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+}
+
+/** A locally administered MAC in QEMU's 52:54:00 range, from 3 random bytes. */
+export function randomMac(random: Buffer): string {
+  return `52:54:00:${[...random.subarray(0, 3)].map((byte) => byte.toString(16).padStart(2, '0')).join(':')}`;
+}
+
+function checkSpec(spec: DomainSpec): void {
+  const check = (field: string, value: unknown, ok: boolean, expected: string) => {
+    if (!ok) throw new DomainSpecError(field, value, expected);
+  };
+  const { hardware } = spec;
+  check('name', spec.name, NAME.test(spec.name), 'letters, digits, "_", "." or "-", at most 80');
+  check('uuid', spec.uuid, UUID.test(spec.uuid), 'a lowercase UUID');
+  check('type', spec.type, spec.type === 'kvm' || spec.type === 'qemu', "'kvm' or 'qemu'");
+  check('memoryMiB', hardware.memoryMiB, Number.isSafeInteger(hardware.memoryMiB) && hardware.memoryMiB >= 16 && hardware.memoryMiB <= 1 << 20, 'an integer from 16 to 1048576');
+  check('vcpus', hardware.vcpus, Number.isSafeInteger(hardware.vcpus) && hardware.vcpus >= 1 && hardware.vcpus <= 64, 'an integer from 1 to 64');
+  check('machine', hardware.machine, MACHINE.test(hardware.machine), "a QEMU machine type such as 'pc' or 'pc-i440fx-7.2'");
+  check('nicMac', hardware.nicMac, hardware.nicMac === null || MAC.test(hardware.nicMac), 'null or a lowercase 52:54:00:xx:xx:xx MAC');
+  check('disk.format', spec.disk.format, spec.disk.format === 'raw' || spec.disk.format === 'qcow2', "'raw' or 'qcow2'");
+  for (const [field, path] of [['disk.path', spec.disk.path], ['serialLog', spec.serialLog]] as const) {
+    check(field, path, isAbsolute(path) && !/[\0-\x1f]/.test(path), 'an absolute path without control characters');
+  }
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[&<>'"]/g, (char) => `&#${char.charCodeAt(0)};`);
+}

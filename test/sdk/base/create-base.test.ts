@@ -1,0 +1,156 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
+import { readHashListHeader } from '../../../sdk/image/disk/index.js';
+import {
+  createBase,
+  deleteBase,
+  listBases,
+  NotEnoughSpaceError,
+  NotRawDiskError,
+  type BaseProgress,
+  type BaseVm,
+  type CreateBaseOptions,
+} from '../../../sdk/base/index.js';
+import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { SerialLog, virsh } from '../../fixtures/guest/index.js';
+
+const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+describe('createBase on the bootable test disk, under the real libvirtd', () => {
+  let host: LibvirtHost;
+  let libvirt: LibvirtConnection;
+  let disk: BootableDisk;
+  let sourceHash: string;
+  let base: BaseVm;
+  let options: CreateBaseOptions;
+  const events: BaseProgress[] = [];
+
+  before(async () => {
+    host = await prepareLibvirtHost('base-');
+    libvirt = await LibvirtConnection.open();
+    disk = await buildBootableDisk();
+    sourceHash = await sha256(disk.path);
+    // COUNTER 2: the counter exists in guest RAM before the save, so a restore can show it going on.
+    options = { cloudletDir: join(host.scratch, 'cloudlet'), memoryMiB: 256, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 60_000 } };
+    base = await createBase(disk.path, { ...options, onProgress: (event) => events.push(event) });
+  });
+
+  after(async () => {
+    await libvirt.remove(base.domain.name).catch(() => undefined);
+    await libvirt.close();
+    await host.release();
+  });
+
+  const tmpEntries = () => readdir(join(options.cloudletDir!, 'tmp'));
+
+  it('registers the base under the SHA-256 of its disk as saved, leaving the given disk untouched', async (t) => {
+    assert.equal(base.id, await sha256(base.files.disk));
+    assert.notEqual(base.id, sourceHash, 'the guest wrote its data partition while booting');
+    assert.equal(await sha256(disk.path), sourceHash, 'the source disk was copied, never booted');
+    assert.deepEqual((await listBases(options)).map((b) => b.id), [base.id]);
+    assert.deepEqual(await tmpEntries(), []);
+    assert.match(base.hardware.machine, /^pc-i440fx-\d/);
+    assert.equal((await stat(base.files.console)).mode & 0o777, 0o644, 'the console log stays readable by whoever made the base');
+    assert.deepEqual(events.filter((e) => e.kind === 'acceleration').length, 1, 'KVM or TCG is said once');
+    const steps = events.flatMap((e) => (e.kind === 'step-done' ? [e] : []));
+    assert.deepEqual(steps.map((s) => s.step), ['check', 'copy', 'boot', 'ready', 'save', 'hash-disk', 'hash-memory', 'register']);
+    t.diagnostic(steps.map((s) => `${s.step} ${s.elapsedMs} ms`).join(', '));
+  });
+
+  it('writes hash lists of the disk and of the flat memory file', async () => {
+    const diskList = await readHashListHeader(base.files.diskHashes);
+    assert.equal(diskList.chunkCount, disk.size / 4096);
+    const memoryList = await readHashListHeader(base.files.memoryHashes);
+    assert.equal(memoryList.chunkCount, base.memory.pages);
+    assert.equal((await stat(base.files.memoryPages)).size, base.memory.pages * 4096);
+    assert.deepEqual(base.memory.layout[0], { block: 'pc.ram', length: 256 << 20, firstPage: 0 });
+  });
+
+  it('leaves no domain defined: the transient domain went away with the save', async () => {
+    const booted = events.find((e) => e.kind === 'console');
+    assert.ok(booted?.kind === 'console');
+    const names = await libvirt.names();
+    assert.ok(!names.includes(booted.domain) && !names.includes(base.domain.name));
+  });
+
+  it('has a memory image that plain `virsh restore` resumes: the counter goes on and the guest did not reboot', async () => {
+    const serial = new SerialLog(base.files.console);
+    const saved = (await serial.counters()).at(-1)!;
+    await virsh('restore', base.files.memory);
+    const [, next, uptime] = await serial.waitFor(new RegExp(`^COUNTER (${saved.counter + 1}) UPTIME ([\\d.]+)$`), 20_000);
+    assert.equal(Number(next), saved.counter + 1);
+    assert.ok(Number(uptime) > saved.uptime, 'guest uptime continued');
+    assert.equal((await serial.lines()).filter((line) => line === 'GUEST-BOOTED').length, 1);
+    await virsh('destroy', base.domain.name);
+  });
+
+  it('refuses a disk that is not raw before any VM starts', async () => {
+    const qcow2 = join(host.scratch, 'disk.qcow2');
+    await execa('qemu-img', ['create', '-q', '-f', 'qcow2', qcow2, '64M']);
+    await assert.rejects(createBase(qcow2, options), (error: unknown) => error instanceof NotRawDiskError && error.format === 'qcow2' && error.path === qcow2);
+    assert.deepEqual((await listBases(options)).map((b) => b.id), [base.id]);
+  });
+
+  it('refuses to start when the cloudlet directory lacks space for the copy and the memory image', async () => {
+    const small = join(host.scratch, 'small');
+    await mkdir(small);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0711', 'cloudlet-test', small]);
+    try {
+      await assert.rejects(createBase(disk.path, { ...options, cloudletDir: small }), (error: unknown) => {
+        assert.ok(error instanceof NotEnoughSpaceError);
+        assert.ok(error.availableBytes <= 16 << 20 && error.neededBytes > disk.size);
+        return true;
+      });
+    } finally {
+      await execa('umount', [small]);
+    }
+  });
+
+  it('says libvirtd is not running, and leaves nothing behind', async () => {
+    const libvirtUri = `qemu:///system?socket=${join(host.scratch, 'no-libvirtd.sock')}`;
+    await assert.rejects(createBase(disk.path, { ...options, libvirtUri }), (error: unknown) => error instanceof LibvirtUnavailableError && error.reason === 'not-running');
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('says which host port is taken when a forward cannot listen, and leaves no domain behind', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const hostPort = (taken.address() as AddressInfo).port;
+    const seen: BaseProgress[] = [];
+    const forwards = [{ protocol: 'tcp', hostPort, guestPort: 22 }] as const;
+    await assert.rejects(createBase(disk.path, { ...options, forwards: [...forwards], onProgress: (event) => seen.push(event) }), (error: unknown) => error instanceof PortInUseError && error.hostPort === hostPort);
+    taken.close();
+    const booted = seen.find((e) => e.kind === 'console');
+    assert.ok(booted?.kind === 'console');
+    assert.equal(await libvirt.find(booted.domain), undefined);
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('cleans up when interrupted while the VM boots: no domain, no files, nothing registered', async () => {
+    const controller = new AbortController();
+    const seen: BaseProgress[] = [];
+    const onProgress = (event: BaseProgress) => {
+      seen.push(event);
+      if (event.kind === 'step-start' && event.step === 'ready') setTimeout(() => controller.abort(), 500);
+    };
+    await assert.rejects(createBase(disk.path, { ...options, onProgress, signal: controller.signal }), { name: 'AbortError' });
+    const booted = seen.find((e) => e.kind === 'console');
+    assert.ok(booted?.kind === 'console');
+    assert.equal(await libvirt.find(booted.domain), undefined);
+    assert.ok(seen.some((e) => e.kind === 'cleaned' && e.domain === booted.domain));
+    assert.deepEqual(await tmpEntries(), []);
+    assert.deepEqual((await listBases(options)).map((b) => b.id), [base.id]);
+  });
+
+  it('deletes the base: files and record', async () => {
+    assert.equal((await deleteBase(base.id.slice(0, 8), options)).id, base.id);
+    assert.deepEqual(await listBases(options), []);
+    await assert.rejects(stat(base.dir), { code: 'ENOENT' });
+  });
+});
