@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `cloudlet` executable, the SDK's command on cloudlet hosts.
 import { doctor, formatDoctorReport } from './doctor/index.js';
+import { INFO_OVERLAY_COMMAND, runInfoOverlay } from './overlay/index.js';
 import { packageVersion } from './version.js';
 
 const HELP = `cloudlet ${packageVersion()}: VM synthesis on a cloudlet host
@@ -9,11 +10,13 @@ usage: cloudlet COMMAND [options]
 
 commands:
   doctor [--json]   what works on this host: KVM or TCG, QEMU, libvirt, FUSE, free space
+  ${INFO_OVERLAY_COMMAND.usage}
+                    ${INFO_OVERLAY_COMMAND.summary}
 options:
   -V, --version     show the version
   -h, --help        show this help
 
-The VM commands (base, overlay, synthesis, info-overlay) are being built.`;
+The VM commands (base, overlay, synthesis) are being built.`;
 
 async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -32,6 +35,7 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(rest.includes('--json') ? `${JSON.stringify(report)}\n` : `${formatDoctorReport(report)}\n`);
     return report.ok ? 0 : 1;
   }
+  if (command === INFO_OVERLAY_COMMAND.name) return runInfoOverlay(rest, process);
   process.stderr.write(`cloudlet: unknown command '${command}' (see cloudlet --help)\n`);
   return 2;
 }

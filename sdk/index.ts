@@ -1,3 +1,5 @@
-// The SDK's public API. The overlay and synthesis modules are added here as they land.
+// The SDK's public API.
 export { packageVersion } from './version.js';
 export { doctor, formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/index.js';
+export * from './overlay/index.js';
+export * from './synthesis/index.js';

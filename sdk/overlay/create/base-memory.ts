@@ -1,0 +1,90 @@
+/**
+ * A base VM's memory in the form dedup and delta address it: a flat page file (page n of the
+ * PageLayout at byte n·4096, absent and zero pages left as holes) and its hash list in the disk
+ * hash-list format. Made once per snapshot and cached: `<name>.pages`, `<name>.pages.hashes` and
+ * the manifest `<name>.pages.json` (written last, so its presence means the other two are whole),
+ * which records the block layout and the snapshot's size and mtime the cache was made from.
+ */
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeHashList } from '../../image/disk/index.js';
+import { openMemorySnapshot, PAGE_SIZE, type RamBlock } from '../../image/memory/index.js';
+import { PageLayout } from './page-layout.js';
+
+export interface BaseMemory {
+  /** The flat page file. */
+  pages: string;
+  /** Its hash list. */
+  hashes: string;
+  layout: PageLayout;
+}
+
+interface Manifest {
+  version: 1;
+  snapshot: { size: number; mtimeMs: number };
+  blocks: RamBlock[];
+}
+
+/**
+ * Returns the flat page file and hash list of the memory snapshot at `snapshotPath` (a libvirt save
+ * image or a bare stream), building them in `outDir` unless a cache there matches the snapshot.
+ *
+ * @example const { pages, hashes, layout } = await prepareBaseMemory('/vm/base.mem', '/vm');
+ */
+export async function prepareBaseMemory(snapshotPath: string, outDir: string): Promise<BaseMemory> {
+  const name = basename(snapshotPath);
+  const paths = { pages: join(outDir, `${name}.pages`), hashes: join(outDir, `${name}.pages.hashes`), manifest: join(outDir, `${name}.pages.json`) };
+  const { size, mtimeMs } = await stat(snapshotPath);
+  const cached = await readManifest(paths.manifest);
+  if (cached && cached.snapshot.size === size && cached.snapshot.mtimeMs === mtimeMs) {
+    return { pages: paths.pages, hashes: paths.hashes, layout: new PageLayout(cached.blocks) };
+  }
+  await mkdir(outDir, { recursive: true });
+  await rm(paths.manifest, { force: true });
+  const partial = `${paths.pages}.partial`;
+  try {
+    const layout = await writeFlatPages(snapshotPath, partial);
+    await rename(partial, paths.pages);
+    await writeHashList(paths.pages, paths.hashes);
+    const manifest: Manifest = { version: 1, snapshot: { size, mtimeMs }, blocks: [...layout.blocks] };
+    await writeFile(`${paths.manifest}.partial`, `${JSON.stringify(manifest)}\n`);
+    await rename(`${paths.manifest}.partial`, paths.manifest);
+    return { pages: paths.pages, hashes: paths.hashes, layout };
+  } finally {
+    await rm(partial, { force: true });
+  }
+}
+
+/** Writes the final copy of every page at its flat position; reading to the end also checks the device state. */
+async function writeFlatPages(snapshotPath: string, out: string): Promise<PageLayout> {
+  const { stream } = await openMemorySnapshot(snapshotPath);
+  const file = await open(out, 'w');
+  try {
+    const layout = new PageLayout(stream.header.blocks);
+    await file.truncate(layout.bytes);
+    const written = new Uint8Array(layout.pages);
+    for await (const page of stream.pages()) {
+      const index = layout.pageOf(page.block, page.offset);
+      // A hole reads as zero: only a page sent again as zero after data (live migration) needs writing.
+      if (page.zero && written[index] === 0) continue;
+      const data = page.zero ? Buffer.alloc(PAGE_SIZE) : page.data;
+      written[index] = page.zero ? 0 : 1;
+      for (let done = 0; done < PAGE_SIZE; ) done += (await file.write(data, done, PAGE_SIZE - done, index * PAGE_SIZE + done)).bytesWritten;
+    }
+    await stream.deviceState();
+    await file.sync();
+    return layout;
+  } finally {
+    stream.close();
+    await file.close();
+  }
+}
+
+async function readManifest(path: string): Promise<Manifest | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(path, 'utf8')) as Manifest;
+    return manifest.version === 1 ? manifest : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,131 @@
+import { stat, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { diskChanges, imageInfo, writeHashList, type ChunkRange } from '../../image/disk/index.js';
+import { packageVersion } from '../../version.js';
+import { CompressPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
+import type { DeltaAlgorithm } from '../delta/index.js';
+import { openItemEncoder, type EncoderStats, type OverlayChunk } from '../encode/index.js';
+import { createOverlayPackage, type BlobCodec, type OverlayMeta } from '../package/index.js';
+import { baseVmId } from './base-id.js';
+import { prepareBaseMemory } from './base-memory.js';
+import { readCustomizedMemory } from './customized-memory.js';
+import { DiskSizeMismatchError } from './errors.js';
+import type { CreateProgressListener } from './progress.js';
+import { encodeVmState } from './vm-state.js';
+
+export interface BaseVm {
+  /** The raw base disk. */
+  disk: string;
+  /** The base memory snapshot (libvirt save image or bare QEVM stream). */
+  memory: string;
+  /** The Base VM ID (SHA-256 hex of the disk); computed, streaming, when absent. */
+  id?: string;
+  /** Where the base memory's page file and hash list are cached; default: next to the snapshot. */
+  memoryCache?: string;
+}
+
+export interface CustomizedVm {
+  disk: string;
+  /** qcow2: an overlay whose backing file is the base disk; raw: a full copy. */
+  diskFormat: 'qcow2' | 'raw';
+  memory: string;
+}
+
+export interface CreateOverlayOptions {
+  /** Blob codec; default xz at its default preset. */
+  codec?: { codec: BlobCodec; level?: number };
+  delta?: DeltaAlgorithm;
+  maxBlobBytes?: number;
+  pool?: CompressPool;
+  onProgress?: CreateProgressListener;
+}
+
+export interface CreateOverlayInput {
+  base: BaseVm;
+  customized: CustomizedVm;
+  /** Path of the overlay package; written as `<output>.partial` and renamed when complete. */
+  output: string;
+  options?: CreateOverlayOptions;
+}
+
+export interface CreateOverlayResult {
+  path: string;
+  meta: OverlayMeta;
+  /** Bytes of the package file. */
+  size: number;
+  stats: EncoderStats;
+}
+
+/**
+ * Makes the overlay package that turns the base VM into the customized one: the VM state record
+ * (first blob), then every memory page and disk chunk that differs from the base as the cheapest
+ * item (dedup, delta, raw), cut into blobs compressed on worker threads. Streams throughout; the
+ * base disk's hash list is built in a scratch directory next to `output` and removed at the end.
+ *
+ * @example
+ * await createOverlay({
+ *   base: { disk: 'base.raw', memory: 'base.mem' },
+ *   customized: { disk: 'custom.qcow2', diskFormat: 'qcow2', memory: 'custom.mem' },
+ *   output: 'custom.overlay',
+ *   options: { onProgress: (event) => console.log(event) },
+ * });
+ */
+export async function createOverlay(input: CreateOverlayInput): Promise<CreateOverlayResult> {
+  const { base, customized, output } = input;
+  const options = input.options ?? {};
+  const emit = options.onProgress ?? (() => undefined);
+  const pool = options.pool ?? new CompressPool();
+  const scratch = await mkdtemp(join(dirname(output), '.overlay-'));
+  try {
+    const baseBytes = (await stat(base.disk)).size;
+    const customizedBytes = (await imageInfo(customized.disk, customized.diskFormat)).virtualSize;
+    if (customizedBytes !== baseBytes) throw new DiskSizeMismatchError(baseBytes, customizedBytes);
+    emit({ type: 'phase', phase: 'base-id' });
+    const id = base.id ?? (await baseVmId(base.disk));
+    emit({ type: 'phase', phase: 'base-disk-hashes' });
+    const diskHashes = join(scratch, 'base-disk.hashes');
+    await writeHashList(base.disk, diskHashes);
+    emit({ type: 'phase', phase: 'base-memory' });
+    const baseMemory = await prepareBaseMemory(base.memory, base.memoryCache ?? dirname(base.memory));
+    emit({ type: 'phase', phase: 'customized-memory' });
+    const memory = await readCustomizedMemory(customized.memory);
+    baseMemory.layout.assertSame(memory.layout.blocks);
+
+    const choice = resolveCodec(options.codec ?? { codec: 'xz' });
+    const opened = await openItemEncoder({ disk: { image: base.disk, hashes: diskHashes }, memory: { image: baseMemory.pages, hashes: baseMemory.hashes } }, { delta: options.delta });
+    const writer = await createOverlayPackage(output, { baseVmId: id, diskSize: baseBytes, memorySize: memory.layout.bytes, createdBy: `cloudlet-tasks ${packageVersion()}` }).catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
+    try {
+      const state = encodeVmState(memory.state);
+      const stateData = choice.codec === 'none' ? state : await pool.compress(state, choice);
+      await writer.addBlob(stateData, { codec: choice.codec, uncompressedSize: state.length });
+      emit({ type: 'phase', phase: 'encode' });
+      const zeroed: ChunkRange[] = [];
+      const chunks = async function* (): AsyncGenerator<OverlayChunk> {
+        yield* memory.chunks();
+        for await (const change of diskChanges({ format: customized.diskFormat, image: customized.disk, base: base.disk })) {
+          if (change.kind === 'zeroed') zeroed.push({ first: change.first, count: change.count });
+          else yield { kind: 'disk', index: change.index, data: change.data };
+        }
+      };
+      const blobOptions: ItemBlobOptions = { codec: choice, pool, maxBlobBytes: options.maxBlobBytes };
+      for await (const blob of compressItemBlobs(opened.encoder.items(chunks()), blobOptions)) {
+        const written = await writer.addBlob(blob.data, blob);
+        emit({ type: 'blob', name: written.name, items: blob.items, size: written.size, uncompressedSize: blob.uncompressedSize });
+      }
+      emit({ type: 'phase', phase: 'finish' });
+      const meta = await writer.finish(zeroed);
+      return { path: output, meta, size: (await stat(output)).size, stats: opened.encoder.stats };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    } finally {
+      await opened.close();
+    }
+  } finally {
+    if (options.pool === undefined) await pool.close();
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,51 @@
+/** Typed errors of making an overlay and of its VM state record; tests assert on class and fields, never on text. */
+import type { RamBlock } from '../../image/memory/index.js';
+
+/** Base class: every refusal of createOverlay or of an overlay's VM state record (beyond those of the parts they drive). */
+export class OverlayCreateError extends Error {
+  override name = 'OverlayCreateError';
+}
+
+/** The customized disk is not the size of its base; an overlay only describes same-size disks. */
+export class DiskSizeMismatchError extends OverlayCreateError {
+  override name = 'DiskSizeMismatchError';
+  constructor(readonly baseBytes: number, readonly customizedBytes: number) {
+    super(`the customized disk is ${customizedBytes} bytes but its base is ${baseBytes}: resize one of them to match`);
+  }
+}
+
+/** Two memory snapshots (or a snapshot and an overlay) declare different RAM block lists: not the same VM. */
+export class BlockLayoutMismatchError extends OverlayCreateError {
+  override name = 'BlockLayoutMismatchError';
+  constructor(readonly expected: readonly RamBlock[], readonly actual: readonly RamBlock[]) {
+    super(`RAM block lists differ: ${describe(expected)} vs ${describe(actual)}; snapshots must come from the same VM configuration`);
+  }
+}
+
+/** A page address outside the flat page layout. */
+export class PageAddressError extends OverlayCreateError {
+  override name = 'PageAddressError';
+  constructor(readonly block: string, readonly offset: number) {
+    super(`page ${block}+0x${offset.toString(16)} is not in the RAM block layout`);
+  }
+}
+
+/** The overlay's first blob is not a VM state record (it claims chunks, or there are no blobs). */
+export class MissingVmStateError extends OverlayCreateError {
+  override name = 'MissingVmStateError';
+  constructor(readonly blob: string | null) {
+    super(`the overlay has no VM state record${blob === null ? '' : ` (its first blob ${blob} claims chunks)`}: not made by createOverlay`);
+  }
+}
+
+/** A VM state record (the first blob of an overlay) that is malformed: refused before any of it is used. */
+export class VmStateFormatError extends OverlayCreateError {
+  override name = 'VmStateFormatError';
+  constructor(readonly field: string, readonly reason: string) {
+    super(`overlay VM state record: ${field}: ${reason}`);
+  }
+}
+
+function describe(blocks: readonly RamBlock[]): string {
+  return blocks.map((block) => `${block.id}:${block.length}`).join(',');
+}

@@ -1,0 +1,55 @@
+/** Test helpers: compare a synthesized VM with the customized one it should equal. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { open, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { openMemorySnapshot, PageIndex } from '../../../sdk/image/memory/index.js';
+
+const ZERO_DIGEST = createHash('sha256').update(Buffer.alloc(4096)).digest('hex');
+
+/** SHA-256 of a file, streaming. */
+export async function fileDigest(path: string): Promise<string> {
+  const sha = createHash('sha256');
+  const file = await open(path, 'r');
+  for await (const piece of file.createReadStream()) sha.update(piece as Buffer);
+  return sha.digest('hex');
+}
+
+/** Asserts `raw` equals `image` (any format qemu-img reads) converted to raw. */
+export async function assertSameDisk(raw: string, image: string, format: 'raw' | 'qcow2', scratch: string): Promise<void> {
+  const converted = join(scratch, 'expected.raw');
+  await execa('qemu-img', ['convert', '-f', format, '-O', 'raw', image, converted]);
+  try {
+    assert.equal(await fileDigest(raw), await fileDigest(converted), `${raw} differs from ${image}`);
+  } finally {
+    await rm(converted, { force: true });
+  }
+}
+
+/** Asserts both memory snapshots hold the same content in every page (absent = zero) and the same device state. */
+export async function assertSamePages(actual: string, expected: string): Promise<void> {
+  const read = async (path: string) => {
+    const snapshot = await openMemorySnapshot(path);
+    const index = await PageIndex.fromStream(snapshot.stream);
+    const state = await snapshot.stream.deviceState();
+    const digests = new Map<string, string>();
+    for (const entry of index.entries()) digests.set(`${entry.block}+${entry.offset}`, entry.digest.toString('hex'));
+    return { blocks: snapshot.stream.header.blocks, digests, state: Buffer.from(state.bytes) };
+  };
+  const [a, b] = [await read(actual), await read(expected)];
+  assert.deepEqual(a.blocks, b.blocks);
+  let pages = 0;
+  for (const block of b.blocks) {
+    for (let offset = 0; offset < block.length; offset += 4096, pages++) {
+      const key = `${block.id}+${offset}`;
+      if ((a.digests.get(key) ?? ZERO_DIGEST) !== (b.digests.get(key) ?? ZERO_DIGEST)) assert.fail(`page ${key} differs`);
+    }
+  }
+  assert.ok(a.state.equals(b.state), 'device state differs');
+}
+
+/** Asserts `dir` holds exactly `names` (nothing temporary left). */
+export async function assertDirHolds(dir: string, names: string[]): Promise<void> {
+  assert.deepEqual((await readdir(dir)).sort(), [...names].sort());
+}

@@ -1,0 +1,88 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createOverlay, type CreateProgress } from '../../../sdk/overlay/index.js';
+import { OutputExistsError, synthesize, type SynthesisProgress } from '../../../sdk/synthesis/index.js';
+import { encodeLibvirtSaveHeader, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
+import { generatedVm, type GeneratedVm } from '../overlay/create/generated-vm.js';
+import { assertDirHolds, assertSameDisk, assertSamePages } from './compare.js';
+
+const FAST = { codec: { codec: 'xz' as const, level: 0 } };
+
+describe('synthesize on a generated VM', () => {
+  let vm: GeneratedVm;
+  before(async () => {
+    vm = await generatedVm();
+  });
+  after(async () => vm.remove());
+
+  it('rebuilds the customized disk and memory bit for bit from the base and the overlay', async () => {
+    const events: CreateProgress[] = [];
+    const output = join(vm.dir, 'a.overlay');
+    const created = await createOverlay({ base: vm.base, customized: vm.customized, output, options: { ...FAST, onProgress: (e) => events.push(e) } });
+    assert.equal(created.size, (await stat(output)).size);
+    assert.ok(events.some((e) => e.type === 'blob'));
+    assert.deepEqual(events.filter((e) => e.type === 'phase').map((e) => e.type === 'phase' && e.phase).at(-1), 'finish');
+    assert.ok(created.stats.memory.zero > 0 && created.stats.memory['base-memory'] > 0, JSON.stringify(created.stats.memory));
+    assert.ok(created.meta.diskZeroed.length > 0, 'the write -z run is a zeroed run');
+
+    const out = join(vm.dir, 'out-a');
+    await mkdir(out);
+    const synthEvents: SynthesisProgress[] = [];
+    const result = await synthesize({ base: vm.base, overlay: output, outputDir: out, options: { onProgress: (e) => synthEvents.push(e) } });
+    assert.deepEqual(result, { disk: join(out, 'disk.raw'), memory: join(out, 'memory.mem'), meta: created.meta });
+    await assertDirHolds(out, ['disk.raw', 'memory.mem']);
+    await assertSameDisk(result.disk, vm.customized.disk, 'qcow2', vm.dir);
+    await assertSamePages(result.memory, vm.customized.memory);
+    assert.ok(synthEvents.some((e) => e.type === 'blob'));
+  });
+
+  it('rebuilds a customized disk given as a full raw copy (changes found by comparing chunks)', async () => {
+    const raw = join(vm.dir, 'custom.raw');
+    await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', vm.customized.disk, raw]);
+    const output = join(vm.dir, 'raw.overlay');
+    await createOverlay({ base: vm.base, customized: { ...vm.customized, disk: raw, diskFormat: 'raw' }, output, options: FAST });
+    const out = join(vm.dir, 'out-raw');
+    await mkdir(out);
+    const result = await synthesize({ base: vm.base, overlay: output, outputDir: out });
+    await assertSameDisk(result.disk, raw, 'raw', vm.dir);
+    await assertSamePages(result.memory, vm.customized.memory);
+  });
+
+  it('refuses to overwrite an existing output, and leaves what was there untouched', async () => {
+    const output = join(vm.dir, 'c.overlay');
+    await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });
+    const out = join(vm.dir, 'out-c');
+    await mkdir(out);
+    await writeFile(join(out, 'memory.mem'), 'mine');
+    await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: out }), (error: unknown) => error instanceof OutputExistsError && error.path === join(out, 'memory.mem'));
+    await assertDirHolds(out, ['memory.mem']);
+    assert.equal(await readFile(join(out, 'memory.mem'), 'utf8'), 'mine');
+  });
+
+  it('rebuilds a libvirt save image with the caller\'s domain XML, never the one the overlay carries', async () => {
+    const hostileXml = "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><name>x</name>"
+      + "<devices><disk type='file'><source file='/etc/shadow'/><target dev='vdb'/></disk></devices>"
+      + "<qemu:commandline><qemu:arg value='-device'/></qemu:commandline></domain>";
+    const saved = join(vm.dir, 'custom.save');
+    const header = encodeLibvirtSaveHeader({ complete: true, wasRunning: true, compressed: 0, xml: hostileXml, cookie: null });
+    await writeFile(saved, Buffer.concat([header, await readFile(vm.customized.memory)]));
+    const output = join(vm.dir, 'b.overlay');
+    await createOverlay({ base: vm.base, customized: { ...vm.customized, memory: saved }, output, options: FAST });
+
+    const trusted = "<domain type='kvm'><name>synthesized</name></domain>";
+    const out = join(vm.dir, 'out-b');
+    await mkdir(out);
+    const result = await synthesize({ base: vm.base, overlay: output, outputDir: out, options: { domainXml: trusted } });
+    assert.equal(result.memory, join(out, 'memory.save'));
+    const rebuilt = await readLibvirtSaveHeader(result.memory);
+    assert.equal(rebuilt.xml, trusted);
+    assert.equal(rebuilt.cookie, null);
+    assert.equal(rebuilt.wasRunning, true);
+    assert.ok(!(await readFile(result.memory)).includes('qemu:commandline'), 'nothing of the embedded XML reaches the image');
+    await assertSamePages(result.memory, saved);
+    await assertSameDisk(result.disk, vm.customized.disk, 'qcow2', vm.dir);
+  });
+});
