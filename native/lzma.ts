@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { decodeStream } from './decode-stream.js';
 
 interface LzmaFilter {
   id: string;
@@ -69,13 +70,6 @@ export async function xzCompress(data: Uint8Array, options: XzCompressOptions): 
 }
 
 /**
- * The decoder turns each input write into all of its output before it looks at back-pressure, and
- * LZMA2 expands zeros about 7000-fold: fed a 1 MiB piece of a bomb it would buffer gigabytes. Writes
- * of this size bound that burst to ~28 MiB, and the transform waits for its reader between writes.
- */
-const INPUT_SLICE = 4096;
-
-/**
  * Decompresses an .xz stream piece by piece. The decoder refuses streams whose dictionary would need
  * more than `memlimit` bytes; output size is the caller's to bound (stop iterating, and the decoder
  * and the input are torn down). Corrupt input throws XzError.
@@ -83,28 +77,5 @@ const INPUT_SLICE = 4096;
  * @example for await (const piece of xzDecompress(readBlob(), { memlimit: 128 << 20 })) use(piece);
  */
 export async function* xzDecompress(source: AsyncIterable<Uint8Array>, options: { memlimit: number }): AsyncGenerator<Buffer> {
-  const decoder = lzma.createStream('streamDecoder', { memlimit: options.memlimit, synchronous: false });
-  const input = Readable.from(slices(source, INPUT_SLICE), { objectMode: false });
-  let inputError: unknown;
-  input.on('error', (error) => {
-    inputError = error;
-    decoder.destroy(error);
-  });
-  input.pipe(decoder);
-  try {
-    for await (const piece of decoder as AsyncIterable<Buffer>) yield piece;
-  } catch (error) {
-    if (error === inputError) throw error;
-    throw new XzError('decompress', error instanceof Error ? error.message : String(error), { cause: error });
-  } finally {
-    input.unpipe(decoder);
-    input.destroy();
-    decoder.destroy();
-  }
-}
-
-async function* slices(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  for await (const piece of source) {
-    for (let at = 0; at < piece.length; at += size) yield piece.subarray(at, at + size);
-  }
+  return yield* decodeStream(lzma.createStream('streamDecoder', { memlimit: options.memlimit, synchronous: false }), source, (error) => new XzError('decompress', error instanceof Error ? error.message : String(error), { cause: error }));
 }

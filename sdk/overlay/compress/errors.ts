@@ -5,14 +5,6 @@ export class BlobCodecError extends Error {
   override name = 'BlobCodecError';
 }
 
-/** A codec overlay-meta may name but this build cannot run (zstd until its binding is installed). */
-export class CodecUnavailableError extends BlobCodecError {
-  override name = 'CodecUnavailableError';
-  constructor(readonly codec: BlobCodec) {
-    super(`codec ${codec} is not available in this build`);
-  }
-}
-
 export class CodecLevelError extends BlobCodecError {
   override name = 'CodecLevelError';
   constructor(readonly codec: BlobCodec, readonly level: number, readonly min: number, readonly max: number) {

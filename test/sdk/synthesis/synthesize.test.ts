@@ -39,6 +39,17 @@ describe('synthesize on a generated VM', () => {
     assert.ok(synthEvents.some((e) => e.type === 'blob'));
   });
 
+  it('round-trips with zstd blobs, the codec for fast links', async () => {
+    const output = join(vm.dir, 'zstd.overlay');
+    const created = await createOverlay({ base: vm.base, customized: vm.customized, output, options: { codec: { codec: 'zstd', level: 3 } } });
+    assert.ok(created.meta.blobs.slice(1).every((blob) => blob.codec === 'zstd'));
+    const out = join(vm.dir, 'out-zstd');
+    await mkdir(out);
+    const result = await synthesize({ base: vm.base, overlay: output, outputDir: out });
+    await assertSameDisk(result.disk, vm.customized.disk, 'qcow2', vm.dir);
+    await assertSamePages(result.memory, vm.customized.memory);
+  });
+
   it('rebuilds a customized disk given as a full raw copy (changes found by comparing chunks)', async () => {
     const raw = join(vm.dir, 'custom.raw');
     await execa('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', vm.customized.disk, raw]);

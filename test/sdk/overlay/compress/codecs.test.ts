@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { streamOf } from '../chunks.js';
-import { codecFor, CodecLevelError, CodecUnavailableError, resolveCodec } from '../../../../sdk/overlay/compress/index.js';
+import { codecFor, CodecLevelError, resolveCodec } from '../../../../sdk/overlay/compress/index.js';
 
 describe('blob codecs', () => {
   it('default to xz at preset 6', () => {
@@ -14,8 +14,16 @@ describe('blob codecs', () => {
     assert.throws(() => resolveCodec({ codec: 'xz', level: 1.5 }), CodecLevelError);
   });
 
-  it('name zstd but refuse it until a binding is installed', () => {
-    assert.throws(() => codecFor('zstd'), (e: unknown) => e instanceof CodecUnavailableError && e.codec === 'zstd');
+  it('offer zstd for fast links, level 3 by default, levels 1–19', async () => {
+    assert.deepEqual(resolveCodec({ codec: 'zstd' }), { codec: 'zstd', level: 3 });
+    assert.throws(() => resolveCodec({ codec: 'zstd', level: 22 }), CodecLevelError);
+    const zstd = codecFor('zstd');
+    const data = Buffer.alloc(1 << 20, 'guest page text ');
+    const frame = await zstd.compress(data, 3);
+    assert.ok(frame.length < data.length / 100);
+    const out: Buffer[] = [];
+    for await (const piece of zstd.decompress(streamOf(frame.subarray(0, 7), frame.subarray(7)))) out.push(piece);
+    assert.ok(Buffer.concat(out).equals(data));
   });
 
   it('pass data through unchanged with none', async () => {
