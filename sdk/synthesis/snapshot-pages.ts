@@ -1,8 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { hash } from 'node:crypto';
-import { openMemorySnapshot, PageIndex, PAGE_SIZE } from '../image/memory/index.js';
+import { openMemorySnapshot, PageIndex, PageLayout, PAGE_SIZE } from '../image/memory/index.js';
 import type { ChunkReader } from '../overlay/chunk-io/index.js';
-import { PageLayout } from '../overlay/create/index.js';
 import { BasePageChangedError } from './errors.js';
 
 /**

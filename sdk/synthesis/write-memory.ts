@@ -1,7 +1,6 @@
-import { fileSink, PAGE_SIZE, writeCanonicalStream, type CanonicalStreamResult, type RamPage } from '../image/memory/index.js';
+import { fileSink, PAGE_SIZE, writeCanonicalStream, type CanonicalStreamResult, type PageLayout, type RamPage } from '../image/memory/index.js';
 import type { ChunkReader } from '../overlay/chunk-io/index.js';
 import type { VmState } from '../overlay/create/index.js';
-import type { PageLayout } from '../overlay/create/index.js';
 
 export interface MemoryParts {
   layout: PageLayout;

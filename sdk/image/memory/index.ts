@@ -20,6 +20,8 @@ export { MigrationStreamWriter, writeStream } from './stream-writer.js';
 export { parseDeviceState, describedDevices, DEFAULT_DEVICE_STATE_LIMIT } from './device-state.js';
 export { PageIndex, changedPages, type PageEntry, type PageChange } from './page-index.js';
 export { PageFile } from './page-file.js';
+export { PageLayout, BlockLayoutMismatchError, PageAddressError } from './page-layout.js';
+export { writeFlatPages, type FlatPages } from './flat-pages.js';
 export { writeCanonicalStream, canonicalizeStreamFile, type CanonicalStreamInput, type CanonicalStreamResult } from './canonical-stream.js';
 export {
   parseLibvirtSaveHeader,

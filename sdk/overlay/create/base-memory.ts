@@ -5,11 +5,10 @@
  * the manifest `<name>.pages.json` (written last, so its presence means the other two are whole),
  * which records the block layout and the snapshot's size and mtime the cache was made from.
  */
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeHashList } from '../../image/disk/index.js';
-import { openMemorySnapshot, PAGE_SIZE, type RamBlock } from '../../image/memory/index.js';
-import { PageLayout } from './page-layout.js';
+import { PageLayout, writeFlatPages, type RamBlock } from '../../image/memory/index.js';
 
 export interface BaseMemory {
   /** The flat page file. */
@@ -43,7 +42,8 @@ export async function prepareBaseMemory(snapshotPath: string, outDir: string): P
   await rm(paths.manifest, { force: true });
   const partial = `${paths.pages}.partial`;
   try {
-    const layout = await writeFlatPages(snapshotPath, partial);
+    await rm(partial, { force: true });
+    const { layout } = await writeFlatPages(snapshotPath, partial);
     await rename(partial, paths.pages);
     await writeHashList(paths.pages, paths.hashes);
     const manifest: Manifest = { version: 1, snapshot: { size, mtimeMs }, blocks: [...layout.blocks] };
@@ -52,31 +52,6 @@ export async function prepareBaseMemory(snapshotPath: string, outDir: string): P
     return { pages: paths.pages, hashes: paths.hashes, layout };
   } finally {
     await rm(partial, { force: true });
-  }
-}
-
-/** Writes the final copy of every page at its flat position; reading to the end also checks the device state. */
-async function writeFlatPages(snapshotPath: string, out: string): Promise<PageLayout> {
-  const { stream } = await openMemorySnapshot(snapshotPath);
-  const file = await open(out, 'w');
-  try {
-    const layout = new PageLayout(stream.header.blocks);
-    await file.truncate(layout.bytes);
-    const written = new Uint8Array(layout.pages);
-    for await (const page of stream.pages()) {
-      const index = layout.pageOf(page.block, page.offset);
-      // A hole reads as zero: only a page sent again as zero after data (live migration) needs writing.
-      if (page.zero && written[index] === 0) continue;
-      const data = page.zero ? Buffer.alloc(PAGE_SIZE) : page.data;
-      written[index] = page.zero ? 0 : 1;
-      for (let done = 0; done < PAGE_SIZE; ) done += (await file.write(data, done, PAGE_SIZE - done, index * PAGE_SIZE + done)).bytesWritten;
-    }
-    await stream.deviceState();
-    await file.sync();
-    return layout;
-  } finally {
-    stream.close();
-    await file.close();
   }
 }
 

@@ -1,6 +1,5 @@
-import { openMemorySnapshot, PageFile, PageIndex, PAGE_SIZE } from '../../image/memory/index.js';
+import { openMemorySnapshot, PageFile, PageIndex, PageLayout, PAGE_SIZE } from '../../image/memory/index.js';
 import type { OverlayChunk } from '../encode/index.js';
-import { PageLayout } from './page-layout.js';
 import type { VmState } from './vm-state.js';
 
 export interface CustomizedMemory {

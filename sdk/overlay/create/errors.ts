@@ -1,5 +1,4 @@
 /** Typed errors of making an overlay and of its VM state record; tests assert on class and fields, never on text. */
-import type { RamBlock } from '../../image/memory/index.js';
 
 /** Base class: every refusal of createOverlay or of an overlay's VM state record (beyond those of the parts they drive). */
 export class OverlayCreateError extends Error {
@@ -11,22 +10,6 @@ export class DiskSizeMismatchError extends OverlayCreateError {
   override name = 'DiskSizeMismatchError';
   constructor(readonly baseBytes: number, readonly customizedBytes: number) {
     super(`the customized disk is ${customizedBytes} bytes but its base is ${baseBytes}: resize one of them to match`);
-  }
-}
-
-/** Two memory snapshots (or a snapshot and an overlay) declare different RAM block lists: not the same VM. */
-export class BlockLayoutMismatchError extends OverlayCreateError {
-  override name = 'BlockLayoutMismatchError';
-  constructor(readonly expected: readonly RamBlock[], readonly actual: readonly RamBlock[]) {
-    super(`RAM block lists differ: ${describe(expected)} vs ${describe(actual)}; snapshots must come from the same VM configuration`);
-  }
-}
-
-/** A page address outside the flat page layout. */
-export class PageAddressError extends OverlayCreateError {
-  override name = 'PageAddressError';
-  constructor(readonly block: string, readonly offset: number) {
-    super(`page ${block}+0x${offset.toString(16)} is not in the RAM block layout`);
   }
 }
 
@@ -44,8 +27,4 @@ export class VmStateFormatError extends OverlayCreateError {
   constructor(readonly field: string, readonly reason: string) {
     super(`overlay VM state record: ${field}: ${reason}`);
   }
-}
-
-function describe(blocks: readonly RamBlock[]): string {
-  return blocks.map((block) => `${block.id}:${block.length}`).join(',');
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BlockLayoutMismatchError, PageAddressError, PageLayout } from '../../../../sdk/overlay/create/index.js';
+import { BlockLayoutMismatchError, PageAddressError, PageLayout } from '../../../../sdk/image/memory/index.js';
 
 describe('PageLayout', () => {
   const layout = new PageLayout([

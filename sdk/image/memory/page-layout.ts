@@ -1,15 +1,35 @@
 /**
  * The flat page space of a VM's RAM: the snapshot's RAM blocks one after another in the order the
  * stream declares them, so that page n of the space is one (block, offset) and back. Overlay items
- * address memory by these page numbers; the same layout as sdk/base's memory pages.
+ * address memory by these page numbers, and base VMs keep their RAM as a flat file in it.
  *
  * | pages                  | content                       |
  * |------------------------|-------------------------------|
  * | 0 … L0/4096 − 1        | block 0 (pc.ram), offset 0 …  |
  * | L0/4096 … +L1/4096 − 1 | block 1 (pc.bios)             |
  */
-import { PAGE_SIZE, type RamBlock } from '../../image/memory/index.js';
-import { BlockLayoutMismatchError, PageAddressError } from './errors.js';
+import { PAGE_SIZE, type RamBlock } from './stream-format.js';
+
+/** Two memory snapshots (or a snapshot and an overlay) declare different RAM block lists: not the same VM. */
+export class BlockLayoutMismatchError extends Error {
+  override name = 'BlockLayoutMismatchError';
+  constructor(readonly expected: readonly RamBlock[], readonly actual: readonly RamBlock[]) {
+    super(`RAM block lists differ: ${describe(expected)} vs ${describe(actual)}; snapshots must come from the same VM configuration`);
+  }
+}
+
+/** A page address outside the flat page layout. */
+export class PageAddressError extends Error {
+  override name = 'PageAddressError';
+  constructor(readonly block: string, readonly offset: number) {
+    super(`page ${block}+0x${offset.toString(16)} is not in the RAM block layout`);
+  }
+}
+
+function describe(blocks: readonly RamBlock[]): string {
+  return blocks.map((block) => `${block.id}:${block.length}`).join(',');
+}
+
 
 export class PageLayout {
   readonly blocks: readonly RamBlock[];
