@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `cloudlet` executable, the SDK's command on cloudlet hosts.
+import { COMMANDS, commandHelp, dispatch } from './cli/index.js';
 import { doctor, formatDoctorReport } from './doctor/index.js';
 import { INFO_OVERLAY_COMMAND, runInfoOverlay } from './overlay/index.js';
 import { packageVersion } from './version.js';
@@ -9,14 +10,14 @@ const HELP = `cloudlet ${packageVersion()}: VM synthesis on a cloudlet host
 usage: cloudlet COMMAND [options]
 
 commands:
-  doctor [--json]   what works on this host: KVM or TCG, QEMU, libvirt, FUSE, free space
-  ${INFO_OVERLAY_COMMAND.usage}
-                    ${INFO_OVERLAY_COMMAND.summary}
+${commandHelp()}
+  doctor      what works on this host: KVM or TCG, QEMU, libvirt, FUSE, free space
+              cloudlet doctor [--json]
+  ${INFO_OVERLAY_COMMAND.name}  ${INFO_OVERLAY_COMMAND.summary}
+              cloudlet ${INFO_OVERLAY_COMMAND.usage}
 options:
   -V, --version     show the version
-  -h, --help        show this help
-
-The VM commands (base, overlay, synthesis) are being built.`;
+  -h, --help        show this help`;
 
 async function main(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -36,6 +37,9 @@ async function main(args: readonly string[]): Promise<number> {
     return report.ok ? 0 : 1;
   }
   if (command === INFO_OVERLAY_COMMAND.name) return runInfoOverlay(rest, process);
+  if (COMMANDS.some((known) => known.name === command)) {
+    return dispatch(args, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
+  }
   process.stderr.write(`cloudlet: unknown command '${command}' (see cloudlet --help)\n`);
   return 2;
 }

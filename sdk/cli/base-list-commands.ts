@@ -1,0 +1,40 @@
+/** `cloudlet list-base` and `cloudlet del-base <base>`. */
+import { deleteBase, listBases } from '../base/index.js';
+import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, type Command } from './command.js';
+import { renderer } from './render-progress.js';
+import { formatTable } from './table.js';
+
+export const listBaseCommand: Command = {
+  name: 'list-base',
+  usage: 'list-base [--json]',
+  summary: 'list the registered base VMs',
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS }, [0, 0]);
+    const { cloudletDir } = sdkOptions(values, io);
+    const bases = await listBases(cloudletDir ? { cloudletDir } : {});
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(bases)}\n`);
+      return 0;
+    }
+    if (bases.length === 0) {
+      io.stdout.write('no base VMs (cloudlet base <disk.raw> or cloudlet import-base <archive> makes one)\n');
+      return 0;
+    }
+    const rows = bases.map((base) => [base.id.slice(0, 12), base.name, `${base.hardware.memoryMiB} MiB`, `${(base.diskSize / 2 ** 20).toFixed(0)} MiB`, base.domain.type === 'kvm' ? 'KVM' : 'TCG', base.createdAt]);
+    io.stdout.write(formatTable(['ID', 'NAME', 'MEMORY', 'DISK', 'SAVED UNDER', 'CREATED'], rows));
+    return 0;
+  },
+};
+
+export const delBaseCommand: Command = {
+  name: 'del-base',
+  usage: 'del-base <base> [--json]',
+  summary: 'unregister a base VM and delete its files',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS }, [1, 1]);
+    const { cloudletDir } = sdkOptions(values, io);
+    const base = await deleteBase(positionals[0]!, cloudletDir ? { cloudletDir } : {});
+    renderer(io, values.json).result([`deleted base ${base.id}  ${base.name}`], { deleted: { id: base.id, name: base.name } });
+    return 0;
+  },
+};

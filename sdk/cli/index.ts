@@ -1,0 +1,6 @@
+/** The `cloudlet` VM command modules: each parses its arguments, calls the SDK and renders its events. */
+export { COMMANDS, dispatch, commandHelp, INTERRUPTED, type DispatchIo } from './commands.js';
+export { UsageError, type CliIo, type Command } from './command.js';
+export { renderer, type Renderer, type ProgressEvent } from './render-progress.js';
+export { parseForwardOption } from './forward-option.js';
+export { parseReadyOption, DEFAULT_READY, type ReadyChoice } from './ready-option.js';

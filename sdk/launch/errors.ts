@@ -1,0 +1,56 @@
+/** Errors of launching and managing synthesized VMs. Each says what failed and what to do, and carries its data. */
+
+export class LaunchError extends Error {
+  override name = 'LaunchError';
+}
+
+export class VmNotFoundError extends LaunchError {
+  override name = 'VmNotFoundError';
+  constructor(readonly ref: string, readonly registryDir: string) {
+    super(`no VM '${ref}' in ${registryDir} (cloudlet list shows the launched ones)`);
+  }
+}
+
+/** A name or ID prefix that fits more than one VM. */
+export class AmbiguousVmError extends LaunchError {
+  override name = 'AmbiguousVmError';
+  constructor(readonly ref: string, readonly matches: readonly string[]) {
+    super(`'${ref}' matches ${matches.length} VMs (${matches.join(', ')}); give the full name`);
+  }
+}
+
+/** The name asked for is taken, by a registered VM or by any libvirt domain. */
+export class VmExistsError extends LaunchError {
+  override name = 'VmExistsError';
+  constructor(readonly vmName: string, readonly where: 'registry' | 'libvirt') {
+    super(
+      where === 'registry'
+        ? `a VM named '${vmName}' is already registered; choose another name or destroy it first (cloudlet destroy ${vmName})`
+        : `libvirt already has a domain named '${vmName}'; choose another name`,
+    );
+  }
+}
+
+/** A file to launch from is missing or is not what it must be. */
+export class LaunchInputError extends LaunchError {
+  override name = 'LaunchInputError';
+  constructor(readonly path: string, readonly problem: string) {
+    super(`cannot launch from ${path}: ${problem}`);
+  }
+}
+
+/** Port forwards need the VM's user-mode NIC, and this VM was saved without one. */
+export class NoNetworkError extends LaunchError {
+  override name = 'NoNetworkError';
+  constructor(readonly vmName: string, readonly forwards: number) {
+    super(`cannot forward ${forwards} port(s) into '${vmName}': its base VM has no network card; create the base with network enabled`);
+  }
+}
+
+/** A vm.json that is not what this version writes. */
+export class VmRecordError extends LaunchError {
+  override name = 'VmRecordError';
+  constructor(readonly path: string, readonly field: string, readonly problem: string) {
+    super(`${path}: ${field} ${problem}`);
+  }
+}
