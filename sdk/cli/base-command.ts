@@ -1,17 +1,9 @@
 /** `cloudlet base <disk.raw>`: boot a bootable raw disk, wait until it is ready, save it and register it as a base VM. */
-import { createInterface } from 'node:readline';
 import { createBase } from '../base/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, positiveInteger, sdkOptions, UsageError, type CliIo, type Command } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, positiveInteger, sdkOptions, UsageError, type Command } from './command.js';
+import { waitForEnter } from './enter-prompt.js';
 import { DEFAULT_READY, parseReadyOption } from './ready-option.js';
 import { renderer } from './render-progress.js';
-
-/** stdin ended before the person at the console pressed Enter. */
-export class InteractiveInputClosedError extends Error {
-  override name = 'InteractiveInputClosedError';
-  constructor() {
-    super('stdin closed before Enter was pressed; nothing was saved (run without --interactive and with --ready to save unattended)');
-  }
-}
 
 export const baseCommand: Command = {
   name: 'base',
@@ -33,7 +25,7 @@ export const baseCommand: Command = {
     const render = renderer(io, values.json);
     const input = new AbortController();
     const signal = AbortSignal.any([io.signal, input.signal]);
-    const enter = values.interactive ? waitForEnter(io, input) : undefined;
+    const enter = values.interactive ? waitForEnter(io, input, 'save it as a base') : undefined;
     try {
       const base = await createBase(positionals[0]!, {
         ...sdkOptions(values, io),
@@ -54,28 +46,3 @@ export const baseCommand: Command = {
     }
   },
 };
-
-/** A promise for the person's Enter; stdin closing first aborts the command through `input`. */
-function waitForEnter(io: CliIo, input: AbortController) {
-  const lines = createInterface({ input: io.stdin });
-  let answered = false;
-  const pressed = new Promise<void>((resolve) => {
-    lines.once('line', () => {
-      answered = true;
-      resolve();
-    });
-  });
-  lines.once('close', () => {
-    if (!answered) input.abort(new InteractiveInputClosedError());
-  });
-  return {
-    pressed,
-    // The template's serial console is a log file: the guest's output is there, and it takes no input.
-    prompt: (domain: string, serialLog: string) =>
-      io.stderr.write(`VM ${domain} is running. Its console output: tail -f ${serialLog}\nPrepare it, then press Enter here to save it as a base (Ctrl-C to give up).\n`),
-    close: () => {
-      answered = true;
-      lines.close();
-    },
-  };
-}

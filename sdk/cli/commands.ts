@@ -7,6 +7,8 @@ import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
 import { UsageError, type CliIo, type Command } from './command.js';
+import { overlayCommand } from './overlay-command.js';
+import { synthesisCommand } from './synthesis-command.js';
 import { destroyCommand, listCommand } from './vm-commands.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -15,6 +17,8 @@ export const COMMANDS: readonly Command[] = [
   exportBaseCommand,
   listBaseCommand,
   delBaseCommand,
+  overlayCommand,
+  synthesisCommand,
   listCommand,
   destroyCommand,
 ];

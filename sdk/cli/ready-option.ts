@@ -23,7 +23,7 @@ export function parseReadyOption(value: string, timeoutMs: number): ReadyChoice 
   const kind = colon < 0 ? value : value.slice(0, colon);
   const rest = colon < 0 ? '' : value.slice(colon + 1);
   if (kind === 'serial' && rest !== '') {
-    return { readiness: { kind: 'serial', pattern: new RegExp(rest.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')), timeoutMs }, forwards: [] };
+    return { readiness: { kind: 'serial', pattern: literalPattern(rest), timeoutMs }, forwards: [] };
   }
   if (kind === 'tcp' && /^\d{1,5}(:\d{1,5})?$/.test(rest)) {
     const [hostPort, guestPort = hostPort] = rest.split(':').map(Number) as [number, number?];
@@ -34,4 +34,9 @@ export function parseReadyOption(value: string, timeoutMs: number): ReadyChoice 
     return { readiness: { kind: 'delay', ms: Math.round(Number(rest) * 1000) }, forwards: [] };
   }
   throw new UsageError(`--ready ${value}: expected serial:TEXT, tcp:PORT, tcp:HOSTPORT:GUESTPORT or delay:SECONDS`);
+}
+
+/** A pattern matching `text` literally, anywhere in a line. */
+export function literalPattern(text: string): RegExp {
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
 }

@@ -54,3 +54,27 @@ export class VmRecordError extends LaunchError {
     super(`${path}: ${field} ${problem}`);
   }
 }
+
+/** `cloudlet overlay` never replaces a file: the overlay's output path is taken. */
+export class OverlayOutputExistsError extends LaunchError {
+  override name = 'OverlayOutputExistsError';
+  constructor(readonly path: string) {
+    super(`${path} already exists; choose another --output or remove it`);
+  }
+}
+
+/** The customized VM's console socket could not be reached to type on it. */
+export class ConsoleInputError extends LaunchError {
+  override name = 'ConsoleInputError';
+  constructor(readonly socket: string, readonly problem: string) {
+    super(`cannot type on the VM's console ${socket}: ${problem}`);
+  }
+}
+
+/** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
+export class OverlayDownloadError extends LaunchError {
+  override name = 'OverlayDownloadError';
+  constructor(readonly url: string, readonly problem: string, readonly status?: number) {
+    super(`cannot download the overlay ${url}: ${problem}`);
+  }
+}

@@ -1,6 +1,10 @@
-/** Synthesized VMs: resume a saved VM under libvirt as a new VM, list them, destroy them; their registry. */
+/** Synthesized VMs: resume a saved VM under libvirt as a new VM, list them, destroy them; their registry; overlays from a customized base. */
 export { launchVm, type LaunchSource, type LaunchOptions } from './launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './manage-vms.js';
+export { synthesizeVm, type SynthesizeVmOptions } from './synthesize-vm.js';
+export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './create-vm-overlay.js';
+export { customizeVm, type Customization, type VmConsole } from './console-input.js';
+export { downloadOverlay, isOverlayUrl, DEFAULT_MAX_DOWNLOAD_BYTES } from './download-overlay.js';
 export { VmRegistry } from './vm-registry.js';
 export { VM_FILES, type VmRecord, type LaunchedVm } from './vm-record.js';
 export type { LaunchProgress, LaunchProgressListener, LaunchStep } from './progress.js';

@@ -4,15 +4,20 @@
  */
 import type { DomainType } from '../vm/index.js';
 
-export type LaunchStep = 'check' | 'copy' | 'register' | 'restore' | 'forward';
+export type LaunchStep =
+  | 'check' | 'copy' | 'register' | 'restore' | 'forward'
+  /** cloudlet synthesis */
+  | 'download' | 'synthesize' | 'wrap'
+  /** cloudlet overlay */
+  | 'layer' | 'customize' | 'save' | 'overlay';
 
 export type LaunchProgress =
   | { kind: 'step-start'; step: LaunchStep }
   | { kind: 'step-done'; step: LaunchStep; elapsedMs: number; detail: string }
   /** Said once per launch: KVM or TCG, and why. */
   | { kind: 'acceleration'; domainType: DomainType; detail: string }
-  /** The VM runs: where its console output goes. */
-  | { kind: 'console'; domain: string; serialLog: string }
+  /** The VM runs: where its console output goes, and the UNIX socket that takes console input when it has one. */
+  | { kind: 'console'; domain: string; serialLog: string; socket?: string }
   /** After a failure or interrupt: what was removed. */
   | { kind: 'cleaned'; domain: string | undefined; path: string };
 

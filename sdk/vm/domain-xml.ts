@@ -32,6 +32,12 @@ export interface DomainSpec {
   hardware: VmHardware;
   disk: { path: string; format: 'raw' | 'qcow2' };
   serialLog: string;
+  /**
+   * A UNIX socket QEMU listens on for the serial console's input, the console still logged to
+   * serialLog: for typing on the console of a VM being customized. Only the host side of the
+   * serial port changes, so a VM saved with a file console restores with a socket one and back.
+   */
+  consoleSocket?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -67,12 +73,17 @@ export function buildDomainXml(spec: DomainSpec): string {
   <on_crash>destroy</on_crash>
   <devices>
     <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}'/><source file='${escapeXml(spec.disk.path)}'/><target dev='vda' bus='virtio'/></disk>
-    <serial type='file'><source path='${escapeXml(spec.serialLog)}' append='on'/><target port='0'/></serial>${nic}
+    ${serialXml(spec)}${nic}
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
   </devices>
 </domain>
 `;
+}
+
+function serialXml(spec: DomainSpec): string {
+  if (spec.consoleSocket === undefined) return `<serial type='file'><source path='${escapeXml(spec.serialLog)}' append='on'/><target port='0'/></serial>`;
+  return `<serial type='unix'><source mode='bind' path='${escapeXml(spec.consoleSocket)}'/><log file='${escapeXml(spec.serialLog)}' append='on'/><target port='0'/></serial>`;
 }
 
 /** A locally administered MAC in QEMU's 52:54:00 range, from 3 random bytes. */
@@ -93,7 +104,8 @@ function checkSpec(spec: DomainSpec): void {
   check('machine', hardware.machine, MACHINE.test(hardware.machine), "a QEMU machine type such as 'pc' or 'pc-i440fx-7.2'");
   check('nicMac', hardware.nicMac, hardware.nicMac === null || MAC.test(hardware.nicMac), 'null or a lowercase 52:54:00:xx:xx:xx MAC');
   check('disk.format', spec.disk.format, spec.disk.format === 'raw' || spec.disk.format === 'qcow2', "'raw' or 'qcow2'");
-  for (const [field, path] of [['disk.path', spec.disk.path], ['serialLog', spec.serialLog]] as const) {
+  const paths = [['disk.path', spec.disk.path], ['serialLog', spec.serialLog], ...(spec.consoleSocket === undefined ? [] : [['consoleSocket', spec.consoleSocket]])] as const;
+  for (const [field, path] of paths) {
     check(field, path, isAbsolute(path) && !/[\0-\x1f]/.test(path), 'an absolute path without control characters');
   }
 }

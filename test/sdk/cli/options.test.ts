@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseForwardOption, parseReadyOption, UsageError } from '../../../sdk/cli/index.js';
 import { formatTable } from '../../../sdk/cli/table.js';
+import { cloudlet } from './cli-harness.js';
 
 describe('--ready', () => {
   it('matches serial TEXT as plain text anywhere in a line', () => {
@@ -45,5 +46,24 @@ describe('--forward', () => {
 describe('formatTable', () => {
   it('pads every column but the last to its widest cell', () => {
     assert.equal(formatTable(['ID', 'NAME'], [['b850e752', 'debian'], ['1', 'x']]), 'ID        NAME\nb850e752  debian\n1         x\n');
+  });
+});
+
+describe('overlay and synthesis arguments', () => {
+  it('exit 2 with the usage before touching libvirt', async () => {
+    const env = { CLOUDLET_DIR: '/nonexistent/cloudlet' };
+    for (const argv of [
+      ['synthesis', 'tiny'],
+      ['synthesis', 'tiny', 'x.zip', '--forward', 'tcp:ssh'],
+      ['overlay', 'tiny'],
+      ['overlay', 'tiny', '--script', 'a.sh', '--type', 'true'],
+      ['overlay', 'tiny', '--interactive', '--wait-for', 'X'],
+      ['overlay', 'tiny', '--type', 'true', '--settle', 'soon'],
+      ['overlay', 'tiny', '--script', '/nonexistent/script.sh'],
+    ]) {
+      const run = await cloudlet(argv, { env });
+      assert.equal(run.code, 2, argv.join(' '));
+      assert.match(run.stderr, new RegExp(`usage: cloudlet ${argv[0]} `));
+    }
   });
 });

@@ -39,6 +39,7 @@ describe('buildDomainXml', () => {
       ['machine', { hardware: { memoryMiB: 128, vcpus: 1, machine: "pc'><x", nicMac: null } }],
       ['nicMac', { hardware: { memoryMiB: 128, vcpus: 1, machine: 'pc', nicMac: 'ff:ff:ff:ff:ff:ff' } }],
       ['disk.path', { disk: { path: 'relative.raw', format: 'raw' } }],
+      ['consoleSocket', { consoleSocket: 'console.sock' }],
     ];
     for (const [field, overrides] of bad) {
       assert.throws(() => buildDomainXml(spec('/d', overrides)), (error: unknown) => error instanceof DomainSpecError && error.field === field, field);
@@ -49,6 +50,14 @@ describe('buildDomainXml', () => {
     const xml = buildDomainXml(spec("/d/it's <here>"));
     const disk = parseXml(xml).children.find((child) => child.name === 'devices')!.children.find((child) => child.name === 'disk')!;
     assert.equal(disk.children.find((child) => child.name === 'source')!.attributes.get('file'), "/d/it's <here>/disk.raw");
+  });
+
+  it('gives the console an input socket when asked, still logging to the serial log', () => {
+    const xml = buildDomainXml(spec('/d', { consoleSocket: '/d/console.sock', disk: { path: '/d/disk.qcow2', format: 'qcow2' } }));
+    const serial = parseXml(xml).children.find((child) => child.name === 'devices')!.children.find((child) => child.name === 'serial')!;
+    assert.equal(serial.attributes.get('type'), 'unix');
+    assert.equal(serial.children.find((child) => child.name === 'source')!.attributes.get('path'), '/d/console.sock');
+    assert.equal(serial.children.find((child) => child.name === 'log')!.attributes.get('file'), '/d/console.log');
   });
 });
 

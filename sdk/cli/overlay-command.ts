@@ -1,0 +1,90 @@
+/**
+ * `cloudlet overlay <base>`: resume the base on a new qcow2 layer, customize it without a person
+ * (lines typed on its console, then a marker line or a settling delay) or with one (--interactive),
+ * save it and write the overlay package.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { createVmOverlay, type Customization } from '../launch/index.js';
+import type { Readiness } from '../vm/index.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, positiveInteger, sdkOptions, UsageError, type Command } from './command.js';
+import { waitForEnter } from './enter-prompt.js';
+import { parseForwardOption } from './forward-option.js';
+import { literalPattern } from './ready-option.js';
+import { renderer } from './render-progress.js';
+
+/** Without --wait-for, typed lines get this long to run before the VM is saved. */
+const DEFAULT_SETTLE_SECONDS = '3';
+
+export const overlayCommand: Command = {
+  name: 'overlay',
+  usage: 'overlay <base> [--script FILE | --type LINE ...] [--wait-for TEXT] [--settle SECONDS] [--timeout SECONDS] [--interactive] [--forward tcp:HOST:GUEST ...] [--output FILE] [--json]',
+  summary: 'resume a base on a new disk layer, customize it (type on its console, wait for a line), save it and write the overlay',
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...COMMON_OPTIONS,
+      ...CONNECT_OPTION,
+      script: { type: 'string' },
+      type: { type: 'string', multiple: true, default: [] },
+      'wait-for': { type: 'string' },
+      settle: { type: 'string', default: DEFAULT_SETTLE_SECONDS },
+      timeout: { type: 'string', default: '300' },
+      interactive: { type: 'boolean', default: false },
+      forward: { type: 'string', multiple: true, default: [] },
+      output: { type: 'string' },
+      name: { type: 'string' },
+    }, [1, 1]);
+    if (values.script !== undefined && values.type.length > 0) throw new UsageError('--script and --type exclude each other');
+    if (values.interactive && values['wait-for'] !== undefined) throw new UsageError('--interactive and --wait-for exclude each other');
+    const lines = values.script !== undefined ? await scriptLines(values.script) : values.type;
+    if (!values.interactive && lines.length === 0 && values['wait-for'] === undefined) {
+      throw new UsageError('say how to customize the VM: --script, --type, --wait-for or --interactive');
+    }
+    const timeoutMs = positiveInteger('timeout', values.timeout) * 1000;
+    const settleMs = positiveInteger('settle', values.settle) * 1000;
+    const forwards = values.forward.map(parseForwardOption);
+    const ref = positionals[0]!;
+    const output = values.output ?? join(process.cwd(), `${basename(ref)}.overlay.zip`);
+
+    const render = renderer(io, values.json);
+    const input = new AbortController();
+    const signal = AbortSignal.any([io.signal, input.signal]);
+    const enter = values.interactive ? waitForEnter(io, input, 'save it and write the overlay') : undefined;
+    const until: Readiness = enter
+      ? { kind: 'confirmed', confirmed: enter.pressed }
+      : values['wait-for'] !== undefined
+        ? { kind: 'serial', pattern: literalPattern(values['wait-for']), timeoutMs }
+        : { kind: 'delay', ms: settleMs };
+    const customization: Customization = { lines, until };
+    const started = Date.now();
+    try {
+      const overlay = await createVmOverlay(ref, customization, {
+        ...sdkOptions(values, io),
+        output,
+        forwards,
+        ...(values.name !== undefined ? { name: values.name } : {}),
+        signal,
+        onProgress: (event) => {
+          render.progress(event);
+          if (enter && event.kind === 'console') enter.prompt(event.domain, event.serialLog, event.socket);
+        },
+      });
+      const elapsedMs = Date.now() - started;
+      render.result(
+        [`overlay ${overlay.path}  ${overlay.size} bytes, for base ${overlay.base.id.slice(0, 12)} (${overlay.base.name}), in ${elapsedMs} ms`],
+        { overlay: { path: overlay.path, size: overlay.size, base: overlay.base }, elapsedMs },
+      );
+      return 0;
+    } finally {
+      enter?.close();
+    }
+  },
+};
+
+/** A script's non-empty lines, typed one by one on the console. */
+async function scriptLines(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--script ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return text.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim() !== '');
+}

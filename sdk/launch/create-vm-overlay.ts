@@ -1,0 +1,126 @@
+/**
+ * `cloudlet overlay`: resumes a base VM as a throwaway VM whose disk is a new qcow2 layer over the
+ * base's disk.raw (the base is never written), customizes it (console-input.ts), saves its memory
+ * with libvirt, and packs the difference from the base into an overlay. Everything the VM used
+ * lives in one staging directory under the cloudlet dir's tmp/, named with its domain so a crashed
+ * run is swept (domain included) by the next command; it is removed when the overlay is written,
+ * and on any error or abort, with the domain.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { access, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
+import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir } from '../base/index.js';
+import { checkFreeSpace, checkQemuCanReach } from '../base/cloudlet-dir.js';
+import { copyDisk } from '../base/disk-file.js';
+import { replaceSaveImageXml } from '../base/save-image-xml.js';
+import { createOverlay, type CreateOverlayResult, type CreateProgressListener } from '../overlay/index.js';
+import { buildDomainXml } from '../vm/index.js';
+import { customizeVm, type Customization } from './console-input.js';
+import { NoNetworkError, OverlayOutputExistsError, VmExistsError } from './errors.js';
+import { runLaunchStep, type LaunchProgressListener } from './progress.js';
+
+export interface CreateVmOverlayOptions extends CloudletDirOptions {
+  /** The overlay package to write; never replaced. */
+  output: string;
+  /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. */
+  name?: string;
+  /** Host ports forwarded into the VM while it is customized. */
+  forwards?: PortForward[];
+  /** Default qemu:///system. */
+  libvirtUri?: string;
+  onProgress?: LaunchProgressListener;
+  /** createOverlay's own events (phases, blobs). */
+  onOverlayProgress?: CreateProgressListener;
+  /** Aborting (Ctrl-C) destroys the VM and removes its files and any partial overlay. */
+  signal?: AbortSignal;
+}
+
+export interface VmOverlay extends CreateOverlayResult {
+  base: Pick<BaseVm, 'id' | 'name'>;
+}
+
+/**
+ * Makes an overlay of base `ref` (ID, prefix or name) customized by `customization`.
+ *
+ * @example
+ * const overlay = await createVmOverlay('tiny', { lines: ['echo hi >/mnt/hi'], until: { kind: 'delay', ms: 3000 } }, { output: 'tiny.overlay.zip' });
+ */
+export async function createVmOverlay(ref: string, customization: Customization, options: CreateVmOverlayOptions): Promise<VmOverlay> {
+  const emit = options.onProgress ?? (() => undefined);
+  const { signal } = options;
+  const forwards = options.forwards ?? [];
+  const registry = await BaseRegistry.open(options);
+  const base = await registry.resolve(ref);
+  const output = resolve(options.output);
+  const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
+  if (forwards.length > 0 && base.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
+
+  const libvirt = await LibvirtConnection.open(options.libvirtUri);
+  let staging: StagingDir | undefined;
+  let restoring = false;
+  try {
+    await runLaunchStep(emit, 'check', signal, async () => {
+      await registry.sweepStale(async (stale) => {
+        await libvirt.remove(stale);
+      });
+      if (await access(output).then(() => true, () => false)) throw new OverlayOutputExistsError(output);
+      if (await libvirt.find(name)) throw new VmExistsError(name, 'libvirt');
+      await checkQemuCanReach(registry.dir);
+      // The resume image, the saved memory and the base memory's page cache, each up to the memory's size.
+      await checkFreeSpace(registry.dir.tmp, 3 * base.memory.saveSize);
+    });
+    staging = await registry.createStaging('overlay', name);
+    const file = (fileName: string) => join(staging!.path, fileName);
+    const files = { disk: file('disk.qcow2'), resume: file('resume.save'), saved: file('customized.save'), console: file('console.log'), socket: file('console.sock') };
+    const xml = buildDomainXml({
+      name,
+      uuid: randomUUID(),
+      type: base.domain.type,
+      hardware: base.hardware,
+      disk: { path: files.disk, format: 'qcow2' },
+      serialLog: files.console,
+      consoleSocket: files.socket,
+    });
+    await runLaunchStep(emit, 'layer', signal, async () => {
+      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { cancelSignal: signal } : {});
+      await copyDisk(base.files.memory, files.resume, signal);
+      await replaceSaveImageXml(files.resume, xml);
+      // Ours before libvirt (root) appends to it, so the user running this can read it.
+      await writeFile(files.console, '', { mode: 0o644 });
+    }, () => `${files.disk} over ${base.files.disk}`);
+
+    const domain = await runLaunchStep(emit, 'restore', signal, () => {
+      restoring = true;
+      return libvirt.restore(files.resume, name);
+    }, (restored) => restored.name);
+    await rm(files.resume, { force: true });
+    emit({ kind: 'console', domain: name, serialLog: files.console, socket: files.socket });
+    await runLaunchStep(emit, 'forward', signal, async () => {
+      for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
+    }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
+    await runLaunchStep(emit, 'customize', signal, () => customizeVm(customization, { domain, serialLog: files.console, socket: files.socket }, signal), (ready) => ready.evidence);
+    await runLaunchStep(emit, 'save', signal, async () => {
+      await domain.save(files.saved);
+      restoring = false;
+      // A transient domain is gone after its save; a leftover definition is not ours to keep.
+      await libvirt.remove(name);
+    }, () => files.saved);
+
+    const overlay = await runLaunchStep(emit, 'overlay', signal, () => createOverlay({
+      base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryCache: staging!.path },
+      customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
+      output,
+      ...(options.onOverlayProgress ? { options: { onProgress: options.onOverlayProgress } } : {}),
+    }), (made) => `${made.path} (${made.size} bytes)`);
+    return { ...overlay, base: { id: base.id, name: base.name } };
+  } catch (error) {
+    if (restoring) await libvirt.remove(name).catch(() => false);
+    if (staging) emit({ kind: 'cleaned', domain: restoring ? name : undefined, path: staging.path });
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    if (staging) await rm(staging.path, { recursive: true, force: true });
+    await libvirt.close().catch(() => undefined);
+  }
+}
