@@ -12,10 +12,10 @@
  * The directory appears by a rename with the record already inside, so a record exists exactly
  * when its files are complete.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainType, VmHardware } from '../vm/index.js';
 import { BaseRecordError } from './errors.js';
+import { readJsonRecord, writeJsonRecord } from './json-record.js';
 import type { RamPageLayout } from './memory-pages.js';
 
 export const BASE_FILES = {
@@ -58,35 +58,15 @@ export function withPaths(record: BaseRecord, dir: string): BaseVm {
   return { ...record, dir, files };
 }
 
-/** Writes `record` as dir/base.json: a temp file, fsync, rename, fsync of the directory. */
+/** Writes `record` as dir/base.json, atomically. */
 export async function writeBaseRecord(dir: string, record: BaseRecord): Promise<void> {
-  const path = join(dir, BASE_FILES.record);
-  const temp = `${path}.partial`;
-  const file = await open(temp, 'w', 0o644);
-  try {
-    await file.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path).catch(async (error: unknown) => {
-    await rm(temp, { force: true });
-    throw error;
-  });
-  await syncDir(dir);
+  await writeJsonRecord(dir, join(dir, BASE_FILES.record), record);
 }
 
 /** Reads and checks dir/base.json. */
 export async function readBaseRecord(dir: string): Promise<BaseVm> {
   const path = join(dir, BASE_FILES.record);
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BaseRecordError(path, 'file', 'is missing');
-    throw new BaseRecordError(path, 'JSON', (error as Error).message);
-  }
-  const record = value as Partial<BaseRecord>;
+  const record = (await readJsonRecord(path, (field, problem) => new BaseRecordError(path, field, problem))) as Partial<BaseRecord>;
   const need = (field: string, ok: boolean, problem: string) => {
     if (!ok) throw new BaseRecordError(path, field, problem);
   };
@@ -99,14 +79,4 @@ export async function readBaseRecord(dir: string): Promise<BaseVm> {
   need('diskSize', Number.isSafeInteger(record.diskSize), 'is not an integer');
   need('memory', Number.isSafeInteger(record.memory?.pages) && Array.isArray(record.memory?.layout), 'is incomplete');
   return withPaths(record as BaseRecord, dir);
-}
-
-/** Makes renames and creations inside `dir` durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -17,15 +17,18 @@ export type BaseStep =
   | 'verify'
   | 'archive';
 
-export type BaseProgress =
-  | { kind: 'step-start'; step: BaseStep }
-  | { kind: 'step-done'; step: BaseStep; elapsedMs: number; detail: string }
+/** Events of a VM operation made of steps; base and launch operations share them, so one renderer serves both. */
+export type StepProgress<S extends string> =
+  | { kind: 'step-start'; step: S }
+  | { kind: 'step-done'; step: S; elapsedMs: number; detail: string }
   /** Said once per VM start: KVM or TCG, and why. */
   | { kind: 'acceleration'; domainType: DomainType; detail: string }
-  /** The VM runs: where its console output goes. */
-  | { kind: 'console'; domain: string; serialLog: string }
+  /** The VM runs: where its console output goes, and the UNIX socket that takes console input when it has one. */
+  | { kind: 'console'; domain: string; serialLog: string; socket?: string }
   /** After a failure or interrupt, or for leftovers of killed commands: what was removed. */
   | { kind: 'cleaned'; domain: string | undefined; path: string };
+
+export type BaseProgress = StepProgress<BaseStep>;
 
 export type ProgressListener = (event: BaseProgress) => void;
 
@@ -33,9 +36,9 @@ export type ProgressListener = (event: BaseProgress) => void;
  * Runs one step between start and done events, refusing to start it once `signal` has fired.
  * `describe` turns the result into the done event's detail.
  */
-export async function runStep<T>(
-  emit: ProgressListener,
-  step: BaseStep,
+export async function runStep<S extends string, T>(
+  emit: (event: StepProgress<S>) => void,
+  step: S,
   signal: AbortSignal | undefined,
   run: () => Promise<T>,
   describe: (result: T) => string = () => '',

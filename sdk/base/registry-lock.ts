@@ -1,7 +1,7 @@
 /**
- * The registry's cross-process lock: `mkdir` is atomic, and the owner's pid inside lets a later
- * command break the lock of one that was killed. Held only for the instant the set of bases changes
- * (a rename), never while hashing or booting.
+ * Cross-process locks as directories: `mkdir` is atomic, and the owner's pid inside lets a later
+ * process break the lock of one that was killed. The registry holds its lock only for the instant
+ * the set of bases changes (a rename), never while hashing or booting.
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,9 +11,17 @@ import { RegistryLockTimeoutError } from './errors.js';
 /** A lock directory without a pid file this old is abandoned (its owner died between mkdir and write). */
 const ORPHAN_AGE_MS = 30_000;
 
-/** Runs `work` while holding `lockDir`. */
-export async function withRegistryLock<T>(lockDir: string, work: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+export interface LockDirOptions {
+  timeoutMs: number;
+  /** How often a waiter looks again. */
+  pollMs: number;
+  /** The error thrown when the lock is still held at the deadline. */
+  timeoutError: (ownerPid: number | undefined) => Error;
+}
+
+/** Runs `work` while holding the lock directory `lockDir`, breaking the lock of a dead owner. */
+export async function withLockDir<T>(lockDir: string, work: () => Promise<T>, options: LockDirOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     try {
       await mkdir(lockDir);
@@ -25,8 +33,8 @@ export async function withRegistryLock<T>(lockDir: string, work: () => Promise<T
         await rm(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new RegistryLockTimeoutError(lockDir, owner, timeoutMs);
-      await sleep(50);
+      if (Date.now() > deadline) throw options.timeoutError(owner);
+      await sleep(options.pollMs);
     }
   }
   try {
@@ -35,6 +43,11 @@ export async function withRegistryLock<T>(lockDir: string, work: () => Promise<T
   } finally {
     await rm(lockDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `work` while holding the registry's lock. */
+export function withRegistryLock<T>(lockDir: string, work: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  return withLockDir(lockDir, work, { timeoutMs, pollMs: 50, timeoutError: (owner) => new RegistryLockTimeoutError(lockDir, owner, timeoutMs) });
 }
 
 /** Whether `pid` names a live process (EPERM: alive, owned by someone else). */

@@ -11,7 +11,8 @@
  */
 import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BASE_ID, readBaseRecord, syncDir, type BaseVm } from './base-record.js';
+import { BASE_ID, readBaseRecord, type BaseVm } from './base-record.js';
+import { syncDir } from './json-record.js';
 import { cloudletDirLayout, ensureCloudletDir, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
 import { AmbiguousBaseError, BaseNotFoundError, DuplicateBaseError } from './errors.js';
 import { processAlive, withRegistryLock } from './registry-lock.js';

@@ -8,10 +8,9 @@
  *
  * Like a base (sdk/base/base-record.ts), the directory appears by a rename with the record inside.
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PortForward } from '../../native/libvirt/index.js';
-import { syncDir } from '../base/base-record.js';
+import { readJsonRecord, writeJsonRecord } from '../base/json-record.js';
 import type { DomainType, VmHardware } from '../vm/index.js';
 import { VmRecordError } from './errors.js';
 
@@ -52,35 +51,15 @@ export function vmWithPaths(record: VmRecord, dir: string): LaunchedVm {
   return { ...record, dir, files };
 }
 
-/** Writes `record` as dir/vm.json: a temp file, fsync, rename, fsync of the directory. */
+/** Writes `record` as dir/vm.json, atomically. */
 export async function writeVmRecord(dir: string, record: VmRecord): Promise<void> {
-  const path = join(dir, VM_FILES.record);
-  const temp = `${path}.partial`;
-  const file = await open(temp, 'w', 0o644);
-  try {
-    await file.writeFile(`${JSON.stringify(record, null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path).catch(async (error: unknown) => {
-    await rm(temp, { force: true });
-    throw error;
-  });
-  await syncDir(dir);
+  await writeJsonRecord(dir, join(dir, VM_FILES.record), record);
 }
 
 /** Reads and checks dir/vm.json. */
 export async function readVmRecord(dir: string): Promise<LaunchedVm> {
   const path = join(dir, VM_FILES.record);
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new VmRecordError(path, 'file', 'is missing');
-    throw new VmRecordError(path, 'JSON', (error as Error).message);
-  }
-  const record = value as Partial<VmRecord>;
+  const record = (await readJsonRecord(path, (field, problem) => new VmRecordError(path, field, problem))) as Partial<VmRecord>;
   const need = (field: string, ok: boolean, problem: string) => {
     if (!ok) throw new VmRecordError(path, field, problem);
   };
