@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { packageVersion } from '../../sdk/version.js';
@@ -22,10 +22,13 @@ export interface SdkBundle {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SDK_DIRS = ['dist/sdk', 'dist/native'];
 
+/** Node's lookup: `<ancestor>/node_modules/<name>` for each ancestor of the requiring package. */
 function packageDir(name: string, from: string): string | undefined {
-  for (let dir = from; ; dir = dirname(dirname(dir))) {
-    const candidate = join(dir, 'node_modules', name);
-    if (existsSync(join(candidate, 'package.json'))) return candidate;
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (basename(dir) !== 'node_modules') {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) return candidate;
+    }
     if (dir === ROOT || dirname(dir) === dir) return undefined;
   }
 }
@@ -73,7 +76,7 @@ export function sdkBundle(): Promise<SdkBundle> {
       await mkdir(cache, { recursive: true });
       const partial = `${path}.${process.pid}.partial`;
       const runtime = process.execPath;
-      await promisify(execFile)('tar', ['-czf', partial, '-C', ROOT, ...members, '-C', dirname(runtime), '--transform', `s,^${basenameOf(runtime)}$,runtime/node,`, basenameOf(runtime)]);
+      await promisify(execFile)('tar', ['-czf', partial, '-C', ROOT, ...members, '-C', dirname(runtime), '--transform', `s,^${basename(runtime)}$,runtime/node,`, basename(runtime)]);
       await rename(partial, path).catch(async (error: unknown) => {
         await rm(partial, { force: true });
         throw error;
@@ -82,8 +85,4 @@ export function sdkBundle(): Promise<SdkBundle> {
     return { key, version: packageVersion(), path };
   })();
   return pending;
-}
-
-function basenameOf(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1);
 }
