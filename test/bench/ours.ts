@@ -21,12 +21,24 @@ export interface OursResult {
   createMs: number;
   synthMs: number;
   decompressOnlyMs: number;
+  /** Peak resident memory of this process (worker threads included) while creating / synthesizing. */
+  createPeakRssKiB: number;
+  synthPeakRssKiB: number;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+/** Times `work` and samples the process's RSS every 20 ms, as the peers' /usr/bin/time does for them. */
+async function timed<T>(work: () => Promise<T>): Promise<[T, number, number]> {
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
   const started = performance.now();
-  const result = await work();
-  return [result, performance.now() - started];
+  try {
+    const result = await work();
+    return [result, performance.now() - started, Math.round(Math.max(peak, process.memoryUsage.rss()) / 1024)];
+  } finally {
+    clearInterval(sampler);
+  }
 }
 
 export async function ours(dataset: Dataset): Promise<OursResult> {
@@ -36,7 +48,7 @@ export async function ours(dataset: Dataset): Promise<OursResult> {
     const base = { disk: dataset.baseDisk, memory: dataset.baseMemory, id: await baseVmId(dataset.baseDisk), memoryCache };
     await prepareBaseMemory(dataset.baseMemory, memoryCache);
     const output = join(scratch, 'custom.overlay');
-    const [, createMs] = await timed(() =>
+    const [, createMs, createPeakRssKiB] = await timed(() =>
       createOverlay({ base, customized: { disk: dataset.customDisk, diskFormat: 'qcow2', memory: dataset.customMemory }, output }),
     );
     const sizeBytes = (await stat(output)).size;
@@ -52,10 +64,10 @@ export async function ours(dataset: Dataset): Promise<OursResult> {
     });
     const out = join(scratch, 'synthesized');
     await mkdir(out);
-    const [result, synthMs] = await timed(() => synthesize({ base, overlay: output, outputDir: out }));
+    const [result, synthMs, synthPeakRssKiB] = await timed(() => synthesize({ base, overlay: output, outputDir: out }));
     await assertSameDisk(result.disk, dataset.customDisk, 'qcow2', scratch);
     await assertSamePages(result.memory, dataset.customMemory);
-    return { sizeBytes, createMs, synthMs, decompressOnlyMs };
+    return { sizeBytes, createMs, synthMs, decompressOnlyMs, createPeakRssKiB, synthPeakRssKiB };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -56,7 +56,7 @@ export function formatTable(peers: PeerRuns, ours: OursOutcome, rawChangedBytes:
   ]);
   const oursRow =
     ours.kind === 'measured'
-      ? ['ours', mb(ours.result.sizeBytes), NA, '1.00', (ours.result.sizeBytes / rawChangedBytes).toFixed(3), seconds(ours.result.createMs), seconds(ours.result.synthMs), NA]
+      ? ['ours', mb(ours.result.sizeBytes), NA, '1.00', (ours.result.sizeBytes / rawChangedBytes).toFixed(3), seconds(ours.result.createMs), seconds(ours.result.synthMs), `${Math.round(ours.result.createPeakRssKiB / 1024)} / ${Math.round(ours.result.synthPeakRssKiB / 1024)}`]
       : ['ours', `ours: failed: ${ours.message}`];
   const conversion = peers.rawConversion.wallMs > 0 ? [`  (the whole-image peers got the customized disk as raw: qemu-img convert took ${seconds(peers.rawConversion.wallMs)} s, not counted)`] : [];
   const legend = '  × ours: size / our size; × raw changed: size / the raw changed data; times: wall clock, create and synth each in sequence over disk then memory';
