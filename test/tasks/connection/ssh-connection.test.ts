@@ -2,14 +2,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
 
-function fingerprintOf(publicKeyLine: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'fp-')), 'key.pub');
+function fingerprintOf(dir: string, publicKeyLine: string): string {
+  const file = join(mkdtempSync(join(dir, 'fp-')), 'key.pub');
   writeFileSync(file, `${publicKeyLine}\n`);
   return execFileSync('ssh-keygen', ['-lf', file], { encoding: 'utf8' }).split(' ')[1]!;
 }
@@ -35,7 +34,7 @@ describe('SSH connections to real hosts', () => {
     assert.equal(run.code, 3);
     const error = resultsByHost(run).get(direct('alpha'))!.error!;
     assert.equal(error['name'], 'HostKeyUnknownError');
-    assert.equal(error['fingerprint'], fingerprintOf(lab.host('alpha').hostPublicKey));
+    assert.equal(error['fingerprint'], fingerprintOf(lab.dir, lab.host('alpha').hostPublicKey));
     assert.match(String(error['message']), /--accept-new-host-keys/);
     assert.equal(readFileSync(known, 'utf8'), '');
   });
@@ -60,7 +59,7 @@ describe('SSH connections to real hosts', () => {
       assert.equal(run.code, 3);
       const error = resultsByHost(run).get('rotor')!.error!;
       assert.equal(error['name'], 'HostKeyChangedError');
-      assert.equal(error['fingerprint'], fingerprintOf(lab.host('rotor').hostPublicKey));
+      assert.equal(error['fingerprint'], fingerprintOf(lab.dir, lab.host('rotor').hostPublicKey));
       assert.equal(readFileSync(lab.knownHostsFile, 'utf8'), before);
     } finally {
       lab.refreshKnownHosts();
@@ -92,7 +91,7 @@ describe('SSH connections to real hosts', () => {
   });
 
   it('uses the keys of a running ssh-agent', async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), 'agent-')), 'sock');
+    const socket = join(mkdtempSync(join(lab.dir, 'agent-')), 'sock');
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 50 && !(await probeSocket(socket)); i += 1) await new Promise((r) => setTimeout(r, 50));

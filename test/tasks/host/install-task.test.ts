@@ -3,7 +3,7 @@
 // a run that changes nothing, a dry run, and a host without sudo rights.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, lstatSync, readlinkSync } from 'node:fs';
+import { readFileSync, readdirSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
@@ -55,7 +55,10 @@ describe('install and check on real hosts', () => {
     lab = await startLab([{ name: 'fresh' }, { name: 'dry' }, { name: 'nosudo', sudo: 'none' }]);
     home = freshHome();
   });
-  after(() => lab?.stop());
+  after(async () => {
+    await lab?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
 
   it('plans under --dry-run without changing a single file', async () => {
     const dry = lab.host('dry');
