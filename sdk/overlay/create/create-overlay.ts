@@ -7,7 +7,7 @@ import type { DeltaAlgorithm } from '../delta/index.js';
 import { openItemEncoder, type EncoderStats, type OverlayChunk } from '../encode/index.js';
 import { createOverlayPackage, type BlobCodec, type OverlayMeta } from '../package/index.js';
 import { baseVmId } from './base-id.js';
-import { prepareBaseMemory } from './base-memory.js';
+import { prepareBaseMemory, type BaseMemory } from './base-memory.js';
 import { readCustomizedMemory } from './customized-memory.js';
 import { DiskSizeMismatchError } from './errors.js';
 import type { CreateProgressListener } from './progress.js';
@@ -22,6 +22,8 @@ export interface BaseVm {
   id?: string;
   /** Where the base memory's page file and hash list are cached; default: next to the snapshot. */
   memoryCache?: string;
+  /** What a registered base VM already keeps: its disk hash list and memory as flat pages, used as they are. */
+  prepared?: { diskHashes: string; memory: BaseMemory };
 }
 
 export interface CustomizedVm {
@@ -83,10 +85,10 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
     emit({ type: 'phase', phase: 'base-id' });
     const id = base.id ?? (await baseVmId(base.disk));
     emit({ type: 'phase', phase: 'base-disk-hashes' });
-    const diskHashes = join(scratch, 'base-disk.hashes');
-    await writeHashList(base.disk, diskHashes);
+    const diskHashes = base.prepared?.diskHashes ?? join(scratch, 'base-disk.hashes');
+    if (!base.prepared) await writeHashList(base.disk, diskHashes);
     emit({ type: 'phase', phase: 'base-memory' });
-    const baseMemory = await prepareBaseMemory(base.memory, base.memoryCache ?? dirname(base.memory));
+    const baseMemory = base.prepared?.memory ?? (await prepareBaseMemory(base.memory, base.memoryCache ?? dirname(base.memory)));
     emit({ type: 'phase', phase: 'customized-memory' });
     const memory = await readCustomizedMemory(customized.memory);
     baseMemory.layout.assertSame(memory.layout.blocks);

@@ -16,7 +16,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildTestGuest, GUEST_MODULES } from '../../fixtures/guest/index.js';
+import { buildTestGuest, initPreamble } from '../../fixtures/guest/index.js';
 import { run } from '../steps.js';
 
 export const BENCH_INIT_NAME = 'bench-init';
@@ -24,17 +24,7 @@ export const BENCH_INIT_NAME = 'bench-init';
 /** Directories of the root filesystem the base VM reads whole: its programs and libraries. */
 export const WORKING_SET = ['usr/bin', 'usr/sbin', 'usr/lib'] as const;
 
-export const BENCH_INIT = `#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-for m in ${GUEST_MODULES.join(' ')}; do
-  insmod /lib/modules/$m.ko || echo "BENCH-ERROR insmod $m"
-done
-i=0
+export const BENCH_INIT = `${initPreamble('BENCH-ERROR')}i=0
 while { [ ! -b /dev/vda ] || [ ! -b /dev/vdb ]; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 if mount -t ext4 /dev/vda /mnt; then echo BENCH-MOUNTED; else echo "BENCH-ERROR mount /dev/vda"; fi
 find ${WORKING_SET.map((dir) => `/mnt/${dir}`).join(' ')} -type f -print0 | xargs -0 cat >/dev/null || echo "BENCH-ERROR read working set"
