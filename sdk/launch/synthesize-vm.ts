@@ -53,10 +53,10 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
     // Only the header's length matters here: launchVm puts the XML for the VM's final paths in.
     const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk: { path: join(dir, 'disk.raw'), format: 'raw' }, serialLog: join(dir, 'console.log') });
     const out = await runLaunchStep(emit, 'synthesize', signal, () => synthesize({
-      base: { disk: base.files.disk, memory: base.files.memory, id: base.id },
+      base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryPages: base.files.memoryPages },
       overlay: source,
       outputDir: dir,
-      options: { domainXml, ...(options.onSynthesisProgress ? { onProgress: options.onSynthesisProgress } : {}) },
+      options: { domainXml, ...(signal ? { signal } : {}), ...(options.onSynthesisProgress ? { onProgress: options.onSynthesisProgress } : {}) },
     }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
     const memory = out.memory.endsWith('.save') ? out.memory : await runLaunchStep(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
     return await launchVm(

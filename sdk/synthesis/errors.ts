@@ -29,10 +29,10 @@ export class OutputExistsError extends SynthesisError {
   }
 }
 
-/** A base memory page no longer hashes to what was indexed: the snapshot changed during synthesis. */
-export class BasePageChangedError extends SynthesisError {
-  override name = 'BasePageChangedError';
-  constructor(readonly path: string, readonly page: number) {
-    super(`${path}: base memory page ${page} changed while synthesis read it`);
+/** The base's flat page file does not hold the RAM its memory snapshot declares: a stale or foreign file. */
+export class BasePagesSizeError extends SynthesisError {
+  override name = 'BasePagesSizeError';
+  constructor(readonly path: string, readonly expected: number, readonly actual: number) {
+    super(`${path} holds ${actual} pages but the base memory snapshot has ${expected}: rebuild the base's page file (or omit it to build one)`);
   }
 }

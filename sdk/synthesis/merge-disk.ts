@@ -6,13 +6,15 @@ import { CHUNK_SIZE } from '../overlay/chunk-io/index.js';
 const BATCH_CHUNKS = 256;
 
 /**
- * Fills the synthesized disk `output` (sparse, holding the overlay's chunks) with the base's chunks
- * everywhere the overlay wrote nothing and did not declare zeroed. Only the base's data extents are
+ * Fills the synthesized disk `output` (sparse; the overlay's chunks written there meanwhile or before) with the base's chunks
+ * everywhere the overlay writes nothing (`written`: the claimed chunks) and did not declare zeroed. Only the base's data extents are
  * read and only non-zero chunks written, so a sparse base stays sparse and costs only its data.
  *
- * @example await mergeDisk('base.raw', 'out/disk.raw', (i) => applier.has({ kind: 'disk', index: i }), meta.diskZeroed);
+ * An abort stops it between batches.
+ *
+ * @example await mergeDisk('base.raw', 'out/disk.raw', (i) => claimed.has(i), meta.diskZeroed);
  */
-export async function mergeDisk(base: string, output: string, written: (index: number) => boolean, zeroed: readonly ChunkRange[]): Promise<void> {
+export async function mergeDisk(base: string, output: string, written: (index: number) => boolean, zeroed: readonly ChunkRange[], signal?: AbortSignal): Promise<void> {
   const input = await open(base, 'r');
   const out = await open(output, 'r+').catch(async (error: unknown) => {
     await input.close();
@@ -28,6 +30,7 @@ export async function mergeDisk(base: string, output: string, written: (index: n
       const end = extent.start + extent.length;
       // Extents from a raw file are sector-aligned; whole chunks are what the overlay addresses.
       for (let at = Math.floor(extent.start / CHUNK_SIZE) * CHUNK_SIZE; at < end; at += bytes.length) {
+        signal?.throwIfAborted();
         const length = Math.min(bytes.length, Math.ceil(end / CHUNK_SIZE) * CHUNK_SIZE - at);
         await readFully(input, bytes, length, at);
         let run = -1;

@@ -1,20 +1,25 @@
 import { access, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { applyBlob, ItemApplier } from '../overlay/apply/index.js';
+import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
+import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
 import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
+import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/create/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
-import { openOverlayPackage, type OverlayMeta } from '../overlay/package/index.js';
-import { DomainXmlRequiredError, OutputExistsError, OverlaySizeError } from './errors.js';
+import { openOverlayPackage, type BlobMeta, type OverlayMeta } from '../overlay/package/index.js';
+import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
 import type { SynthesisProgressListener } from './progress.js';
 import { readVmState } from '../overlay/create/index.js';
 import { saveImageHeader } from './save-image-header.js';
-import { SnapshotPages } from './snapshot-pages.js';
-import { writeMemory } from './write-memory.js';
+import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
 
 export interface SynthesizeInput {
-  base: { disk: string; memory: string; id?: string };
+  /**
+   * The base VM: its raw disk, its memory snapshot, and what a registered base keeps beside them:
+   * its ID (else the disk is hashed) and its RAM as a flat page file (else one is built first).
+   */
+  base: { disk: string; memory: string; id?: string; memoryPages?: string };
   /** The overlay package. */
   overlay: string;
   /** Existing directory that receives `disk.raw` and `memory.mem` (or `memory.save`). */
@@ -26,6 +31,8 @@ export interface SynthesizeOptions {
   /** Domain XML for the rebuilt libvirt save image header; required when the overlay's memory was one. */
   domainXml?: string;
   onProgress?: SynthesisProgressListener;
+  /** Aborting stops synthesis at its next blob or run of pages; it then throws the signal's reason and leaves nothing behind. */
+  signal?: AbortSignal;
 }
 
 export interface SynthesizeResult {
@@ -50,6 +57,8 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   const { base, outputDir } = input;
   const options = input.options ?? {};
   const emit = options.onProgress ?? (() => undefined);
+  const { signal } = options;
+  signal?.throwIfAborted();
   emit({ type: 'phase', phase: 'base-id' });
   const id = base.id ?? (await baseVmId(base.disk));
   emit({ type: 'phase', phase: 'open' });
@@ -65,35 +74,57 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     const { state, itemBlobs } = await readVmState(pkg);
     const baseDiskBytes = (await stat(base.disk)).size;
     if (meta.diskSize !== baseDiskBytes) throw new OverlaySizeError('disk', meta.diskSize, baseDiskBytes);
-    emit({ type: 'phase', phase: 'base-memory' });
-    const baseMemory = await SnapshotPages.open(base.memory);
-    closers.push(() => baseMemory.close());
-    baseMemory.layout.assertSame(state.header.blocks);
-    if (meta.memorySize !== baseMemory.layout.bytes) throw new OverlaySizeError('memory', meta.memorySize, baseMemory.layout.bytes);
+    const layout = await snapshotLayout(base.memory);
+    layout.assertSame(state.header.blocks);
+    if (meta.memorySize !== layout.bytes) throw new OverlaySizeError('memory', meta.memorySize, layout.bytes);
     if (state.libvirt !== null && options.domainXml === undefined) throw new DomainXmlRequiredError();
     const final = { disk: join(outputDir, 'disk.raw'), memory: join(outputDir, state.libvirt === null ? 'memory.mem' : 'memory.save') };
     for (const path of Object.values(final)) await refuseExisting(path);
 
+    const paths = { disk: join(scratch, 'disk.raw'), pages: join(scratch, 'memory.pages'), memory: join(scratch, 'memory'), basePages: base.memoryPages ?? join(scratch, 'base.pages') };
+    if (base.memoryPages === undefined) {
+      emit({ type: 'phase', phase: 'base-memory' });
+      await writeFlatPages(base.memory, paths.basePages);
+    }
+    const baseMemory = await ChunkFile.open(paths.basePages);
+    closers.push(() => baseMemory.close());
+    if (baseMemory.chunks !== layout.pages) throw new BasePagesSizeError(paths.basePages, layout.pages, baseMemory.chunks);
+
     emit({ type: 'phase', phase: 'apply' });
-    const paths = { disk: join(scratch, 'disk.raw'), pages: join(scratch, 'memory.pages'), memory: join(scratch, 'memory') };
     const baseDisk = await ChunkFile.open(base.disk);
     closers.push(() => baseDisk.close());
     const outDisk = await ChunkFile.create(paths.disk, meta.diskSize / CHUNK_SIZE);
     closers.push(() => outDisk.close());
-    const outPages = await ChunkFile.create(paths.pages, baseMemory.layout.pages);
+    const outPages = await ChunkFile.create(paths.pages, layout.pages);
     closers.push(() => outPages.close());
     const applier = new ItemApplier({ base: { memory: baseMemory, disk: baseDisk }, output: { memory: outPages, disk: outDisk }, delta: await DeltaDecoder.create() });
-    for (const blob of itemBlobs) {
-      const items = await applyBlob(pkg.readBlob(blob.name), blob, applier);
-      emit({ type: 'blob', name: blob.name, items });
-    }
-    await outDisk.sync();
-
-    emit({ type: 'phase', phase: 'merge-disk' });
-    await mergeDisk(base.disk, paths.disk, (index) => applier.has({ kind: 'disk', index }), meta.diskZeroed);
-    emit({ type: 'phase', phase: 'write-memory' });
+    // The blobs' claims say which chunks the items will write (the reader holds each blob to its
+    // claims), so the base's disk chunks and memory pages go out while the items are applied.
+    const claimed = { disk: claimedChunks(itemBlobs, 'disk'), memory: claimedChunks(itemBlobs, 'memory') };
     const prefix = state.libvirt === null ? null : saveImageHeader({ domainXml: options.domainXml!, wasRunning: state.libvirt.wasRunning });
-    await writeMemory(paths.memory, { layout: baseMemory.layout, state, base: baseMemory, written: outPages, isWritten: (page) => applier.has({ kind: 'memory', index: page }), prefix });
+    const memory = await MemorySnapshotWriter.create(paths.memory, { layout, state, prefix });
+    const background = Promise.all([
+      mergeDisk(base.disk, paths.disk, (index) => claimed.disk.has(index), meta.diskZeroed, signal),
+      memory.copyPages(paths.basePages, (page) => !claimed.memory.has(page), signal),
+    ]);
+    background.catch(() => undefined);
+    try {
+      for await (const { blob, data } of prefetchBlobs(pkg, itemBlobs)) {
+        signal?.throwIfAborted();
+        const items = await applyItems([data], blob, applier);
+        emit({ type: 'blob', name: blob.name, items });
+      }
+      outDisk.flush();
+      outPages.flush();
+      await background;
+      emit({ type: 'phase', phase: 'write-memory' });
+      await memory.copyPages(paths.pages, (page) => claimed.memory.has(page), signal);
+      await memory.finish();
+    } catch (error) {
+      await background.catch(() => undefined);
+      await memory.abort();
+      throw error;
+    }
 
     emit({ type: 'phase', phase: 'finish' });
     for (const [from, to] of [[paths.disk, final.disk], [paths.memory, final.memory]] as const) {
@@ -108,6 +139,23 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The chunks of one kind the blobs claim to hold. */
+function claimedChunks(blobs: readonly BlobMeta[], kind: 'disk' | 'memory'): ChunkSet {
+  const set = new ChunkSet();
+  for (const blob of blobs) for (const { first, count } of blob[kind]) for (let i = first; i < first + count; i++) set.add(i);
+  return set;
+}
+
+/** The RAM block layout from a snapshot's header (the pages themselves are not read). */
+async function snapshotLayout(path: string): Promise<PageLayout> {
+  const { stream } = await openMemorySnapshot(path);
+  try {
+    return new PageLayout(stream.header.blocks);
+  } finally {
+    stream.close();
   }
 }
 

@@ -46,7 +46,7 @@ export async function ours(dataset: Dataset): Promise<OursResult> {
   try {
     const memoryCache = join(scratch, 'base-memory');
     const base = { disk: dataset.baseDisk, memory: dataset.baseMemory, id: await baseVmId(dataset.baseDisk), memoryCache };
-    await prepareBaseMemory(dataset.baseMemory, memoryCache);
+    const prepared = await prepareBaseMemory(dataset.baseMemory, memoryCache);
     const output = join(scratch, 'custom.overlay');
     const [, createMs, createPeakRssKiB] = await timed(() =>
       createOverlay({ base, customized: { disk: dataset.customDisk, diskFormat: 'qcow2', memory: dataset.customMemory }, output }),
@@ -64,7 +64,7 @@ export async function ours(dataset: Dataset): Promise<OursResult> {
     });
     const out = join(scratch, 'synthesized');
     await mkdir(out);
-    const [result, synthMs, synthPeakRssKiB] = await timed(() => synthesize({ base, overlay: output, outputDir: out }));
+    const [result, synthMs, synthPeakRssKiB] = await timed(() => synthesize({ base: { ...base, memoryPages: prepared.pages }, overlay: output, outputDir: out }));
     await assertSameDisk(result.disk, dataset.customDisk, 'qcow2', scratch);
     await assertSamePages(result.memory, dataset.customMemory);
     return { sizeBytes, createMs, synthMs, decompressOnlyMs, createPeakRssKiB, synthPeakRssKiB };

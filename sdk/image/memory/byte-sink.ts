@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 export interface ByteSink {
+  /** Takes a copy of `bytes` (the caller may reuse them once this resolves). */
   write(bytes: Uint8Array): Promise<void>;
   /** Flushes what is buffered and releases the destination. */
   close(): Promise<void>;
@@ -24,6 +25,8 @@ class ChunkedSink implements ByteSink {
   constructor(
     private readonly flushChunk: (bytes: Buffer) => Promise<void>,
     private readonly release: () => Promise<void>,
+    /** Whether the destination is done with a chunk once flushChunk resolves (files are; streams may queue it). */
+    private readonly reusable: boolean,
   ) {}
 
   get bytesWritten(): number {
@@ -49,8 +52,7 @@ class ChunkedSink implements ByteSink {
   async #flush(): Promise<void> {
     if (this.#used === 0) return;
     const full = this.#chunk.subarray(0, this.#used);
-    // The destination may still hold the buffer (streams do), so never refill it.
-    this.#chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    if (!this.reusable) this.#chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     this.#used = 0;
     await this.flushChunk(full);
   }
@@ -71,6 +73,7 @@ export async function fileSink(path: string, options: { append?: boolean } = {})
       for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
     },
     () => handle.close(),
+    true,
   );
 }
 
@@ -84,5 +87,6 @@ export function writableSink(stream: Writable): ByteSink {
       stream.end();
       await once(stream, 'finish');
     },
+    false,
   );
 }

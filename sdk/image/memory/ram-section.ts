@@ -136,4 +136,40 @@ export function encodePageRecord(page: RamPage, continued: boolean): Buffer[] {
   return parts;
 }
 
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
+
+/** Bytes encodePageRun may need for `pages` pages of a block named `block`. */
+export function pageRunBound(block: string, pages: number): number {
+  return pages * (8 + PAGE_SIZE) + 1 + Buffer.byteLength(block, 'latin1');
+}
+
+/**
+ * Records for the consecutive pages in `data` (whole pages) of `block` from `offset` on, written
+ * into `out` (at least pageRunBound bytes): all-zero pages as ZERO records, the rest as PAGE
+ * records; only the first names the block, and not even that one when `continued`. Returns the
+ * encoded view of `out`.
+ */
+export function encodePageRun(block: string, offset: number, data: Uint8Array, continued: boolean, out: Buffer): Buffer {
+  const id = Buffer.from(block, 'latin1');
+  const pages = data.length / PAGE_SIZE;
+  if (out.length < pageRunBound(block, pages)) throw new RangeError(`${out.length} bytes cannot hold ${pages} page records`);
+  let at = 0;
+  for (let i = 0; i < pages; i++) {
+    const page = Buffer.from(data.buffer, data.byteOffset + i * PAGE_SIZE, PAGE_SIZE);
+    const zero = page.equals(ZERO_PAGE);
+    const named = i === 0 && !continued;
+    const addr = offset + i * PAGE_SIZE;
+    out.writeUInt32BE(Math.floor(addr / TWO_32), at);
+    out.writeUInt32BE((addr % TWO_32) + (zero ? RamFlag.ZERO : RamFlag.PAGE) + (named ? 0 : RamFlag.CONTINUE), at + 4);
+    at += 8;
+    if (named) {
+      out[at++] = id.length;
+      at += id.copy(out, at);
+    }
+    if (zero) out[at++] = 0;
+    else at += page.copy(out, at);
+  }
+  return out.subarray(0, at);
+}
+
 export const EOS_RECORD = encodeRecordHeader(0, RamFlag.EOS);

@@ -9,6 +9,9 @@ export interface BlobSource {
   readBlob(name: string): AsyncIterable<Uint8Array>;
 }
 
+/** Items applied between turns of the event loop: about a millisecond of work. */
+const YIELD_EVERY = 64;
+
 export interface ApplyBlobOptions {
   /** Largest uncompressed blob accepted; see decompressBlob. */
   maxUncompressed?: number;
@@ -23,11 +26,21 @@ export interface ApplyBlobOptions {
  * @example const items = await applyBlob(pkg.readBlob(blob.name), blob, applier);
  */
 export async function applyBlob(bytes: AsyncIterable<Uint8Array>, blob: BlobMeta, applier: ItemApplier, options: ApplyBlobOptions = {}): Promise<number> {
-  const decompressed = decompressBlob(bytes, { ...blob, limit: options.maxUncompressed });
+  return applyItems(decompressBlob(bytes, { ...blob, limit: options.maxUncompressed }), blob, applier);
+}
+
+/**
+ * Applies the items of one blob already decompressed (prefetchBlobs), checked as applyBlob does.
+ *
+ * @example for await (const { blob, data } of prefetchBlobs(pkg, blobs)) await applyItems([data], blob, applier);
+ */
+export async function applyItems(decompressed: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, blob: BlobMeta, applier: ItemApplier): Promise<number> {
   let count = 0;
-  for await (const item of decodeItems(decompressed, { limits: applier.limits, claims: blob, earlier: (target) => applier.has(target) })) {
+  for await (const item of decodeItems(asAsync(decompressed), { limits: applier.limits, claims: blob, earlier: (target) => applier.has(target) })) {
     await applier.apply(blob.name, item);
-    count++;
+    // Applying resolves only microtasks (chunk I/O is synchronous): without a turn of the event
+    // loop now and then, decompressors waiting for their next input slice would stall meanwhile.
+    if (++count % YIELD_EVERY === 0) await new Promise(setImmediate);
   }
   return count;
 }
@@ -43,4 +56,8 @@ export async function applyBlobs(source: BlobSource, applier: ItemApplier, optio
   let count = 0;
   for (const blob of source.meta.blobs) count += await applyBlob(source.readBlob(blob.name), blob, applier, options);
   return count;
+}
+
+async function* asAsync(pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  yield* pieces;
 }

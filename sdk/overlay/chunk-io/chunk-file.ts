@@ -1,12 +1,22 @@
+import { readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CHUNK_SIZE, type ChunkStore } from './chunk-store.js';
 import { ChunkIndexError, ChunkSizeError, ReadOnlyChunkFileError, ShortChunkReadError } from './errors.js';
 
+/** Consecutive chunks gathered into one write: 1 MiB. */
+const RUN_CHUNKS = 256;
+
 /**
  * A raw file seen as 4 KiB chunks with positioned reads and writes: a base disk, a flat base memory
  * page file, or an image being synthesized (created sparse, written only where the overlay has data).
+ * Each 4 KiB read or write is a synchronous pread/pwrite: a round trip through libuv's pool cost
+ * about 40 µs per chunk, ten times the copy itself, and overlays apply tens of thousands of chunks.
+ * Writes to consecutive chunks are gathered (up to 1 MiB) into one pwrite: a 4 KiB write into a
+ * sparse file costs ~9 µs of block allocation here, a 1 MiB one barely more. Reads see them.
  */
 export class ChunkFile implements ChunkStore {
+  private readonly run = { first: 0, count: 0, bytes: Buffer.alloc(0) };
+
   private constructor(readonly path: string, private readonly file: FileHandle, readonly chunks: number, private readonly writable: boolean) {}
 
   /**
@@ -37,14 +47,22 @@ export class ChunkFile implements ChunkStore {
       await file.close();
       throw error;
     }
-    return new ChunkFile(path, file, chunks, true);
+    const created = new ChunkFile(path, file, chunks, true);
+    created.run.bytes = Buffer.allocUnsafe(RUN_CHUNKS * CHUNK_SIZE);
+    return created;
   }
 
   async read(index: number): Promise<Buffer> {
     this.check(index);
-    const data = Buffer.alloc(CHUNK_SIZE);
+    // Filled below or not returned at all.
+    const data = Buffer.allocUnsafe(CHUNK_SIZE);
+    const { run } = this;
+    if (index >= run.first && index < run.first + run.count) {
+      run.bytes.copy(data, 0, (index - run.first) * CHUNK_SIZE, (index - run.first + 1) * CHUNK_SIZE);
+      return data;
+    }
     for (let done = 0; done < CHUNK_SIZE; ) {
-      const { bytesRead } = await this.file.read(data, done, CHUNK_SIZE - done, index * CHUNK_SIZE + done);
+      const bytesRead = readSync(this.file.fd, data, done, CHUNK_SIZE - done, index * CHUNK_SIZE + done);
       if (bytesRead === 0) throw new ShortChunkReadError(this.path, index, done);
       done += bytesRead;
     }
@@ -55,18 +73,33 @@ export class ChunkFile implements ChunkStore {
     this.check(index);
     if (!this.writable) throw new ReadOnlyChunkFileError(this.path);
     if (data.length !== CHUNK_SIZE) throw new ChunkSizeError(this.path, data.length);
-    for (let done = 0; done < CHUNK_SIZE; ) {
-      done += (await this.file.write(data, done, CHUNK_SIZE - done, index * CHUNK_SIZE + done)).bytesWritten;
-    }
+    const { run } = this;
+    if (run.count > 0 && (index !== run.first + run.count || run.count === RUN_CHUNKS)) this.flush();
+    if (run.count === 0) run.first = index;
+    data.copy(run.bytes, run.count * CHUNK_SIZE);
+    run.count++;
+  }
+
+  /** Writes the gathered run out, for readers of the file through other handles. */
+  flush(): void {
+    const { run } = this;
+    const length = run.count * CHUNK_SIZE;
+    for (let done = 0; done < length; ) done += writeSync(this.file.fd, run.bytes, done, length - done, run.first * CHUNK_SIZE + done);
+    run.count = 0;
   }
 
   /** Flushes written chunks to the disk. */
   async sync(): Promise<void> {
+    this.flush();
     await this.file.sync();
   }
 
   async close(): Promise<void> {
-    await this.file.close();
+    try {
+      this.flush();
+    } finally {
+      await this.file.close();
+    }
   }
 
   private check(index: number): void {

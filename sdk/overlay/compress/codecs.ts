@@ -10,7 +10,7 @@ export interface CodecChoice {
 }
 
 /**
- * One blob codec. `compress` runs where it is called (a worker thread in CompressPool) and must not
+ * One blob codec. `compress` runs where it is called (a worker thread in CodecPool) and must not
  * hand work to libuv's pool; `decompress` streams and leaves bounding the output to its caller.
  */
 export interface Codec {

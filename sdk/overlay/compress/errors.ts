@@ -47,10 +47,10 @@ export class BlobDecodeError extends BlobCodecError {
   }
 }
 
-/** A compression worker failed or exited. */
-export class CompressWorkerError extends BlobCodecError {
-  override name = 'CompressWorkerError';
+/** A codec worker failed or exited. */
+export class CodecWorkerError extends BlobCodecError {
+  override name = 'CodecWorkerError';
   constructor(readonly reason: string, options?: ErrorOptions) {
-    super(`compression worker failed: ${reason}`, options);
+    super(`codec worker failed: ${reason}`, options);
   }
 }

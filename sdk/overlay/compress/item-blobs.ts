@@ -1,7 +1,7 @@
 import { ItemStreamWriter, type EncodedItemStream, type OverlayItem } from '../items/index.js';
 import type { BlobCodec, ChunkRange } from '../package/index.js';
 import { resolveCodec, type CodecChoice } from './codecs.js';
-import { CompressPool } from './compress-pool.js';
+import { CodecPool } from './codec-pool.js';
 
 /** Default uncompressed bytes per blob. */
 export const DEFAULT_BLOB_BYTES = 8 << 20;
@@ -22,7 +22,7 @@ export interface ItemBlobOptions {
   /** Default xz at its default level. */
   codec?: { codec: BlobCodec; level?: number };
   /** Shared pool; without one a pool of availableParallelism() workers is made and closed here. */
-  pool?: CompressPool;
+  pool?: CodecPool;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface ItemBlobOptions {
 export async function* compressItemBlobs(items: AsyncIterable<OverlayItem>, options: ItemBlobOptions = {}): AsyncGenerator<ItemBlob> {
   const choice = resolveCodec(options.codec ?? { codec: 'xz' });
   const maxBlobBytes = options.maxBlobBytes ?? DEFAULT_BLOB_BYTES;
-  const pool = options.pool ?? new CompressPool();
+  const pool = options.pool ?? new CodecPool();
   const inFlight: Promise<ItemBlob>[] = [];
   const launch = (stream: EncodedItemStream) => {
     const blob = compressStream(stream, choice, pool);
@@ -63,7 +63,7 @@ export async function* compressItemBlobs(items: AsyncIterable<OverlayItem>, opti
   }
 }
 
-async function compressStream(stream: EncodedItemStream, choice: CodecChoice, pool: CompressPool): Promise<ItemBlob> {
+async function compressStream(stream: EncodedItemStream, choice: CodecChoice, pool: CodecPool): Promise<ItemBlob> {
   const data = choice.codec === 'none' ? stream.bytes : await pool.compress(stream.bytes, choice);
   return { data, codec: choice.codec, uncompressedSize: stream.bytes.length, items: stream.items, ...stream.claims };
 }

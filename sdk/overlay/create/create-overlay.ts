@@ -2,7 +2,7 @@ import { stat, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { diskChanges, imageInfo, writeHashList, type ChunkRange } from '../../image/disk/index.js';
 import { packageVersion } from '../../version.js';
-import { CompressPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
+import { CodecPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
 import type { DeltaAlgorithm } from '../delta/index.js';
 import { openItemEncoder, type EncoderStats, type OverlayChunk } from '../encode/index.js';
 import { createOverlayPackage, type BlobCodec, type OverlayMeta } from '../package/index.js';
@@ -38,7 +38,7 @@ export interface CreateOverlayOptions {
   codec?: { codec: BlobCodec; level?: number };
   delta?: DeltaAlgorithm;
   maxBlobBytes?: number;
-  pool?: CompressPool;
+  pool?: CodecPool;
   onProgress?: CreateProgressListener;
 }
 
@@ -76,7 +76,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
   const { base, customized, output } = input;
   const options = input.options ?? {};
   const emit = options.onProgress ?? (() => undefined);
-  const pool = options.pool ?? new CompressPool();
+  const pool = options.pool ?? new CodecPool();
   const scratch = await mkdtemp(join(dirname(output), '.overlay-'));
   try {
     const baseBytes = (await stat(base.disk)).size;

@@ -62,6 +62,27 @@ describe('synthesize on a generated VM', () => {
     await assertSamePages(result.memory, vm.customized.memory);
   });
 
+  it('stops when aborted, throws the reason, and leaves the output directory as it was', async () => {
+    const output = join(vm.dir, 'abort.overlay');
+    await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });
+    for (const when of ['apply', 'blob', 'write-memory'] as const) {
+      const out = join(vm.dir, `out-abort-${when}`);
+      await mkdir(out);
+      const controller = new AbortController();
+      const reason = new Error(`Ctrl-C at ${when}`);
+      const onProgress = (event: SynthesisProgress) => {
+        if (event.type === when || (event.type === 'phase' && event.phase === when)) controller.abort(reason);
+      };
+      await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: out, options: { onProgress, signal: controller.signal } }), (error: unknown) => error === reason);
+      await assertDirHolds(out, []);
+    }
+    const already = AbortSignal.abort(new Error('before the start'));
+    const out = join(vm.dir, 'out-abort-before');
+    await mkdir(out);
+    await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: out, options: { signal: already } }), /before the start/);
+    await assertDirHolds(out, []);
+  });
+
   it('refuses to overwrite an existing output, and leaves what was there untouched', async () => {
     const output = join(vm.dir, 'c.overlay');
     await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });

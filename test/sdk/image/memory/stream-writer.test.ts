@@ -127,3 +127,42 @@ describe('MigrationStreamWriter refuses to write an invalid stream', () => {
     assert.deepEqual(pages, ['pc.bios@1', 'pc.bios@0+c', 'pc.ram@15']);
   });
 });
+
+describe('MigrationStreamWriter.writePageRun', () => {
+  const deviceState = { offset: 0, bytes: deviceTail(), vmDescription: '{}' };
+  const pages = [Buffer.alloc(PAGE, 1), Buffer.alloc(PAGE), Buffer.alloc(PAGE, 3), Buffer.alloc(PAGE)];
+
+  it('writes the same bytes as one writePage per page, zero pages as ZERO records', async () => {
+    const one = memorySink();
+    const byPage = new MigrationStreamWriter(one, HEADER);
+    await byPage.beginSection('end');
+    for (const [i, data] of pages.entries()) {
+      const zero = data.equals(Buffer.alloc(PAGE));
+      await byPage.writePage(zero ? { block: 'pc.ram', offset: (4 + i) * PAGE, zero } : { block: 'pc.ram', offset: (4 + i) * PAGE, zero, data });
+    }
+    await byPage.writePage({ block: 'pc.bios', offset: 0, zero: false, data: pages[2]! });
+    await byPage.writePage({ block: 'pc.ram', offset: 0, zero: false, data: pages[0]! });
+    await byPage.finish(deviceState);
+    await one.close();
+
+    const two = memorySink();
+    const byRun = new MigrationStreamWriter(two, HEADER);
+    await byRun.beginSection('end');
+    await byRun.writePageRun('pc.ram', 4 * PAGE, Buffer.concat(pages));
+    await byRun.writePageRun('pc.bios', 0, pages[2]!);
+    await byRun.writePageRun('pc.ram', 0, pages[0]!);
+    await byRun.finish(deviceState);
+    await two.close();
+    assert.ok(two.bytes().equals(one.bytes()));
+  });
+
+  it('refuses runs outside their block, unaligned, of partial pages, or outside a section', async () => {
+    const writer = new MigrationStreamWriter(memorySink(), HEADER);
+    await assert.rejects(writer.writePageRun('pc.ram', 0, pages[0]!), StreamWriterError);
+    await writer.beginSection('end');
+    const ram = BLOCKS.find((block) => block.id === 'pc.ram')!;
+    for (const [block, offset, data] of [['vga.vram', 0, pages[0]!], ['pc.ram', 100, pages[0]!], ['pc.ram', ram.length - PAGE, Buffer.concat(pages)], ['pc.ram', 0, pages[0]!.subarray(1)]] as const) {
+      await assert.rejects(writer.writePageRun(block, offset, data), StreamWriterError, `${block}@${offset} (${data.length} bytes)`);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,6 +29,26 @@ describe('chunk file', () => {
     assert.ok((await again.read(3)).equals(Buffer.alloc(4096, 3)));
     await assert.rejects(again.write(0, Buffer.alloc(4096)), ReadOnlyChunkFileError);
     await again.close();
+  });
+
+  it('gathers consecutive writes into runs, reads them back before they reach the file, and flushes them on demand and on close', async () => {
+    const path = join(dir, 'runs.raw');
+    const file = await ChunkFile.create(path, 600);
+    const chunk = (i: number) => Buffer.alloc(4096, i % 251);
+    for (let i = 10; i < 300; i++) await file.write(i, chunk(i));
+    await file.write(5, chunk(5));
+    for (const i of [5, 10, 265, 299]) assert.ok((await file.read(i)).equals(chunk(i)), `chunk ${i} reads back`);
+    // 10…265 filled one 1 MiB run and went out; 266…299 went out when the write to 5 broke the run; 5 is pending.
+    let onDisk = await readFile(path);
+    assert.ok(onDisk.subarray(299 * 4096, 300 * 4096).equals(chunk(299)));
+    assert.ok(onDisk.subarray(5 * 4096, 6 * 4096).equals(Buffer.alloc(4096)), 'the pending run is not in the file yet');
+    file.flush();
+    onDisk = await readFile(path);
+    assert.ok(onDisk.subarray(5 * 4096, 6 * 4096).equals(chunk(5)), 'flush() puts it there');
+    await file.write(599, chunk(599));
+    await file.close();
+    onDisk = await readFile(path);
+    assert.ok(onDisk.subarray(599 * 4096).equals(chunk(599)), 'close() flushes too');
   });
 
   it('refuses an existing path on create, partial chunks, and indexes outside the file', async () => {

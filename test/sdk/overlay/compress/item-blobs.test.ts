@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compressItemBlobs, CompressPool, decompressBlob, type ItemBlob } from '../../../../sdk/overlay/compress/index.js';
+import { compressItemBlobs, CodecPool, decompressBlob, type ItemBlob } from '../../../../sdk/overlay/compress/index.js';
 import { decodeItems, type OverlayItem } from '../../../../sdk/overlay/items/index.js';
 import { guestPage, streamOf } from '../chunks.js';
 
@@ -44,7 +44,7 @@ describe('item blobs', () => {
 
   it('keeps only a few blobs in flight: the item source is read as blobs are taken', async () => {
     const pulled = { count: 0 };
-    const pool = new CompressPool(1);
+    const pool = new CodecPool(1);
     try {
       const blobs = compressItemBlobs(items(400, pulled), { maxBlobBytes: 16 * 4112 + 32, codec: { codec: 'xz', level: 0 }, pool });
       await blobs.next();

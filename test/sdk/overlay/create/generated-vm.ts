@@ -30,11 +30,11 @@ export function pageContent(seed: number, page: number): Buffer | null {
   return data;
 }
 
-/** Writes a bare QEVM stream of BLOCKS whose page n is pageContent(seed, n), changed where `changes` says. */
-export async function writeMemory(path: string, seed: number, changes: (page: number, data: Buffer | null) => Buffer | null = (_, d) => d): Promise<void> {
+/** Writes a bare QEVM stream of `header` (default: BLOCKS) whose page n is pageContent(seed, n), changed where `changes` says. */
+export async function writeMemory(path: string, seed: number, changes: (page: number, data: Buffer | null) => Buffer | null = (_, d) => d, header: StreamHeader = HEADER): Promise<void> {
   const pages = async function* (): AsyncGenerator<RamPage> {
     let n = 0;
-    for (const block of BLOCKS) {
+    for (const block of header.blocks) {
       for (let offset = 0; offset < block.length; offset += 4096, n++) {
         const data = changes(n, pageContent(seed, n));
         yield data === null ? { block: block.id, offset, zero: true } : { block: block.id, offset, zero: false, data };
@@ -42,7 +42,7 @@ export async function writeMemory(path: string, seed: number, changes: (page: nu
     }
   };
   const sink = await fileSink(path);
-  await writeCanonicalStream(sink, { header: HEADER, pages: pages(), deviceState: parseDeviceState(deviceTail(), 0) });
+  await writeCanonicalStream(sink, { header, pages: pages(), deviceState: parseDeviceState(deviceTail(), 0) });
   await sink.close();
 }
 
