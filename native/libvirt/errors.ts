@@ -67,6 +67,14 @@ export class PortInUseError extends LibvirtError {
   }
 }
 
+/** libvirtd has no QEMU to run the domain with: the emulator package is not installed (or not for this architecture). */
+export class QemuMissingError extends LibvirtError {
+  override name = 'QemuMissingError';
+  constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
+    super(operation, uri, domain, libvirtMessage, `${operation}: libvirt finds no QEMU to run the VM (${libvirtMessage}); install qemu-system-x86 (\`cloudlet-tasks install\` does) and restart libvirtd so it probes QEMU again`);
+  }
+}
+
 /** Any other failure of a libvirt call. */
 export class LibvirtOperationError extends LibvirtError {
   override name = 'LibvirtOperationError';
@@ -93,6 +101,9 @@ export function toLibvirtError(error: unknown, call: CallContext): LibvirtError 
   }
   if (/Domain not found|no domain with matching/i.test(message)) return new DomainNotFoundError(operation, uri, domain ?? '?', message);
   if (/already exists|is already (defined|active)/i.test(message)) return new DomainExistsError(operation, uri, domain, message);
+  // The three ways libvirt says it has no emulator: a missing binary named in the XML or capabilities,
+  // no emulator for the guest's architecture, no capabilities for the arch/type pair.
+  if (/Cannot check QEMU binary|Cannot find suitable emulator|could not find capabilities for/i.test(message)) return new QemuMissingError(operation, uri, domain, message);
   if (/domain is not running/i.test(message)) return new DomainNotRunningError(operation, uri, domain, message);
   return new LibvirtOperationError(operation, uri, domain, message, { cause: error });
 }

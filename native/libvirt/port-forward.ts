@@ -6,6 +6,7 @@
  */
 import { execa, ExecaError } from 'execa';
 import { LibvirtOperationError, PortInUseError, toLibvirtError } from './errors.js';
+import { missingTool } from '../host-tool.js';
 
 export interface PortForward {
   protocol: 'tcp' | 'udp';
@@ -35,6 +36,8 @@ export async function addPortForward(uri: string, domain: string, forward: PortF
   try {
     output = (await execa('virsh', ['-c', uri, 'qemu-monitor-command', domain, '--hmp', `hostfwd_add ${netdev} ${rule}`])).stdout.trim();
   } catch (error) {
+    const missing = missingTool(error, 'virsh');
+    if (missing) throw missing;
     const message = error instanceof ExecaError ? String(error.stderr ?? error.message).replace(/^error: /gm, '').trim() : String(error);
     throw toLibvirtError(new Error(message), { operation: 'add port forward', uri, domain });
   }

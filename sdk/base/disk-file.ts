@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { execa, ExecaError } from 'execa';
+import { missingTool } from '../../native/host-tool.js';
 import { CHUNK_SIZE, QemuImgError } from '../image/disk/index.js';
 import { DiskSizeError, NotRawDiskError } from './errors.js';
 
@@ -27,8 +28,7 @@ export async function checkRawDisk(path: string): Promise<RawDiskFacts> {
   try {
     format = String((JSON.parse((await execa('qemu-img', args)).stdout) as { format?: unknown }).format);
   } catch (error) {
-    if (error instanceof ExecaError) throw new QemuImgError(args, error.exitCode, String(error.stderr ?? ''));
-    throw error;
+    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
   }
   if (format !== 'raw') throw new NotRawDiskError(path, format);
   const stats = await stat(path);
@@ -41,7 +41,9 @@ export async function checkRawDisk(path: string): Promise<RawDiskFacts> {
  * cp, which finds holes with SEEK_DATA instead of reading gigabytes of zeros.
  */
 export async function copyDisk(from: string, to: string, signal?: AbortSignal): Promise<void> {
-  await execa('cp', ['--sparse=always', '--reflink=auto', '--', from, to], signal ? { cancelSignal: signal } : {});
+  await execa('cp', ['--sparse=always', '--reflink=auto', '--', from, to], signal ? { cancelSignal: signal } : {}).catch((error: unknown) => {
+    throw missingTool(error, 'cp') ?? error;
+  });
 }
 
 /**

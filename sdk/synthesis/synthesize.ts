@@ -1,5 +1,6 @@
-import { access, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { access, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeScratchDir } from '../scratch/index.js';
 import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
 import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
 import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
@@ -64,7 +65,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   emit({ type: 'phase', phase: 'open' });
   const pkg = await openOverlayPackage(input.overlay, { expectedBaseVmId: id });
   const closers: Array<() => Promise<void>> = [() => pkg.close()];
-  const scratch = await mkdtemp(join(outputDir, '.synthesis-')).catch(async (error: unknown) => {
+  const scratch = await makeScratchDir(outputDir, '.synthesis-').catch(async (error: unknown) => {
     await pkg.close();
     throw error;
   });

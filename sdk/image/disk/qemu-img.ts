@@ -1,4 +1,5 @@
 import { execa, ExecaError } from 'execa';
+import { missingTool } from '../../../native/host-tool.js';
 import { MapFormatError, QemuImgError } from './errors.js';
 
 /** The fields of `qemu-img info --output=json` this package relies on. */
@@ -73,7 +74,7 @@ export async function* mapExtents(path: string, format: ImageFormat, size: numbe
     await subprocess;
     exited = true;
   } catch (error) {
-    throw error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error;
+    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
   } finally {
     if (!exited) {
       // The consumer stopped early or the output was refused: stop qemu-img and reap it.
@@ -107,8 +108,7 @@ async function run(args: string[]): Promise<string> {
   try {
     return (await execa('qemu-img', args)).stdout;
   } catch (error) {
-    if (error instanceof ExecaError) throw new QemuImgError(args, error.exitCode, String(error.stderr ?? ''));
-    throw error;
+    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
   }
 }
 

@@ -13,13 +13,18 @@ interface Task {
   reject: (error: Error) => void;
 }
 
-/** The worker module is this module's sibling: .js when built, .ts when the sources run under tsx. */
+/**
+ * The worker module is this module's sibling: .js when built, .ts when the sources run under tsx.
+ * Workers inherit the process's Node flags, and `--input-type` (a script given with `-e`) makes a
+ * worker refuse to start: it is left out.
+ */
 function startWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./codec-worker.js', import.meta.url));
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./codec-worker.js', import.meta.url), { execArgv });
   // tsx's --import hooks do not reach worker threads (privatenumber/tsx#354): register them in the worker first.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
   const worker = JSON.stringify(new URL('./codec-worker.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${worker}); })`, { eval: true });
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${worker}); })`, { eval: true, execArgv });
 }
 
 /**

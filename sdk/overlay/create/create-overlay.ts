@@ -1,5 +1,6 @@
-import { stat, mkdtemp, rm } from 'node:fs/promises';
+import { stat, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeScratchDir } from '../../scratch/index.js';
 import { diskChanges, imageInfo, writeHashList, type ChunkRange } from '../../image/disk/index.js';
 import { packageVersion } from '../../version.js';
 import { CodecPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
@@ -77,7 +78,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
   const options = input.options ?? {};
   const emit = options.onProgress ?? (() => undefined);
   const pool = options.pool ?? new CodecPool();
-  const scratch = await mkdtemp(join(dirname(output), '.overlay-'));
+  const scratch = await makeScratchDir(dirname(output), '.overlay-');
   try {
     const baseBytes = (await stat(base.disk)).size;
     const customizedBytes = (await imageInfo(customized.disk, customized.diskFormat)).virtualSize;

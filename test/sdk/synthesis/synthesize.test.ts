@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createOverlay, type CreateProgress } from '../../../sdk/overlay/index.js';
@@ -81,6 +81,35 @@ describe('synthesize on a generated VM', () => {
     await mkdir(out);
     await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: out, options: { signal: already } }), /before the start/);
     await assertDirHolds(out, []);
+  });
+
+  it('after a kill -9 mid-synthesis, the next run into the same directory sweeps the debris and succeeds', async () => {
+    const output = join(vm.dir, 'killed.overlay');
+    await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });
+    const out = join(vm.dir, 'out-killed');
+    await mkdir(out);
+    const synthesisModule = new URL(import.meta.url.endsWith('.ts') ? '../../../sdk/synthesis/index.ts' : '../../../sdk/synthesis/index.js', import.meta.url).href;
+    // The child stops (blocking its thread) once synthesis is applying items, with its scratch files written.
+    const script = `const { synthesize } = await import(${JSON.stringify(synthesisModule)});
+      await synthesize({ base: ${JSON.stringify(vm.base)}, overlay: ${JSON.stringify(output)}, outputDir: ${JSON.stringify(out)}, options: { onProgress: (e) => {
+        if (e.type === 'blob') { process.stdout.write('applying\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); }
+      } } });`;
+    const child = execa(process.execPath, [...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { reject: false, buffer: false });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('applying') && resolve());
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('exit', () => reject(new Error(`the child ended before it was killed: ${stderr}`)));
+    });
+    child.kill('SIGKILL');
+    await child;
+    const debris = await readdir(out);
+    assert.equal(debris.length, 1, 'the killed run left its scratch directory');
+    assert.match(debris[0]!, new RegExp(`^\\.synthesis-${child.pid}-`));
+
+    const result = await synthesize({ base: vm.base, overlay: output, outputDir: out });
+    await assertDirHolds(out, ['disk.raw', 'memory.mem']);
+    await assertSamePages(result.memory, vm.customized.memory);
   });
 
   it('refuses to overwrite an existing output, and leaves what was there untouched', async () => {

@@ -1,0 +1,2 @@
+/** Scratch directories swept after a crash. */
+export { makeScratchDir, sweepDeadScratchDirs } from './scratch-dir.js';
