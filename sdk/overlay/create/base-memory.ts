@@ -3,7 +3,9 @@
  * PageLayout at byte n·4096, absent and zero pages left as holes) and its hash list in the disk
  * hash-list format. Made once per snapshot and cached: `<name>.pages`, `<name>.pages.hashes` and
  * the manifest `<name>.pages.json` (written last, so its presence means the other two are whole),
- * which records the block layout and the snapshot's size and mtime the cache was made from.
+ * which records the block layout and the snapshot file the cache was made from: its inode, size,
+ * mtime and ctime. mtime alone can be set back (touch -d, cp -p); ctime cannot, and any write or
+ * replacement of the snapshot changes it, so a stale cache is never taken for a fresh one.
  */
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -19,8 +21,8 @@ export interface BaseMemory {
 }
 
 interface Manifest {
-  version: 1;
-  snapshot: { size: number; mtimeMs: number };
+  version: 2;
+  snapshot: SnapshotIdentity;
   blocks: RamBlock[];
 }
 
@@ -33,9 +35,9 @@ interface Manifest {
 export async function prepareBaseMemory(snapshotPath: string, outDir: string): Promise<BaseMemory> {
   const name = basename(snapshotPath);
   const paths = { pages: join(outDir, `${name}.pages`), hashes: join(outDir, `${name}.pages.hashes`), manifest: join(outDir, `${name}.pages.json`) };
-  const { size, mtimeMs } = await stat(snapshotPath);
+  const identity = await snapshotIdentity(snapshotPath);
   const cached = await readManifest(paths.manifest);
-  if (cached && cached.snapshot.size === size && cached.snapshot.mtimeMs === mtimeMs) {
+  if (cached && JSON.stringify(cached.snapshot) === JSON.stringify(identity)) {
     return { pages: paths.pages, hashes: paths.hashes, layout: new PageLayout(cached.blocks) };
   }
   await mkdir(outDir, { recursive: true });
@@ -46,7 +48,7 @@ export async function prepareBaseMemory(snapshotPath: string, outDir: string): P
     const { layout } = await writeFlatPages(snapshotPath, partial);
     await rename(partial, paths.pages);
     await writeHashList(paths.pages, paths.hashes);
-    const manifest: Manifest = { version: 1, snapshot: { size, mtimeMs }, blocks: [...layout.blocks] };
+    const manifest: Manifest = { version: 2, snapshot: identity, blocks: [...layout.blocks] };
     await writeFile(`${paths.manifest}.partial`, `${JSON.stringify(manifest)}\n`);
     await rename(`${paths.manifest}.partial`, paths.manifest);
     return { pages: paths.pages, hashes: paths.hashes, layout };
@@ -55,10 +57,22 @@ export async function prepareBaseMemory(snapshotPath: string, outDir: string): P
   }
 }
 
+interface SnapshotIdentity {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+async function snapshotIdentity(path: string): Promise<SnapshotIdentity> {
+  const { ino, size, mtimeMs, ctimeMs } = await stat(path);
+  return { ino, size, mtimeMs, ctimeMs };
+}
+
 async function readManifest(path: string): Promise<Manifest | undefined> {
   try {
     const manifest = JSON.parse(await readFile(path, 'utf8')) as Manifest;
-    return manifest.version === 1 ? manifest : undefined;
+    return manifest.version === 2 ? manifest : undefined;
   } catch {
     return undefined;
   }

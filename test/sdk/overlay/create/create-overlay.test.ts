@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createOverlay, DiskSizeMismatchError, prepareBaseMemory } from '../../../../sdk/overlay/create/index.js';
@@ -9,7 +9,7 @@ import { readHashListHeader } from '../../../../sdk/image/disk/index.js';
 import { BlockLayoutMismatchError, DeviceStateError, fileSink, parseDeviceState, writeCanonicalStream } from '../../../../sdk/image/memory/index.js';
 import { qcow2Overlay } from '../../image/disk/images.js';
 import { deviceTail } from '../../image/memory/hand-made-stream.js';
-import { generatedVm, HEADER, type GeneratedVm } from './generated-vm.js';
+import { generatedVm, HEADER, writeMemory, type GeneratedVm } from './generated-vm.js';
 
 const FAST = { codec: { codec: 'xz' as const, level: 0 } };
 
@@ -39,6 +39,22 @@ describe('createOverlay', () => {
     assert.equal((await stat(first.pages)).size, 528 * 4096);
     assert.equal((await readHashListHeader(first.hashes)).chunkCount, 528);
     assert.deepEqual(again.layout.addressOf(512), { block: 'pc.bios', offset: 0 });
+  });
+
+  it('rebuilds the cache when the snapshot was rewritten, even with its size and mtime set back', async () => {
+    const dir = join(vm.dir, 'rewritten');
+    await mkdir(dir);
+    const snapshot = join(dir, 'base.mem');
+    await writeMemory(snapshot, 1);
+    const first = await prepareBaseMemory(snapshot, dir);
+    const before = await stat(snapshot);
+    const pages = await readFile(first.pages);
+    // Same size, other content, mtime restored (as cp -p or touch -d would): only ctime tells.
+    await writeMemory(snapshot, 2);
+    await utimes(snapshot, before.atime, before.mtime);
+    assert.equal((await stat(snapshot)).size, before.size);
+    const again = await prepareBaseMemory(snapshot, dir);
+    assert.ok(!(await readFile(again.pages)).equals(pages), 'the flat pages follow the new snapshot');
   });
 
   it('refuses a customized disk of another size, leaving no package behind', async () => {
