@@ -29,6 +29,14 @@ export class OutputExistsError extends SynthesisError {
   }
 }
 
+/** The output directory's file system filled up while synthesis wrote the VM; nothing was left there. */
+export class OutputSpaceError extends SynthesisError {
+  override name = 'OutputSpaceError';
+  constructor(readonly outputDir: string, readonly diskBytes: number, readonly memoryBytes: number, options?: ErrorOptions) {
+    super(`no space left in ${outputDir} for the synthesized VM (a disk of up to ${diskBytes} bytes, sparse, and a memory image of up to ${memoryBytes} bytes); free space there or choose another directory`, options);
+  }
+}
+
 /** The base's flat page file does not hold the RAM its memory snapshot declares: a stale or foreign file. */
 export class BasePagesSizeError extends SynthesisError {
   override name = 'BasePagesSizeError';

@@ -8,7 +8,7 @@ import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/create/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
 import { openOverlayPackage, type BlobMeta, type OverlayMeta } from '../overlay/package/index.js';
-import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OverlaySizeError } from './errors.js';
+import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
 import type { SynthesisProgressListener } from './progress.js';
 import { readVmState } from '../overlay/create/index.js';
@@ -136,6 +136,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     return { ...final, meta };
   } catch (error) {
     await Promise.all(placed.map((path) => rm(path, { force: true })));
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new OutputSpaceError(outputDir, pkg.meta.diskSize, pkg.meta.memorySize, { cause: error });
     throw error;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => undefined);

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createOverlay, type CreateProgress } from '../../../sdk/overlay/index.js';
-import { OutputExistsError, synthesize, type SynthesisProgress } from '../../../sdk/synthesis/index.js';
+import { OutputExistsError, OutputSpaceError, synthesize, type SynthesisProgress } from '../../../sdk/synthesis/index.js';
 import { encodeLibvirtSaveHeader, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { generatedVm, type GeneratedVm } from '../overlay/create/generated-vm.js';
 import { assertDirHolds, assertSameDisk, assertSamePages } from './compare.js';
@@ -110,6 +110,26 @@ describe('synthesize on a generated VM', () => {
     const result = await synthesize({ base: vm.base, overlay: output, outputDir: out });
     await assertDirHolds(out, ['disk.raw', 'memory.mem']);
     await assertSamePages(result.memory, vm.customized.memory);
+  });
+
+  it('says the output file system is full, and leaves nothing there', async () => {
+    const output = join(vm.dir, 'full.overlay');
+    await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });
+    const full = join(vm.dir, 'full');
+    await mkdir(full);
+    // The disk alone holds ~2.5 MiB of data here.
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'cloudlet-full', full]);
+    try {
+      await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: full }), (error: unknown) => {
+        assert.ok(error instanceof OutputSpaceError, String(error));
+        assert.equal(error.outputDir, full);
+        assert.match(error.message, /no space left in .*full for the synthesized VM/);
+        return true;
+      });
+      await assertDirHolds(full, []);
+    } finally {
+      await execa('umount', [full]);
+    }
   });
 
   it('refuses to overwrite an existing output, and leaves what was there untouched', async () => {
