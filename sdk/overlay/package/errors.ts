@@ -8,7 +8,7 @@ export class OverlayPackageError extends Error {
   override name = 'OverlayPackageError';
 }
 
-/** The zip skeleton is wrong: no end record, a bad signature, ZIP64, spanning, prepended data, overlap. */
+/** The zip skeleton is wrong: no end record, a bad signature or ZIP64 record, spanning, prepended data, overlap. */
 export class ZipStructureError extends OverlayPackageError {
   override name = 'ZipStructureError';
   constructor(readonly path: string, readonly offset: number, readonly reason: string) {
@@ -160,10 +160,10 @@ export class ChecksumError extends OverlayPackageError {
   }
 }
 
-/** The writer would need ZIP64 (a member or an offset at or past 4 GiB, or 65535 members), which this format does not use. */
+/** A member at or past 4 GiB (or the configured limit): ZIP64 serves offsets here, never member sizes. */
 export class Zip64RequiredError extends OverlayPackageError {
   override name = 'Zip64RequiredError';
-  constructor(readonly member: string, readonly field: 'size' | 'offset' | 'entries', readonly value: number, readonly limit: number) {
+  constructor(readonly member: string, readonly field: 'size', readonly value: number, readonly limit: number) {
     super(`zip member ${JSON.stringify(member)}: ${field} ${value} exceeds ${limit}; split the overlay into smaller blobs`);
   }
 }

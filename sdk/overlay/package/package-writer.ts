@@ -13,8 +13,8 @@ export interface CreatePackageOptions {
   memorySize: number;
   /** Tool and version, e.g. "cloudlet-tasks 0.1.0". */
   createdBy: string;
-  /** Largest blob or archive offset; defaults to, and cannot exceed, the zip32 limit of 4 GiB − 2. */
-  maxArchiveBytes?: number;
+  /** Largest blob; defaults to, and cannot exceed, 4 GiB − 2. Archives may grow past 4 GiB (ZIP64). */
+  maxBlobBytes?: number;
 }
 
 /** What the producer of a blob knows about it; sizes and hashes of the stored bytes are measured. */
@@ -42,7 +42,7 @@ export async function createOverlayPackage(path: string, options: CreatePackageO
   // Refuse a bad Base VM ID or size now, not after gigabytes of blobs.
   encodeMeta({ ...options, diskZeroed: [], blobs: [] });
   const partial = `${path}.partial`;
-  const zip = await StoredZipWriter.create(partial, { limit: options.maxArchiveBytes });
+  const zip = await StoredZipWriter.create(partial, { limit: options.maxBlobBytes });
   return new OverlayPackageWriter(path, partial, zip, options);
 }
 

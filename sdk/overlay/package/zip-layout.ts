@@ -1,6 +1,6 @@
 /**
- * The three zip records a stored-only, single-disk, non-ZIP64 archive needs (PKWARE APPNOTE 6.3.10).
- * All integers little-endian.
+ * The three zip records a stored-only, single-disk archive needs (PKWARE APPNOTE 6.3.10); past
+ * 4 GiB the ZIP64 records of zip64-records.ts join them. All integers little-endian.
  *
  * Local file header (30 bytes + name + extra), then the member's bytes:
  * | off | size | field                                   | we write                  |
@@ -31,6 +31,8 @@
  * |  8  |  2   | entries on this disk, 10 total entries (equal)                             |
  * | 12  |  4   | central directory size, 16 central directory offset, 20 (2) comment length |
  */
+
+import { encodeZip64OffsetExtra, ZIP64_MARK_32, ZIP64_VERSION } from './zip64-records.js';
 
 export const LOCAL_HEADER_SIGNATURE = 0x04034b50;
 export const CENTRAL_HEADER_SIGNATURE = 0x02014b50;
@@ -85,11 +87,13 @@ export function encodeLocalSizes(crc32: number, size: number): Buffer {
   return b;
 }
 
-export function encodeCentralHeader(name: Buffer, crc32: number, size: number, localHeaderOffset: number): Buffer {
-  const b = Buffer.alloc(CENTRAL_HEADER_BYTES + name.length);
+/** A central header; with `zip64` its offset field is marked and the offset goes into a ZIP64 extra field. */
+export function encodeCentralHeader(name: Buffer, crc32: number, size: number, localHeaderOffset: number, zip64 = false): Buffer {
+  const extra = zip64 ? encodeZip64OffsetExtra(localHeaderOffset) : Buffer.alloc(0);
+  const b = Buffer.alloc(CENTRAL_HEADER_BYTES + name.length + extra.length);
   b.writeUInt32LE(CENTRAL_HEADER_SIGNATURE, 0);
-  b.writeUInt16LE(VERSION_NEEDED, 4);
-  b.writeUInt16LE(VERSION_NEEDED, 6);
+  b.writeUInt16LE(zip64 ? ZIP64_VERSION : VERSION_NEEDED, 4);
+  b.writeUInt16LE(zip64 ? ZIP64_VERSION : VERSION_NEEDED, 6);
   b.writeUInt16LE(0, 8);
   b.writeUInt16LE(METHOD_STORED, 10);
   b.writeUInt16LE(0, 12);
@@ -98,9 +102,11 @@ export function encodeCentralHeader(name: Buffer, crc32: number, size: number, l
   b.writeUInt32LE(size, 20);
   b.writeUInt32LE(size, 24);
   b.writeUInt16LE(name.length, 28);
-  // extra length, comment length, disk number, internal and external attributes stay 0
-  b.writeUInt32LE(localHeaderOffset, 42);
+  b.writeUInt16LE(extra.length, 30);
+  // comment length, disk number, internal and external attributes stay 0
+  b.writeUInt32LE(zip64 ? ZIP64_MARK_32 : localHeaderOffset, 42);
   name.copy(b, CENTRAL_HEADER_BYTES);
+  extra.copy(b, CENTRAL_HEADER_BYTES + name.length);
   return b;
 }
 

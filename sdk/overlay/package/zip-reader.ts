@@ -19,6 +19,7 @@ import {
   METHOD_STORED,
   type CentralEntry,
 } from './zip-layout.js';
+import { parseZip64End, zip64Offset, ZIP64_END_BYTES, ZIP64_LOCATOR_BYTES, ZIP64_MARK_16, ZIP64_MARK_32, type Zip64End } from './zip64-records.js';
 
 export interface ZipLimits {
   /** Members the central directory may list. */
@@ -39,8 +40,6 @@ export interface ZipMember {
 }
 
 const MAX_COMMENT_BYTES = 0xffff;
-const ZIP64_MARK_16 = 0xffff;
-const ZIP64_MARK_32 = 0xffffffff;
 
 /**
  * Reader of a stored-only zip (the format zip-writer.ts produces, and Python's zipfile with ZIP_STORED);
@@ -93,19 +92,26 @@ async function readDirectory(path: string, file: FileHandle, limits: ZipLimits):
   const disk = end.record.readUInt16LE(4);
   const centralDisk = end.record.readUInt16LE(6);
   const onDisk = end.record.readUInt16LE(8);
-  const entries = end.record.readUInt16LE(10);
-  const centralSize = end.record.readUInt32LE(12);
-  const centralOffset = end.record.readUInt32LE(16);
-  if (entries === ZIP64_MARK_16 || centralSize === ZIP64_MARK_32 || centralOffset === ZIP64_MARK_32) {
-    fail(end.offset, 'ZIP64 archives are not supported');
-  }
+  let entries = end.record.readUInt16LE(10);
+  let centralSize = end.record.readUInt32LE(12);
+  let centralOffset = end.record.readUInt32LE(16);
   if (disk !== 0 || centralDisk !== 0 || onDisk !== entries) fail(end.offset, 'archive spans several disks');
+  // Where the central directory must end: at the end record, or at the ZIP64 end record before it.
+  let directoryEnd = end.offset;
+  if (entries === ZIP64_MARK_16 || centralSize === ZIP64_MARK_32 || centralOffset === ZIP64_MARK_32) {
+    const zip64 = await readZip64End(path, file, end.offset);
+    for (const [field, small, large, mark] of [['entries', entries, zip64.entries, ZIP64_MARK_16], ['size', centralSize, zip64.centralSize, ZIP64_MARK_32], ['offset', centralOffset, zip64.centralOffset, ZIP64_MARK_32]] as const) {
+      if (small !== mark && small !== large) fail(end.offset, `end record and ZIP64 end record disagree on the central directory ${field}`);
+    }
+    ({ entries, centralSize, centralOffset } = zip64);
+    directoryEnd = end.offset - ZIP64_LOCATOR_BYTES - ZIP64_END_BYTES;
+  }
   if (entries > limits.maxMembers) throw new MemberLimitError(entries, limits.maxMembers);
   if (centralSize > limits.maxCentralDirectoryBytes) {
     fail(end.offset, `central directory of ${centralSize} bytes exceeds ${limits.maxCentralDirectoryBytes}`);
   }
-  if (centralOffset + centralSize !== end.offset) {
-    fail(end.offset, 'central directory does not end where the end record starts (prepended or trailing data)');
+  if (centralOffset + centralSize !== directoryEnd) {
+    fail(directoryEnd, 'central directory does not end where the end records start (prepended or trailing data)');
   }
   const directory = await readExactly(path, file, centralOffset, centralSize);
   const members = new Map<string, ZipMember>();
@@ -119,6 +125,15 @@ async function readDirectory(path: string, file: FileHandle, limits: ZipLimits):
   if (at !== centralSize) fail(centralOffset + at, 'central directory holds more bytes than its entries');
   checkNoOverlap(path, [...members.values()]);
   return members;
+}
+
+/** The ZIP64 end record and locator right before the end record at `endOffset` (zip64-records.ts checks them). */
+async function readZip64End(path: string, file: FileHandle, endOffset: number): Promise<Zip64End> {
+  const at = endOffset - ZIP64_LOCATOR_BYTES - ZIP64_END_BYTES;
+  if (at < 0) throw new ZipStructureError(path, endOffset, 'end record says ZIP64 but there is no room for a ZIP64 end record');
+  const parsed = parseZip64End(await readExactly(path, file, at, ZIP64_END_BYTES + ZIP64_LOCATOR_BYTES), at);
+  if ('problem' in parsed) throw new ZipStructureError(path, parsed.offset, parsed.problem);
+  return parsed;
 }
 
 async function findEndRecord(path: string, file: FileHandle, fileSize: number): Promise<{ offset: number; record: Buffer }> {
@@ -140,7 +155,9 @@ function parseCentralEntry(path: string, directory: Buffer, at: number, base: nu
     throw new ZipStructureError(path, base + at, 'bad central directory entry');
   }
   const nameLength = directory.readUInt16LE(at + 28);
-  const next = at + CENTRAL_HEADER_BYTES + nameLength + directory.readUInt16LE(at + 30) + directory.readUInt16LE(at + 32);
+  const extraAt = at + CENTRAL_HEADER_BYTES + nameLength;
+  const extraLength = directory.readUInt16LE(at + 30);
+  const next = extraAt + extraLength + directory.readUInt16LE(at + 32);
   if (next > directory.length) throw new ZipStructureError(path, base + at, 'central directory entry runs past the directory');
   const name = checkMemberName(directory.subarray(at + CENTRAL_HEADER_BYTES, at + CENTRAL_HEADER_BYTES + nameLength));
   const entry = {
@@ -157,8 +174,13 @@ function parseCentralEntry(path: string, directory: Buffer, at: number, base: nu
     throw new ZipStructureError(path, base + at, `member ${name}: flags 0x${entry.flags.toString(16)} (encryption or data descriptor) are not supported`);
   }
   if (entry.method !== METHOD_STORED) throw new CompressionMethodError(name, entry.method);
-  if ([entry.compressedSize, entry.uncompressedSize, entry.localHeaderOffset].includes(ZIP64_MARK_32)) {
-    throw new ZipStructureError(path, base + at, `member ${name}: ZIP64 fields are not supported`);
+  if (entry.compressedSize === ZIP64_MARK_32 || entry.uncompressedSize === ZIP64_MARK_32) {
+    throw new ZipStructureError(path, base + at, `member ${name}: members of 4 GiB or more are not supported`);
+  }
+  if (entry.localHeaderOffset === ZIP64_MARK_32) {
+    const offset = zip64Offset(directory.subarray(extraAt, extraAt + extraLength));
+    if (offset === undefined) throw new ZipStructureError(path, base + at, `member ${name}: offset marked ZIP64 without a ZIP64 extra field holding it`);
+    entry.localHeaderOffset = offset;
   }
   if (directory.readUInt16LE(at + 34) !== 0) throw new ZipStructureError(path, base + at, `member ${name}: on another disk`);
   if (entry.compressedSize !== entry.uncompressedSize) {

@@ -10,6 +10,7 @@ import {
   encodeLocalHeader,
   encodeLocalSizes,
 } from './zip-layout.js';
+import { encodeZip64End, ZIP64_MARK_16, ZIP64_MARK_32 } from './zip64-records.js';
 
 /** The end record counts entries in 16 bits; 0xffff itself means "see ZIP64". */
 const MAX_ENTRIES = 0xfffe;
@@ -23,12 +24,15 @@ export interface WrittenMember {
 }
 
 export interface ZipWriterOptions {
-  /** Largest member or offset allowed; defaults to the zip32 limit and cannot exceed it. */
+  /** Largest member allowed; defaults to the zip32 limit and cannot exceed it. */
   limit?: number;
+  /** Offsets from here on are written as ZIP64 (default: past what 32 bits hold); tests lower it. */
+  zip64From?: number;
 }
 
 /**
- * Streaming writer of a stored-only zip into a seekable file (record layouts in zip-layout.ts).
+ * Streaming writer of a stored-only zip into a seekable file (record layouts in zip-layout.ts; past
+ * 4 GiB the offsets go into the ZIP64 records of zip64-records.ts, which unzip and Python read).
  * A member's local header is written with zero CRC and sizes, the bytes follow as they arrive, and
  * the header is patched in place afterwards: no data descriptors, so every reader sees the real
  * sizes in both headers.
@@ -42,12 +46,13 @@ export interface ZipWriterOptions {
 export class StoredZipWriter {
   private position = 0;
   private readonly central: Buffer[] = [];
+  private zip64 = false;
 
-  private constructor(private readonly file: FileHandle, private readonly limit: number) {}
+  private constructor(private readonly file: FileHandle, private readonly limit: number, private readonly zip64From: number) {}
 
   static async create(path: string, options: ZipWriterOptions = {}): Promise<StoredZipWriter> {
     const limit = Math.min(options.limit ?? ZIP32_LIMIT, ZIP32_LIMIT);
-    return new StoredZipWriter(await open(path, 'w'), limit);
+    return new StoredZipWriter(await open(path, 'w'), limit, Math.min(options.zip64From ?? ZIP32_LIMIT + 1, ZIP32_LIMIT + 1));
   }
 
   /** Appends one member; `data` is consumed once, piece by piece, with back-pressure. */
@@ -55,9 +60,6 @@ export class StoredZipWriter {
     const rawName = Buffer.from(name, 'latin1');
     checkMemberName(rawName);
     const localHeaderOffset = this.position;
-    if (localHeaderOffset > this.limit) {
-      throw new Zip64RequiredError(name, 'offset', localHeaderOffset, this.limit);
-    }
     await this.write(encodeLocalHeader(rawName, 0, 0));
     let crc = 0;
     let size = 0;
@@ -68,22 +70,26 @@ export class StoredZipWriter {
       await this.write(piece);
     }
     await this.writeAt(encodeLocalSizes(crc, size), localHeaderOffset + LOCAL_CRC_OFFSET);
-    this.central.push(encodeCentralHeader(rawName, crc, size, localHeaderOffset));
+    const zip64 = localHeaderOffset >= this.zip64From;
+    this.zip64 ||= zip64;
+    this.central.push(encodeCentralHeader(rawName, crc, size, localHeaderOffset, zip64));
     return { name, localHeaderOffset, size, crc32: crc };
   }
 
-  /** Writes the central directory and end record, then flushes and closes the file. */
+  /** Writes the central directory, the ZIP64 end records if needed, and the end record; then flushes and closes the file. */
   async finish(comment: string): Promise<void> {
     const centralOffset = this.position;
-    if (this.central.length > MAX_ENTRIES) {
-      throw new Zip64RequiredError('(central directory)', 'entries', this.central.length, MAX_ENTRIES);
-    }
-    if (centralOffset > this.limit) {
-      throw new Zip64RequiredError('(central directory)', 'offset', centralOffset, this.limit);
-    }
     const directory = Buffer.concat(this.central);
     await this.write(directory);
-    await this.write(encodeEndRecord(this.central.length, directory.length, centralOffset, Buffer.from(comment, 'latin1')));
+    const entries = this.central.length;
+    const zip64 = this.zip64 || entries > MAX_ENTRIES || centralOffset >= this.zip64From || directory.length > ZIP32_LIMIT;
+    if (zip64) await this.write(encodeZip64End({ entries, centralSize: directory.length, centralOffset }, this.position));
+    await this.write(encodeEndRecord(
+      zip64 ? Math.min(entries, ZIP64_MARK_16) : entries,
+      zip64 ? ZIP64_MARK_32 : directory.length,
+      zip64 ? ZIP64_MARK_32 : centralOffset,
+      Buffer.from(comment, 'latin1'),
+    ));
     await this.file.sync();
     await this.file.close();
   }

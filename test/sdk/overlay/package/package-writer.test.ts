@@ -67,7 +67,7 @@ describe('overlay package writer', () => {
 
   it('refuses a blob past the archive limit and stays broken', async () => {
     const path = join(dir, 'too-big.zip');
-    const writer = await createOverlayPackage(path, { ...options, maxArchiveBytes: 100 });
+    const writer = await createOverlayPackage(path, { ...options, maxBlobBytes: 100 });
     await assert.rejects(writer.addBlob(Buffer.alloc(101), { codec: 'none', uncompressedSize: 101 }), (e: unknown) =>
       e instanceof Zip64RequiredError && e.member === 'overlay-blob-1' && e.field === 'size');
     assert.equal(await exists(`${path}.partial`), false);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import {
   ZipStructureError,
 } from '../../../../sdk/overlay/package/errors.js';
 import { StoredZipReader, type ZipLimits } from '../../../../sdk/overlay/package/zip-reader.js';
+import { StoredZipWriter } from '../../../../sdk/overlay/package/zip-writer.js';
 import { buildZip, type RawMember } from './zip-bytes.js';
 
 const limits: ZipLimits = { maxMembers: 8, maxCentralDirectoryBytes: 8192 };
@@ -147,11 +148,66 @@ describe('StoredZipReader', () => {
     await assert.rejects(openBytes(Buffer.from('tiny')), ZipStructureError);
   });
 
-  it('refuses ZIP64 markers and multi-disk archives', async () => {
+  it('refuses ZIP64 markers without ZIP64 records, and multi-disk archives', async () => {
     await assert.rejects(openBytes(buildZip([member('a')], { entries: 0xffff })), (e: unknown) =>
       e instanceof ZipStructureError && /ZIP64/.test(e.reason));
     await assert.rejects(openBytes(buildZip([member('a')], { disk: 1 })), (e: unknown) =>
       e instanceof ZipStructureError && /disks/.test(e.reason));
+  });
+
+  describe('ZIP64 records that lie', () => {
+    /** A ZIP64 archive from our writer (threshold lowered), its bytes and where its records are. */
+    async function zip64(): Promise<{ bytes: Buffer; end: number; locator: number; zip64End: number; central: number }> {
+      const path = join(dir, `w${counter++}.zip`);
+      const zip = await StoredZipWriter.create(path, { zip64From: 100 });
+      await zip.addMember('a', Buffer.alloc(200, 1));
+      await zip.addMember('b', Buffer.alloc(10, 2));
+      await zip.finish('');
+      const bytes = await readFile(path);
+      const end = bytes.length - 22;
+      return { bytes, end, locator: end - 20, zip64End: end - 76, central: Number(bytes.readBigUInt64LE(end - 76 + 48)) };
+    }
+    const refused = async (bytes: Buffer, pattern: RegExp) =>
+      assert.rejects(openBytes(bytes), (e: unknown) => e instanceof ZipStructureError && pattern.test(e.reason));
+
+    it('reads the untouched archive', async () => {
+      const reader = await openBytes((await zip64()).bytes);
+      assert.deepEqual([...reader.members.keys()], ['a', 'b']);
+      await reader.close();
+    });
+
+    it('refuses a locator that points elsewhere, extensible data, several disks and counts that disagree', async () => {
+      let z = await zip64();
+      z.bytes.writeBigUInt64LE(BigInt(z.zip64End - 8), z.locator + 8);
+      await refused(z.bytes, /does not point right before itself/);
+      z = await zip64();
+      z.bytes.writeBigUInt64LE(52n, z.zip64End + 4);
+      await refused(z.bytes, /extensible data/);
+      z = await zip64();
+      z.bytes.writeUInt32LE(2, z.locator + 16);
+      await refused(z.bytes, /several disks/);
+      z = await zip64();
+      z.bytes.writeBigUInt64LE(3n, z.zip64End + 32);
+      await refused(z.bytes, /impossible counts/);
+      z = await zip64();
+      z.bytes.writeUInt32LE(0x12345678, z.zip64End);
+      await refused(z.bytes, /signature/);
+      z = await zip64();
+      z.bytes.writeUInt16LE(1, z.end + 8);
+      z.bytes.writeUInt16LE(1, z.end + 10);
+      await refused(z.bytes, /disagree on the central directory entries/);
+    });
+
+    it('refuses a member whose offset is marked ZIP64 but not given, or given past the members', async () => {
+      let z = await zip64();
+      // b's central header: after a's (46 + 1 name byte, no extra); its extra field follows its name.
+      const b = z.central + 47;
+      z.bytes.writeUInt16LE(0x9999, b + 46 + 1);
+      await refused(z.bytes, /offset marked ZIP64 without a ZIP64 extra field/);
+      z = await zip64();
+      z.bytes.writeBigUInt64LE(BigInt(z.central), b + 46 + 1 + 4);
+      await assert.rejects(openBytes(z.bytes), MemberBoundsError);
+    });
   });
 
   it('refuses data prepended to an archive whose offsets do not account for it', async () => {

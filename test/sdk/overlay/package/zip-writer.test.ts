@@ -76,12 +76,28 @@ describe('StoredZipWriter', () => {
     await zip.close();
   });
 
-  it('refuses a member that would start past the limit', async () => {
-    const zip = await StoredZipWriter.create(join(dir, 'far.zip'), { limit: 1000 });
-    await zip.addMember('a', Buffer.alloc(990));
-    await assert.rejects(zip.addMember('b', Buffer.alloc(1)), (e: unknown) =>
-      e instanceof Zip64RequiredError && e.member === 'b' && e.field === 'offset' && e.value === 1021);
-    await zip.close();
+  it('writes ZIP64 records once offsets pass the threshold, which unzip, yauzl and our reader all read', async () => {
+    // 4 GiB of test data is too slow to write; a threshold of 1000 bytes takes the same code path.
+    const path = join(dir, 'zip64.zip');
+    const zip = await StoredZipWriter.create(path, { zip64From: 1000 });
+    const members = [['a', Buffer.alloc(990, 1)], ['b', Buffer.alloc(500, 2)], ['c', Buffer.alloc(20, 3)]] as const;
+    for (const [name, data] of members) await zip.addMember(name, data);
+    await zip.finish('zip64 test');
+    const bytes = await readFile(path);
+    const end = bytes.length - 22 - 'zip64 test'.length;
+    assert.equal(bytes.readUInt32LE(end + 16), 0xffffffff, 'the end record points to the ZIP64 end record');
+    assert.equal(bytes.readUInt32LE(end - 20), 0x07064b50, 'a ZIP64 locator precedes the end record');
+    assert.equal(bytes.readUInt32LE(end - 76), 0x06064b50, 'the ZIP64 end record precedes the locator');
+
+    await promisify(execFile)('unzip', ['-tq', path]);
+    assert.deepEqual((await yauzlEntries(path)).map((e) => [e.name, e.size]), members.map(([name, data]) => [name, data.length]));
+    const reader = await StoredZipReader.open(path, { maxMembers: 3, maxCentralDirectoryBytes: 1024 });
+    for (const [name, data] of members) {
+      const member = reader.members.get(name)!;
+      assert.ok((await reader.read(member, 0, member.size)).equals(data), name);
+    }
+    assert.equal(reader.members.get('b')!.headerOffset, 1021, "b's offset came from its ZIP64 extra field");
+    await reader.close();
   });
 
   it('never raises its limit above what zip32 fields hold', async () => {
