@@ -7,6 +7,7 @@ import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
 import { UsageError, type CliIo, type Command } from './command.js';
+import { consoleCommand } from './console-command.js';
 import { overlayCommand } from './overlay-command.js';
 import { synthesisCommand } from './synthesis-command.js';
 import { destroyCommand, listCommand } from './vm-commands.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   overlayCommand,
   synthesisCommand,
   listCommand,
+  consoleCommand,
   destroyCommand,
 ];
 
@@ -52,9 +54,15 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
     return 0;
   }
   const interrupt = new AbortController();
-  // Once: a second Ctrl-C during the cleanup kills the process the default way.
-  const onSigint = () => interrupt.abort(new DOMException('interrupted (Ctrl-C)', 'AbortError'));
-  if (!io.signal) process.once('SIGINT', onSigint);
+  // A second Ctrl-C during the cleanup kills the process the default way. The listener stays until
+  // then instead of being a once-listener: execa's child cleanup (signal-exit) re-raises SIGINT
+  // when it finds itself the only listener, which would kill the process mid-command.
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) return interrupt.abort(new DOMException('interrupted (Ctrl-C)', 'AbortError'));
+    process.removeListener('SIGINT', onSigint);
+    process.kill(process.pid, 'SIGINT');
+  };
+  if (!io.signal) process.on('SIGINT', onSigint);
   const signal = io.signal ?? interrupt.signal;
   try {
     return await command.run(args, { ...io, signal });

@@ -4,3 +4,4 @@ export { UsageError, type CliIo, type Command } from './command.js';
 export { renderer, type Renderer, type ProgressEvent } from './render-progress.js';
 export { parseForwardOption } from './forward-option.js';
 export { parseReadyOption, DEFAULT_READY, type ReadyChoice } from './ready-option.js';
+export { parseSshOptions } from './ssh-option.js';

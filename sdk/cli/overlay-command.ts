@@ -1,7 +1,7 @@
 /**
  * `cloudlet overlay <base>`: resume the base on a new qcow2 layer, customize it without a person
- * (lines typed on its console, then a marker line or a settling delay) or with one (--interactive),
- * save it and write the overlay package.
+ * (a script run over SSH, or lines typed on its console, then a marker line or a settling delay)
+ * or with one (--interactive), save it and write the overlay package.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -12,14 +12,15 @@ import { waitForEnter } from './enter-prompt.js';
 import { parseForwardOption } from './forward-option.js';
 import { literalPattern } from './ready-option.js';
 import { renderer } from './render-progress.js';
+import { parseSshOptions } from './ssh-option.js';
 
-/** Without --wait-for, typed lines get this long to run before the VM is saved. */
-const DEFAULT_SETTLE_SECONDS = '3';
+/** Without --wait-for, typed lines get this long to run before the VM is saved; an SSH script has ended by then, so it gets none. */
+const DEFAULT_SETTLE_SECONDS = 3;
 
 export const overlayCommand: Command = {
   name: 'overlay',
-  usage: 'overlay <base> [--script FILE | --type LINE ...] [--wait-for TEXT] [--settle SECONDS] [--timeout SECONDS] [--interactive] [--forward tcp:HOST:GUEST ...] [--output FILE] [--json]',
-  summary: 'resume a base on a new disk layer, customize it (type on its console, wait for a line), save it and write the overlay',
+  usage: 'overlay <base> [--script FILE | --type LINE ...] [--ssh USER@HOST:PORT --ssh-key FILE (--known-hosts FILE | --host-key SHA256:...)] [--wait-for TEXT] [--settle SECONDS] [--timeout SECONDS] [--interactive] [--forward tcp:HOST:GUEST ...] [--output FILE] [--json]',
+  summary: 'resume a base on a new disk layer, customize it (a script over SSH, or typed on its console; wait for a line), save it and write the overlay',
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       ...COMMON_OPTIONS,
@@ -27,22 +28,28 @@ export const overlayCommand: Command = {
       script: { type: 'string' },
       type: { type: 'string', multiple: true, default: [] },
       'wait-for': { type: 'string' },
-      settle: { type: 'string', default: DEFAULT_SETTLE_SECONDS },
+      settle: { type: 'string' },
       timeout: { type: 'string', default: '300' },
       interactive: { type: 'boolean', default: false },
       forward: { type: 'string', multiple: true, default: [] },
+      ssh: { type: 'string' },
+      'ssh-key': { type: 'string' },
+      'known-hosts': { type: 'string' },
+      'host-key': { type: 'string' },
       output: { type: 'string' },
       name: { type: 'string' },
     }, [1, 1]);
     if (values.script !== undefined && values.type.length > 0) throw new UsageError('--script and --type exclude each other');
     if (values.interactive && values['wait-for'] !== undefined) throw new UsageError('--interactive and --wait-for exclude each other');
-    const lines = values.script !== undefined ? await scriptLines(values.script) : values.type;
-    if (!values.interactive && lines.length === 0 && values['wait-for'] === undefined) {
+    if (values.ssh !== undefined && values.type.length > 0) throw new UsageError('--ssh runs a --script; --type lines are typed on the console');
+    const timeoutMs = positiveInteger('timeout', values.timeout) * 1000;
+    const forwards = values.forward.map(parseForwardOption);
+    const ssh = parseSshOptions(values, forwards, timeoutMs);
+    const lines = ssh ? [] : values.script !== undefined ? await scriptLines(values.script) : values.type;
+    if (!values.interactive && !ssh && lines.length === 0 && values['wait-for'] === undefined) {
       throw new UsageError('say how to customize the VM: --script, --type, --wait-for or --interactive');
     }
-    const timeoutMs = positiveInteger('timeout', values.timeout) * 1000;
-    const settleMs = positiveInteger('settle', values.settle) * 1000;
-    const forwards = values.forward.map(parseForwardOption);
+    const settleMs = (values.settle !== undefined ? positiveInteger('settle', values.settle) : ssh ? 0 : DEFAULT_SETTLE_SECONDS) * 1000;
     const ref = positionals[0]!;
     const output = values.output ?? join(process.cwd(), `${basename(ref)}.overlay.zip`);
 
@@ -55,7 +62,7 @@ export const overlayCommand: Command = {
       : values['wait-for'] !== undefined
         ? { kind: 'serial', pattern: literalPattern(values['wait-for']), timeoutMs }
         : { kind: 'delay', ms: settleMs };
-    const customization: Customization = { lines, until };
+    const customization: Customization = { lines, until, ...(ssh ? { ssh } : {}) };
     const started = Date.now();
     try {
       const overlay = await createVmOverlay(ref, customization, {

@@ -44,5 +44,7 @@ function plainLine(event: ProgressEvent): string | undefined {
       return `console: ${event.domain} writes to ${event.serialLog} (tail -f ${event.serialLog})${'socket' in event && event.socket ? `; type on it: socat - UNIX-CONNECT:${event.socket}` : ''}`;
     case 'cleaned':
       return `cleaned up: ${event.domain ? `domain ${event.domain}, ` : ''}${event.path}`;
+    case 'script-output':
+      return `${event.stream === 'stderr' ? 'script!' : 'script:'} ${event.line}`;
   }
 }

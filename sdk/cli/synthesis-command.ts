@@ -28,7 +28,7 @@ export const synthesisCommand: Command = {
     const elapsedMs = Date.now() - started;
     const reach = vm.forwards.map((f) => `  port ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> guest ${f.guestPort}/${f.protocol}`);
     render.result(
-      [`VM ${vm.name} (${vm.id}) resumed in ${elapsedMs} ms`, `  console: tail -f ${vm.files.console}`, ...reach, `  destroy: cloudlet destroy ${vm.name}`],
+      [`VM ${vm.name} (${vm.id}) resumed in ${elapsedMs} ms`, `  console: cloudlet console ${vm.name} (output also in ${vm.files.console})`, ...reach, `  destroy: cloudlet destroy ${vm.name}`],
       { vm: { name: vm.name, id: vm.id, dir: vm.dir, console: vm.files.console, forwards: vm.forwards }, elapsedMs },
     );
     return 0;

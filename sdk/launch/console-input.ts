@@ -1,7 +1,8 @@
 /**
  * Customizing a running VM without a person: lines typed on its serial console (the UNIX socket
  * QEMU listens on), then a wait until the customization shows it is done (readiness.ts: a console
- * line, a port answering, a delay, or a person's confirmation).
+ * line, a port answering, a delay, or a person's confirmation). A script run over SSH
+ * (ssh-script.ts) comes before both when the customization has one.
  */
 import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
@@ -9,8 +10,11 @@ import { createConnection, type Socket } from 'node:net';
 import type { LibvirtDomain } from '../../native/libvirt/index.js';
 import { SerialTail, waitUntilReady, type Readiness, type ReadyResult } from '../vm/index.js';
 import { ConsoleInputError } from './errors.js';
+import type { SshScript } from './ssh-script.js';
 
 export interface Customization {
+  /** Run first, over SSH through a forwarded port; it must exit 0. */
+  ssh?: SshScript;
   /** Typed on the console in order, each followed by Enter. */
   lines?: readonly string[];
   /** When the customized VM may be saved. */

@@ -1,15 +1,16 @@
 /**
  * `cloudlet overlay`: resumes a base VM as a throwaway VM whose disk is a new qcow2 layer over the
- * base's disk.raw (the base is never written), customizes it (console-input.ts), saves its memory
- * with libvirt, and packs the difference from the base into an overlay. Everything the VM used
- * lives in one staging directory under the cloudlet dir's tmp/, named with its domain so a crashed
- * run is swept (domain included) by the next command; it is removed when the overlay is written,
- * and on any error or abort, with the domain.
+ * base's disk.raw (the base is never written), customizes it (a script over SSH, ssh-script.ts,
+ * then console-input.ts), saves its memory with libvirt, and packs the difference from the base
+ * into an overlay. Everything the VM used lives in one staging directory under the cloudlet dir's
+ * tmp/, named with its domain so a crashed run is swept (domain included) by the next command; it
+ * is removed when the overlay is written, and on any error or abort, with the domain.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { missingTool } from '../../native/host-tool.js';
 import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
 import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir } from '../base/index.js';
 import { checkFreeSpace, checkQemuCanReach } from '../base/cloudlet-dir.js';
@@ -21,6 +22,7 @@ import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
 import { NoNetworkError, OverlayOutputExistsError, VmExistsError } from './errors.js';
 import { runLaunchStep, type LaunchProgressListener } from './progress.js';
+import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
   /** The overlay package to write; never replaced. */
@@ -68,6 +70,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       });
       if (await access(output).then(() => true, () => false)) throw new OverlayOutputExistsError(output);
       if (await libvirt.find(name)) throw new VmExistsError(name, 'libvirt');
+      if (customization.ssh) await checkSshScriptFiles(customization.ssh);
       await checkQemuCanReach(registry.dir);
       // The resume image, the saved memory and the base memory's page cache, each up to the memory's size.
       await checkFreeSpace(registry.dir.tmp, 3 * base.memory.saveSize);
@@ -85,7 +88,9 @@ export async function createVmOverlay(ref: string, customization: Customization,
       consoleSocket: files.socket,
     });
     await runLaunchStep(emit, 'layer', signal, async () => {
-      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { cancelSignal: signal } : {});
+      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { cancelSignal: signal } : {}).catch((error: unknown) => {
+        throw missingTool(error, 'qemu-img') ?? error;
+      });
       await copyDisk(base.files.memory, files.resume, signal);
       await replaceSaveImageXml(files.resume, xml);
       // Ours before libvirt (root) appends to it, so the user running this can read it.
@@ -101,6 +106,14 @@ export async function createVmOverlay(ref: string, customization: Customization,
     await runLaunchStep(emit, 'forward', signal, async () => {
       for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
+    const { ssh } = customization;
+    if (ssh) {
+      await runLaunchStep(emit, 'script', signal, () => runSshScript(ssh, {
+        workDir: staging!.path,
+        ...(signal ? { signal } : {}),
+        onOutput: (stream, line) => emit({ kind: 'script-output', stream, line }),
+      }), (ran) => `exit 0 in ${ran.ranMs} ms, sshd answered after ${ran.waitedMs} ms (${ran.attempts} attempts)`);
+    }
     await runLaunchStep(emit, 'customize', signal, () => customizeVm(customization, { domain, serialLog: files.console, socket: files.socket }, signal), (ready) => ready.evidence);
     await runLaunchStep(emit, 'save', signal, async () => {
       await domain.save(files.saved);

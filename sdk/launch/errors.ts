@@ -71,6 +71,14 @@ export class ConsoleInputError extends LaunchError {
   }
 }
 
+/** `cloudlet console` could not connect to the VM's console socket. */
+export class ConsoleAttachError extends LaunchError {
+  override name = 'ConsoleAttachError';
+  constructor(readonly vm: string, readonly socket: string, readonly problem: string, options?: ErrorOptions) {
+    super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
+  }
+}
+
 /** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
 export class OverlayDownloadError extends LaunchError {
   override name = 'OverlayDownloadError';

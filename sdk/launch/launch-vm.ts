@@ -80,7 +80,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   };
   const final = vmWithPaths(record, dir);
   // Built first: a bad name or hardware fails here, before any work.
-  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: { path: final.files.disk, format: 'raw' }, serialLog: final.files.console });
+  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: { path: final.files.disk, format: 'raw' }, serialLog: final.files.console, consoleSocket: final.files.socket });
   if (forwards.length > 0 && record.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
@@ -123,7 +123,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
       restoring = true;
       return libvirt.restore(vm.files.memory, name);
     }, (domain) => domain.name);
-    emit({ kind: 'console', domain: domain.name, serialLog: vm.files.console });
+    emit({ kind: 'console', domain: domain.name, serialLog: vm.files.console, socket: vm.files.socket });
     await runLaunchStep(emit, 'forward', signal, async () => {
       for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));

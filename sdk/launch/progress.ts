@@ -1,6 +1,7 @@
 /**
  * What launching a VM reports while it runs. The events have the shapes of sdk/base's, so one
- * renderer in the CLI serves both.
+ * renderer in the CLI serves both; a customization script's output is an event too, since the SDK
+ * never prints.
  */
 import type { StepProgress } from '../base/progress.js';
 
@@ -9,9 +10,12 @@ export type LaunchStep =
   /** cloudlet synthesis */
   | 'download' | 'synthesize' | 'wrap'
   /** cloudlet overlay */
-  | 'layer' | 'customize' | 'save' | 'overlay';
+  | 'layer' | 'script' | 'customize' | 'save' | 'overlay';
 
-export type LaunchProgress = StepProgress<LaunchStep>;
+export type LaunchProgress =
+  | StepProgress<LaunchStep>
+  /** A line the customization script wrote in the guest (cloudlet overlay --ssh). */
+  | { kind: 'script-output'; stream: 'stdout' | 'stderr'; line: string };
 
 export type LaunchProgressListener = (event: LaunchProgress) => void;
 

@@ -4,6 +4,7 @@
  *   vm.json      this record (JSON, format "cloudlet-vm", version 1)
  *   disk.raw     the VM's own disk (a copy of the base's, or the disk synthesis rebuilt)
  *   console.log  its serial console, appended to across restores
+ *   console.sock the UNIX socket QEMU serves that console on (cloudlet console)
  *   memory.save  the save image it was resumed from, only until the resume succeeded
  *
  * Like a base (sdk/base/base-record.ts), the directory appears by a rename with the record inside.
@@ -18,6 +19,7 @@ export const VM_FILES = {
   record: 'vm.json',
   disk: 'disk.raw',
   console: 'console.log',
+  socket: 'console.sock',
   memory: 'memory.save',
 } as const;
 

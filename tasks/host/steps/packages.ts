@@ -11,7 +11,7 @@ export interface PackageFacts {
   readonly installed: readonly string[];
 }
 
-const QUERIED = ['qemu-system-x86', 'qemu-kvm', 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', 'fuse', 'fuse3', 'libfuse2', 'libfuse2t64', 'xz-utils'];
+const QUERIED = ['qemu-system-x86', 'qemu-kvm', 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', 'fuse', 'fuse3', 'libfuse2', 'libfuse2t64', 'xz-utils', 'openssh-client'];
 const LOCK_WAIT_S = 600;
 
 /** The packages wanted on this distribution and release. */
@@ -21,7 +21,8 @@ export function packagesFor(os: OsRelease, installed: readonly string[]): string
   // fuse-native needs libfuse2; the `fuse` package brings it with fusermount but conflicts with fuse3.
   const libfuse2 = ubuntu && compareVersions(os.versionId, '24.04') >= 0 ? 'libfuse2t64' : 'libfuse2';
   const fuse = installed.includes('fuse3') || (ubuntu && compareVersions(os.versionId, '22.04') >= 0) ? ['fuse3', libfuse2] : ['fuse'];
-  return [qemu, 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', ...fuse, 'xz-utils'];
+  // openssh-client: `cloudlet overlay --ssh` runs customization scripts in guests through ssh.
+  return [qemu, 'qemu-utils', 'libvirt-daemon-system', 'libvirt-clients', ...fuse, 'xz-utils', 'openssh-client'];
 }
 
 export function planPackages(facts: PackageFacts): Plan {

@@ -1,17 +1,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { copyFile, open, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
 import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/launch/index.js';
 import { BaseVmMismatchError, runInfoOverlay } from '../../../sdk/overlay/index.js';
-import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { cloudlet, cloudletProcess } from './cli-harness.js';
 
 /** The base is saved once its RAM counter runs. */
@@ -126,7 +125,7 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     assert.ok(firstResumed.uptime >= lastSaved.uptime, `uptime went on: ${lastSaved.uptime} then ${firstResumed.uptime}`);
     const lastCustom = before.customs.at(-1)!;
     assert.ok(after.customs[0]! > lastCustom && after.customs[0]! <= lastCustom + 3, `CUSTOM went on: ${lastCustom} then ${after.customs[0]}`);
-    assert.equal(await dataFile(join(vm.dir, 'disk.raw'), '/custom.txt'), 'customized');
+    assert.equal(await readDataFile(join(vm.dir, 'disk.raw'), '/custom.txt'), 'customized');
 
     const listed = await cloudlet(['list', '--json'], { env });
     assert.deepEqual((listed.json[0] as unknown as Array<{ name: string; state: string }>).map((v) => [v.name, v.state]), [['loop-vm', 'running']]);
@@ -182,22 +181,3 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     assert.deepEqual(await readdir(join(env.CLOUDLET_DIR, 'vms')), []);
   });
 });
-
-/** A file of the VM disk's ext4 data partition, read with debugfs from a copy of the partition. */
-async function dataFile(image: string, file: string): Promise<string> {
-  const { dataPartition } = await buildBootableDisk();
-  const bytes = Buffer.alloc(dataPartition.length);
-  const handle = await open(image, 'r');
-  try {
-    await handle.read(bytes, 0, bytes.length, dataPartition.offset);
-  } finally {
-    await handle.close();
-  }
-  const copy = `${image}.data.ext4`;
-  await writeFile(copy, bytes);
-  try {
-    return (await execa('debugfs', ['-R', `cat ${file}`, copy])).stdout;
-  } finally {
-    await rm(copy, { force: true });
-  }
-}

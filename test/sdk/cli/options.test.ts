@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseForwardOption, parseReadyOption, UsageError } from '../../../sdk/cli/index.js';
+import { parseForwardOption, parseReadyOption, parseSshOptions, UsageError } from '../../../sdk/cli/index.js';
 import { formatTable } from '../../../sdk/cli/table.js';
 import { cloudlet } from './cli-harness.js';
 
@@ -43,6 +43,45 @@ describe('--forward', () => {
   });
 });
 
+describe('--ssh', () => {
+  const forwards = [parseForwardOption('tcp:127.0.0.1:2222:22')];
+  const pin = 'SHA256:+aC+uA657ho4FWGORyOIV1e1v5fFTCmY1GOQ5ZNfFdQ';
+  const ssh = { ssh: 'root@127.0.0.1:2222', 'ssh-key': 'id', script: 'setup.sh' };
+
+  it('reads destination, key, script and a pinned fingerprint or a known_hosts file', () => {
+    assert.deepEqual(parseSshOptions({ ...ssh, 'host-key': pin }, forwards, 60_000), {
+      target: { user: 'root', host: '127.0.0.1', port: 2222 },
+      identityFile: 'id',
+      hostKey: { fingerprint: pin },
+      scriptFile: 'setup.sh',
+      connectTimeoutMs: 60_000,
+    });
+    assert.deepEqual(parseSshOptions({ ...ssh, 'known-hosts': 'kh' }, forwards, 1_000)?.hostKey, { knownHostsFile: 'kh' });
+    assert.equal(parseSshOptions({ ...ssh, ssh: 'op@localhost', 'known-hosts': 'kh' }, [parseForwardOption('tcp:22:22')], 1_000)?.target.port, 22);
+  });
+
+  it('is absent without --ssh, and then refuses its companions', () => {
+    assert.equal(parseSshOptions({ script: 'setup.sh' }, [], 1_000), undefined);
+    assert.throws(() => parseSshOptions({ 'host-key': pin }, [], 1_000), UsageError);
+  });
+
+  it('refuses incomplete, unverified or unreachable set-ups as usage errors', () => {
+    for (const values of [
+      { ...ssh, ssh: '127.0.0.1:2222', 'host-key': pin },
+      { ...ssh, ssh: 'root@-oProxyCommand=x', 'host-key': pin },
+      { ...ssh, ssh: 'root@127.0.0.1:70000', 'host-key': pin },
+      { ...ssh, script: undefined, 'host-key': pin },
+      { ...ssh, 'ssh-key': undefined, 'host-key': pin },
+      { ...ssh },
+      { ...ssh, 'host-key': pin, 'known-hosts': 'kh' },
+      { ...ssh, 'host-key': 'MD5:ab:cd' },
+      { ...ssh, ssh: 'root@127.0.0.1:2223', 'host-key': pin },
+    ]) {
+      assert.throws(() => parseSshOptions(values, forwards, 1_000), UsageError, JSON.stringify(values));
+    }
+  });
+});
+
 describe('formatTable', () => {
   it('pads every column but the last to its widest cell', () => {
     assert.equal(formatTable(['ID', 'NAME'], [['b850e752', 'debian'], ['1', 'x']]), 'ID        NAME\nb850e752  debian\n1         x\n');
@@ -60,6 +99,8 @@ describe('overlay and synthesis arguments', () => {
       ['overlay', 'tiny', '--interactive', '--wait-for', 'X'],
       ['overlay', 'tiny', '--type', 'true', '--settle', 'soon'],
       ['overlay', 'tiny', '--script', '/nonexistent/script.sh'],
+      ['overlay', 'tiny', '--ssh', 'root@127.0.0.1:2222', '--ssh-key', 'id', '--script', 'a.sh', '--forward', 'tcp:2222:22'],
+      ['overlay', 'tiny', '--ssh', 'root@127.0.0.1:2222', '--type', 'true'],
     ]) {
       const run = await cloudlet(argv, { env });
       assert.equal(run.code, 2, argv.join(' '));

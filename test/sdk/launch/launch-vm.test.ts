@@ -2,14 +2,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
 import { BaseNotFoundError, createBase, type BaseVm } from '../../../sdk/base/index.js';
+import { libvirtStreamOffset, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
+import { createOverlay } from '../../../sdk/overlay/index.js';
 import {
+  attachConsole,
+  ConsoleAttachError,
   destroyVm,
   launchBase,
   launchVm,
   listVms,
+  synthesizeVm,
   NoNetworkError,
   VmExistsError,
   VmNotFoundError,
@@ -17,6 +25,15 @@ import {
 } from '../../../sdk/launch/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog } from '../../fixtures/guest/index.js';
+import { cloudlet } from '../cli/cli-harness.js';
+
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe('launchBase resumes a base under the real libvirtd as a new VM', () => {
   let host: LibvirtHost;
@@ -79,7 +96,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
 
     const listed = await listVms({ cloudletDir });
     assert.deepEqual(listed.map((v) => [v.name, v.state]), [['resumed-vm', 'running']]);
-    assert.deepEqual((await readdir(vm.dir)).sort(), ['console.log', 'disk.raw', 'vm.json'], 'the save image is gone once resumed');
+    assert.deepEqual((await readdir(vm.dir)).sort(), ['console.log', 'console.sock', 'disk.raw', 'vm.json'], 'the save image is gone once resumed');
     assert.deepEqual(await tmpEntries(), []);
 
     assert.equal((await destroyVm('resumed-vm', { cloudletDir })).id, vm.id);
@@ -87,6 +104,50 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     await assert.rejects(stat(vm.dir), { code: 'ENOENT' });
     assert.deepEqual(await listVms({ cloudletDir }), []);
     assert.ok((await stat(base.files.memory)).isFile(), 'the base keeps its files');
+  });
+
+  it('attaches to the serial console both ways (SDK and `cloudlet console`); Ctrl-] detaches and the VM runs on', async () => {
+    const vm = await launchBase(base.id, { cloudletDir, name: 'console-vm' });
+    try {
+      // The guest's agent runs each line typed on ttyS0 (echo off): the arithmetic proves a shell ran it.
+      const input = new PassThrough();
+      let output = '';
+      let connected = false;
+      const attached = attachConsole('console-vm', {
+        input,
+        output: { write: (chunk: Buffer) => ((output += chunk.toString()), true) },
+        onAttached: () => (connected = true),
+      }, { cloudletDir });
+      await waitUntil(() => connected);
+      input.write('echo CONSOLE-$((6*7))\n');
+      await waitUntil(() => /CONSOLE-42\r?\n[\s\S]*AGENT-DONE 0/.test(output));
+      input.write(Buffer.from([0x1d]));
+      assert.equal((await attached).end, 'escape');
+      assert.equal((await (await libvirt.lookup('console-vm')).status()).state, 'running', 'detaching leaves the VM running');
+
+      const stdin = new PassThrough();
+      let seen = '';
+      const run = await cloudlet(['console', 'console-vm', '--cloudlet-dir', cloudletDir], {
+        stdin,
+        // A guard, so that a console that never answers fails the test instead of hanging it.
+        signal: AbortSignal.timeout(60_000),
+        onOutput: (text) => {
+          const before = seen;
+          seen += text;
+          if (!before.includes('Ctrl-] detaches') && seen.includes('Ctrl-] detaches')) stdin.write('echo CLI-$((7*6))\n');
+          if (!/CLI-42[\s\S]*AGENT-DONE 0/.test(before) && /CLI-42[\s\S]*AGENT-DONE 0/.test(seen)) stdin.write('\x1d');
+        },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /CLI-42/);
+      assert.match(run.stderr, /console-vm: detached/);
+
+      await libvirt.remove('console-vm');
+      await assert.rejects(attachConsole('console-vm', { input: new PassThrough(), output: { write: () => true } }, { cloudletDir }), (error: unknown) =>
+        error instanceof ConsoleAttachError && error.vm === 'console-vm' && /not running/.test(error.message));
+    } finally {
+      await destroyVm(vm.id, { cloudletDir });
+    }
   });
 
   it('refuses a name that is taken, an unknown base and an unknown VM', async () => {
@@ -124,6 +185,37 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     assert.deepEqual(await listVms({ cloudletDir }), []);
     assert.deepEqual(await readdir(join(cloudletDir, 'vms')), []);
     assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('synthesizeVm: an overlay whose memory is a bare QEMU stream is wrapped and resumes; Ctrl-C while synthesizing leaves nothing', async () => {
+    // The base's own state as a bare migration stream (the libvirt header cut off): an overlay of it
+    // rebuilds a bare stream, which synthesizeVm must wrap in a save image for libvirt.
+    const bare = join(host.scratch, 'bare.mem');
+    const header = await readLibvirtSaveHeader(base.files.memory);
+    await pipeline(createReadStream(base.files.memory, { start: libvirtStreamOffset(header) }), createWriteStream(bare));
+    const overlay = join(host.scratch, 'bare.overlay');
+    await createOverlay({ base: { disk: base.files.disk, memory: base.files.memory, id: base.id }, customized: { disk: base.files.disk, diskFormat: 'raw', memory: bare }, output: overlay });
+
+    const controller = new AbortController();
+    const interrupted = synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-interrupted', signal: controller.signal, onSynthesisProgress: (event) => {
+      // The overlay holds nothing but the VM state (the base's own): no blob of items, so the memory phase.
+      if (event.type === 'phase' && event.phase === 'write-memory') controller.abort();
+    } });
+    await assert.rejects(interrupted, { name: 'AbortError' });
+    assert.equal(await libvirt.find('synth-interrupted'), undefined);
+    assert.deepEqual(await listVms({ cloudletDir }), []);
+    assert.deepEqual(await tmpEntries(), []);
+
+    const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
+    const events: LaunchProgress[] = [];
+    const vm = await synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-bare', onProgress: (e) => events.push(e) });
+    try {
+      assert.ok(events.some((e) => e.kind === 'step-done' && e.step === 'wrap'), 'the bare stream was wrapped');
+      const [, first] = await new SerialLog(vm.files.console).waitFor(/^COUNTER (\d+) UPTIME/, 20_000);
+      assert.equal(Number(first), saved.counter + 1, 'the counter in guest RAM continued');
+    } finally {
+      await destroyVm(vm.id, { cloudletDir });
+    }
   });
 
   for (const step of ['copy', 'restore'] as const) {
