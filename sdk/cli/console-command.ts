@@ -1,7 +1,7 @@
 /** `cloudlet console <vm>`: the serial console of a synthesized VM, interactive; Ctrl-] detaches. */
 import { StringDecoder } from 'node:string_decoder';
-import { attachConsole, type ConsoleEnd } from '../launch/index.js';
-import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, type Command } from './command.js';
+import { attachConsole, attachConsoleSocket, type ConsoleEnd, type ConsoleStreams } from '../launch/index.js';
+import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, UsageError, type Command } from './command.js';
 
 const ENDINGS: Record<ConsoleEnd, string> = {
   escape: 'detached',
@@ -12,26 +12,31 @@ const ENDINGS: Record<ConsoleEnd, string> = {
 
 export const consoleCommand: Command = {
   name: 'console',
-  usage: 'console <vm>',
-  summary: "attach to a synthesized VM's serial console (Ctrl-] detaches; the VM keeps running)",
+  usage: 'console <vm> | console --socket PATH',
+  summary: "attach to a synthesized VM's serial console, or to the socket a waiting base/overlay VM printed (Ctrl-] detaches; the VM keeps running)",
   async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { 'cloudlet-dir': COMMON_OPTIONS['cloudlet-dir'] }, [1, 1]);
+    const { values, positionals } = parseCommandArgs(args, { 'cloudlet-dir': COMMON_OPTIONS['cloudlet-dir'], socket: { type: 'string' } }, [0, 1]);
+    if ((positionals.length === 1) === (values.socket !== undefined)) throw new UsageError('name a VM or give --socket, one of the two');
     const stdin = io.stdin as NodeJS.ReadStream;
     // On a terminal every key goes to the guest as typed (Ctrl-C included), as with virsh console.
     const raw = stdin.isTTY === true && typeof stdin.setRawMode === 'function';
     const decoder = new StringDecoder('utf8');
+    const streams: ConsoleStreams = {
+      input: stdin,
+      output: { write: (chunk: Buffer) => io.stdout.write(decoder.write(chunk)) !== false },
+      signal: io.signal,
+      onAttached: (attached) => {
+        io.stderr.write(`connected to the console of ${attached.name}; Ctrl-] detaches\n`);
+        if (raw) stdin.setRawMode(true);
+      },
+    };
     try {
-      const { vm, end } = await attachConsole(positionals[0]!, {
-        input: stdin,
-        output: { write: (chunk: Buffer) => io.stdout.write(decoder.write(chunk)) !== false },
-        signal: io.signal,
-        onAttached: (attached) => {
-          io.stderr.write(`connected to the console of ${attached.name} (${attached.id}); Ctrl-] detaches\n`);
-          if (raw) stdin.setRawMode(true);
-        },
-      }, sdkOptions(values, io));
+      const socket = values.socket;
+      const { name, end } = socket !== undefined
+        ? { name: socket, end: await attachConsoleSocket({ name: socket, socket }, streams) }
+        : await attachConsole(positionals[0]!, streams, sdkOptions(values, io)).then(({ vm, end }) => ({ name: vm.name, end }));
       io.stdout.write(decoder.end());
-      io.stderr.write(`\n${vm.name}: ${ENDINGS[end]}\n`);
+      io.stderr.write(`\n${name}: ${ENDINGS[end]}\n`);
       return 0;
     } finally {
       if (raw) stdin.setRawMode(false);

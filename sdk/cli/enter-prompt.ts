@@ -38,7 +38,7 @@ export function waitForEnter(io: CliIo, input: AbortController, purpose: string)
     pressed,
     prompt: (domain, serialLog, socket) => {
       // A file-backed console takes no input; a socket-backed one does.
-      const typing = socket ? `Type on its console: socat - UNIX-CONNECT:${socket}\n` : '';
+      const typing = socket ? `Type on its console: cloudlet console --socket ${socket}\n` : '';
       io.stderr.write(`VM ${domain} is running. Its console output: tail -f ${serialLog}\n${typing}Prepare it, then press Enter here to ${purpose} (Ctrl-C to give up).\n`);
     },
     close: () => {

@@ -41,7 +41,7 @@ function plainLine(event: ProgressEvent): string | undefined {
     case 'acceleration':
       return `accelerator: ${event.domainType === 'kvm' ? 'KVM' : 'TCG'} (${event.detail})`;
     case 'console':
-      return `console: ${event.domain} writes to ${event.serialLog} (tail -f ${event.serialLog})${'socket' in event && event.socket ? `; type on it: socat - UNIX-CONNECT:${event.socket}` : ''}`;
+      return `console: ${event.domain} writes to ${event.serialLog} (tail -f ${event.serialLog})${'socket' in event && event.socket ? `; type on it: cloudlet console --socket ${event.socket}` : ''}`;
     case 'cleaned':
       return `cleaned up: ${event.domain ? `domain ${event.domain}, ` : ''}${event.path}`;
     case 'script-output':

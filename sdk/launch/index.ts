@@ -2,7 +2,7 @@
 export { launchVm, type LaunchSource, type LaunchOptions } from './launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './manage-vms.js';
 export { synthesizeVm, type SynthesizeVmOptions } from './synthesize-vm.js';
-export { attachConsole, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './vm-console.js';
+export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './vm-console.js';
 export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './create-vm-overlay.js';
 export { customizeVm, type Customization, type VmConsole } from './console-input.js';
 export { runSshScript, type SshScript, type SshScriptContext, type SshScriptResult } from './ssh-script.js';

@@ -21,7 +21,7 @@ export interface ConsoleStreams {
   output: Pick<Writable, 'write'>;
   signal?: AbortSignal;
   /** Called once connected, before any byte is relayed (the CLI says how to detach). */
-  onAttached?: (vm: LaunchedVm) => void;
+  onAttached?: (vm: { name: string }) => void;
 }
 
 /** How the session ended. */
@@ -34,21 +34,31 @@ export type ConsoleEnd = 'escape' | 'input-ended' | 'vm-closed' | 'aborted';
  */
 export async function attachConsole(ref: string, streams: ConsoleStreams, options: CloudletDirOptions = {}): Promise<{ vm: LaunchedVm; end: ConsoleEnd }> {
   const vm = await (await VmRegistry.open(options)).resolve(ref);
-  const socket = await open(vm);
-  streams.onAttached?.(vm);
-  return { vm, end: await relay(socket, streams) };
+  return { vm, end: await attachConsoleSocket({ name: vm.name, socket: vm.files.socket }, streams) };
 }
 
-function open(vm: LaunchedVm): Promise<Socket> {
+/**
+ * Attaches to a console socket that belongs to no registered VM: the throwaway VM `cloudlet base`
+ * or `cloudlet overlay` prints while it waits for a person (`--interactive`).
+ *
+ * @example const end = await attachConsoleSocket({ name: 'cloudlet-overlay-1a2b', socket: '/…/console.sock' }, streams);
+ */
+export async function attachConsoleSocket(target: { name: string; socket: string }, streams: ConsoleStreams): Promise<ConsoleEnd> {
+  const socket = await open(target);
+  streams.onAttached?.(target);
+  return relay(socket, streams);
+}
+
+function open(vm: { name: string; socket: string }): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(vm.files.socket);
+    const socket = connect(vm.socket);
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const problem = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? 'the VM is not running (cloudlet list shows its state)' : error.message;
-      reject(new ConsoleAttachError(vm.name, vm.files.socket, problem, { cause: error }));
+      reject(new ConsoleAttachError(vm.name, vm.socket, problem, { cause: error }));
     });
   });
 }

@@ -105,7 +105,7 @@ describe('the cloudlet VM commands, on the real libvirtd', () => {
   });
 
   it('exits 2 with the usage on wrong arguments', async () => {
-    for (const argv of [['base'], ['base', disk.path, '--ready', 'bogus:1'], ['base', disk.path, '--memory', 'lots'], ['list', 'extra'], ['list-base', '--bogus'], ['no-such-command']]) {
+    for (const argv of [['base'], ['base', disk.path, '--ready', 'bogus:1'], ['base', disk.path, '--memory', 'lots'], ['list', 'extra'], ['list-base', '--bogus'], ['no-such-command'], ['console'], ['console', 'a-vm', '--socket', '/tmp/x.sock']]) {
       const run = await cloudlet(argv, { env });
       assert.equal(run.code, 2, argv.join(' '));
     }

@@ -142,6 +142,23 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
       assert.match(run.stdout, /CLI-42/);
       assert.match(run.stderr, /console-vm: detached/);
 
+      // The same socket by path, as `cloudlet overlay --interactive` prints it for its throwaway VM.
+      const bySocket = new PassThrough();
+      let socketSeen = '';
+      const socketRun = await cloudlet(['console', '--socket', vm.files.socket], {
+        stdin: bySocket,
+        signal: AbortSignal.timeout(60_000),
+        onOutput: (text) => {
+          const before = socketSeen;
+          socketSeen += text;
+          if (!before.includes('Ctrl-] detaches') && socketSeen.includes('Ctrl-] detaches')) bySocket.write('echo SOCKET-$((5*5))\n');
+          if (!/SOCKET-25[\s\S]*AGENT-DONE 0/.test(before) && /SOCKET-25[\s\S]*AGENT-DONE 0/.test(socketSeen)) bySocket.end();
+        },
+      });
+      assert.equal(socketRun.code, 0, socketRun.stderr);
+      assert.match(socketRun.stdout, /SOCKET-25/);
+      assert.match(socketRun.stderr, /input ended; detached/);
+
       await libvirt.remove('console-vm');
       await assert.rejects(attachConsole('console-vm', { input: new PassThrough(), output: { write: () => true } }, { cloudletDir }), (error: unknown) =>
         error instanceof ConsoleAttachError && error.vm === 'console-vm' && /not running/.test(error.message));
