@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { execa, ExecaError } from 'execa';
+import { execa } from 'execa';
 import { missingTool } from '../../native/host-tool.js';
-import { CHUNK_SIZE, QemuImgError } from '../image/disk/index.js';
+import { CHUNK_SIZE, qemuImg } from '../image/disk/index.js';
 import { DiskSizeError, NotRawDiskError } from './errors.js';
 
 export interface RawDiskFacts {
@@ -23,13 +23,8 @@ export interface RawDiskFacts {
  * @example const { size } = await checkRawDisk('/images/debian.raw');
  */
 export async function checkRawDisk(path: string): Promise<RawDiskFacts> {
-  const args = ['info', '--output=json', path];
-  let format: string;
-  try {
-    format = String((JSON.parse((await execa('qemu-img', args)).stdout) as { format?: unknown }).format);
-  } catch (error) {
-    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
-  }
+  const info = JSON.parse(await qemuImg(['info', '--output=json', path])) as { format?: unknown };
+  const format = String(info.format);
   if (format !== 'raw') throw new NotRawDiskError(path, format);
   const stats = await stat(path);
   if (stats.size === 0 || stats.size % CHUNK_SIZE !== 0) throw new DiskSizeError(path, stats.size, CHUNK_SIZE);

@@ -9,13 +9,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
-import { missingTool } from '../../native/host-tool.js';
 import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
 import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir } from '../base/index.js';
 import { checkFreeSpace, checkQemuCanReach } from '../base/cloudlet-dir.js';
 import { copyDisk } from '../base/disk-file.js';
 import { replaceSaveImageXml } from '../base/save-image-xml.js';
+import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
 import { createOverlay, type CreateOverlayResult, type CreateProgressListener } from '../overlay/index.js';
 import { buildDomainXml } from '../vm/index.js';
@@ -88,9 +87,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       consoleSocket: files.socket,
     });
     await runLaunchStep(emit, 'layer', signal, async () => {
-      await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { cancelSignal: signal } : {}).catch((error: unknown) => {
-        throw missingTool(error, 'qemu-img') ?? error;
-      });
+      await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { signal } : {});
       await copyDisk(base.files.memory, files.resume, signal);
       await replaceSaveImageXml(files.resume, xml);
       // Ours before libvirt (root) appends to it, so the user running this can read it.

@@ -1,7 +1,6 @@
-import { readSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { mapExtents, type MapExtent } from '../image/disk/index.js';
 import { fileSink, MigrationStreamWriter, PAGE_SIZE, type ByteSink, type PageLayout } from '../image/memory/index.js';
+import type { ChunkFile } from '../overlay/chunk-io/index.js';
 import type { VmState } from '../overlay/create/index.js';
 
 export interface MemorySnapshotParts {
@@ -17,15 +16,15 @@ const RUN_PAGES = 128;
 /**
  * Writes a synthesized memory snapshot: [libvirt header], then a canonical migration stream (one
  * END section holding every page of the layout once; all-zero pages as ZERO records) and the
- * customized VM's device state. Pages come from flat page files (page n at byte n × 4096), each
- * read sequentially in runs, holes skipped; memory stays at one run. A page may come in any
+ * customized VM's device state. Pages come from flat page files (page n at byte n × 4096) already
+ * open as ChunkFiles, each read sequentially in runs, holes skipped; memory stays at one run. A page may come in any
  * order (QEMU loads in stream order), which is what lets synthesis write the base's pages while
  * the overlay's are still being rebuilt.
  *
  * @example
  * const memory = await MemorySnapshotWriter.create('out/memory.mem', { layout, state, prefix: null });
- * await memory.copyPages('base.pages', (page) => !claimed.has(page));
- * await memory.copyPages('overlay.pages', (page) => claimed.has(page));
+ * await memory.copyPages(basePages, (page) => !claimed.has(page));
+ * await memory.copyPages(overlayPages, (page) => claimed.has(page));
  * await memory.finish();
  */
 export class MemorySnapshotWriter {
@@ -48,21 +47,20 @@ export class MemorySnapshotWriter {
     }
   }
 
-  /** Writes the pages of the flat page file `path` for which `include(page)` holds, in page order; an abort stops it between runs. */
-  async copyPages(path: string, include: (page: number) => boolean, signal?: AbortSignal): Promise<void> {
-    const file = await open(path, 'r');
-    const extents = mapExtents(path, 'raw', this.parts.layout.bytes);
+  /** Writes the pages of the flat page file `pages` for which `include(page)` holds, in page order; an abort stops it between runs. */
+  async copyPages(pages: ChunkFile, include: (page: number) => boolean, signal?: AbortSignal): Promise<void> {
+    if (pages.chunks !== this.parts.layout.pages) throw new RangeError(`${pages.path} holds ${pages.chunks} pages, the layout ${this.parts.layout.pages}`);
+    const extents = mapExtents(pages.path, 'raw', this.parts.layout.bytes);
     try {
       const hasData = dataLookup(extents);
-      const run = Buffer.allocUnsafe(RUN_PAGES * PAGE_SIZE);
+      const buffer = Buffer.allocUnsafe(RUN_PAGES * PAGE_SIZE);
       let page = 0;
       for (const block of this.parts.layout.blocks) {
         for (let offset = 0; offset < block.length; ) {
           signal?.throwIfAborted();
           const count = Math.min(RUN_PAGES, (block.length - offset) / PAGE_SIZE);
           // Most of a guest's RAM is never touched: those pages are holes, not worth a read.
-          if (await hasData(page * PAGE_SIZE, count * PAGE_SIZE)) readFully(file, run, count * PAGE_SIZE, page * PAGE_SIZE, path);
-          else run.fill(0, 0, count * PAGE_SIZE);
+          const run = (await hasData(page * PAGE_SIZE, count * PAGE_SIZE)) ? pages.readRun(page, count, buffer) : buffer.fill(0, 0, count * PAGE_SIZE).subarray(0, count * PAGE_SIZE);
           for (let first = 0; first < count; ) {
             if (!include(page + first)) {
               first++;
@@ -79,7 +77,6 @@ export class MemorySnapshotWriter {
       }
     } finally {
       await extents.return(undefined);
-      await file.close();
     }
   }
 
@@ -113,13 +110,4 @@ function dataLookup(extents: AsyncGenerator<MapExtent>): (start: number, length:
     }
     return ahead.some((extent) => extent.data && extent.start < start + length && extent.start + extent.length > start);
   };
-}
-
-/** Page-cache reads of a local file: synchronous, as a thread-pool round trip per run costs more than the read. */
-function readFully(file: FileHandle, buffer: Buffer, length: number, position: number, path: string): void {
-  for (let done = 0; done < length; ) {
-    const bytesRead = readSync(file.fd, buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new RangeError(`${path} ended at byte ${position + done}: a flat page file must hold the whole layout`);
-    done += bytesRead;
-  }
 }

@@ -106,7 +106,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     const memory = await MemorySnapshotWriter.create(paths.memory, { layout, state, prefix });
     const background = Promise.all([
       mergeDisk(base.disk, paths.disk, (index) => claimed.disk.has(index), meta.diskZeroed, signal),
-      memory.copyPages(paths.basePages, (page) => !claimed.memory.has(page), signal),
+      memory.copyPages(baseMemory, (page) => !claimed.memory.has(page), signal),
     ]);
     background.catch(() => undefined);
     try {
@@ -115,11 +115,12 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
         const items = await applyItems([data], blob, applier);
         emit({ type: 'blob', name: blob.name, items });
       }
+      // Written out before anyone else looks: qemu-img map (holes) and a failing flush must not wait for close().
       outDisk.flush();
       outPages.flush();
       await background;
       emit({ type: 'phase', phase: 'write-memory' });
-      await memory.copyPages(paths.pages, (page) => claimed.memory.has(page), signal);
+      await memory.copyPages(outPages, (page) => claimed.memory.has(page), signal);
       await memory.finish();
     } catch (error) {
       await background.catch(() => undefined);

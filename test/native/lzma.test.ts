@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { xzCompress, xzDecompress, XzError } from '../../native/lzma.js';
-
-async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of source) pieces.push(piece);
-  return Buffer.concat(pieces);
-}
-
-async function* cut(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
-}
+import { collect, cut } from '../fixtures/byte-streams.js';
 
 const data = Buffer.concat([randomBytes(100_000), Buffer.alloc(200_000, 'text ')]);
 

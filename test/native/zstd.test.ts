@@ -3,16 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Compressor } from 'zstd-napi';
 import { zstdCompress, zstdDecompress, ZstdError } from '../../native/zstd.js';
-
-async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of source) pieces.push(piece);
-  return Buffer.concat(pieces);
-}
-
-async function* cut(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
-}
+import { collect, cut } from '../fixtures/byte-streams.js';
 
 const text = Array.from({ length: 40_000 }, (_, i) => `line ${i % 977} of a guest file ${(i * 7919) % 1013}\n`).join('');
 const data = Buffer.concat([randomBytes(100_000), Buffer.from(text)]);

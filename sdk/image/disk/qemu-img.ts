@@ -37,7 +37,7 @@ export type ImageFormat = 'raw' | 'qcow2';
  */
 export async function imageInfo(path: string, format: ImageFormat): Promise<ImageInfo> {
   const args = ['info', '--output=json', '-f', format, path];
-  const raw = JSON.parse(await run(args)) as Record<string, unknown>;
+  const raw = JSON.parse(await qemuImg(args)) as Record<string, unknown>;
   const data = ((raw['format-specific'] as Record<string, unknown> | undefined)?.data ?? {}) as Record<string, unknown>;
   return {
     format: String(raw.format),
@@ -74,7 +74,7 @@ export async function* mapExtents(path: string, format: ImageFormat, size: numbe
     await subprocess;
     exited = true;
   } catch (error) {
-    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
+    throw asQemuImgError(error, args);
   } finally {
     if (!exited) {
       // The consumer stopped early or the output was refused: stop qemu-img and reap it.
@@ -104,12 +104,23 @@ function parseExtent(path: string, text: string): MapExtent {
   return extent;
 }
 
-async function run(args: string[]): Promise<string> {
+/**
+ * Runs qemu-img and returns its stdout; a failure is QemuImgError with its stderr, a missing
+ * qemu-img HostToolMissingError.
+ *
+ * @example await qemuImg(['create', '-q', '-f', 'qcow2', '-b', 'base.raw', '-F', 'raw', 'layer.qcow2']);
+ */
+export async function qemuImg(args: string[], options: { signal?: AbortSignal } = {}): Promise<string> {
   try {
-    return (await execa('qemu-img', args)).stdout;
+    return (await execa('qemu-img', args, options.signal ? { cancelSignal: options.signal } : {})).stdout;
   } catch (error) {
-    throw missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
+    throw asQemuImgError(error, args);
   }
+}
+
+function asQemuImgError(error: unknown, args: readonly string[]): unknown {
+  if (error instanceof ExecaError && error.isCanceled) return error;
+  return missingTool(error, 'qemu-img') ?? (error instanceof ExecaError ? new QemuImgError(args, error.exitCode, String(error.stderr ?? '')) : error);
 }
 
 function optionalString(value: unknown): string | undefined {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MigrationStreamReader, PageLayout, parseDeviceState, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { saveImageHeader } from '../../../sdk/synthesis/index.js';
+import { ChunkFile } from '../../../sdk/overlay/chunk-io/index.js';
 import { MemorySnapshotWriter } from '../../../sdk/synthesis/memory-snapshot-writer.js';
 import { deviceTail } from '../image/memory/hand-made-stream.js';
 import { HEADER } from '../overlay/create/generated-vm.js';
@@ -44,10 +45,12 @@ describe('MemorySnapshotWriter', () => {
     await flatFile(paths.base, base);
     await flatFile(paths.overlay, overlay);
 
+    const [basePages, overlayPages] = await Promise.all([ChunkFile.open(paths.base), ChunkFile.open(paths.overlay)]);
     const writer = await MemorySnapshotWriter.create(paths.out, { layout, state, prefix: null });
-    await writer.copyPages(paths.base, (page) => !claimed(page));
-    await writer.copyPages(paths.overlay, claimed);
+    await writer.copyPages(basePages, (page) => !claimed(page));
+    await writer.copyPages(overlayPages, claimed);
     await writer.finish();
+    await Promise.all([basePages.close(), overlayPages.close()]);
 
     const stream = await MigrationStreamReader.openFile(paths.out);
     const seen = new Map<number, Buffer | null>();
@@ -70,9 +73,11 @@ describe('MemorySnapshotWriter', () => {
     await flatFile(empty, () => null);
     const out = join(dir, 'prefixed.save');
     const prefix = saveImageHeader({ domainXml: '<domain/>', wasRunning: true });
+    const pages = await ChunkFile.open(empty);
     const writer = await MemorySnapshotWriter.create(out, { layout, state, prefix });
-    await writer.copyPages(empty, () => true);
+    await writer.copyPages(pages, () => true);
     await writer.finish();
+    await pages.close();
     assert.equal((await readLibvirtSaveHeader(out)).wasRunning, true);
     assert.ok((await readFile(out)).subarray(prefix.length, prefix.length + 4).equals(Buffer.from('QEVM')));
   });

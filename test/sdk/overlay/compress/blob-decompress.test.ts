@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { xzCompress } from '../../../../native/lzma.js';
 import { BlobDecodeError, BlobOverrunError, BlobSizeLimitError, BlobUnderrunError, decompressBlob } from '../../../../sdk/overlay/compress/index.js';
+import { cut } from '../../../fixtures/byte-streams.js';
 import { guestPage } from '../chunks.js';
 
 const data = Buffer.concat(Array.from({ length: 64 }, (_, i) => guestPage(i)));
-
-async function* cut(bytes: Buffer, size = 8192): AsyncGenerator<Buffer> {
-  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
-}
 
 async function total(source: AsyncIterable<Buffer>): Promise<number> {
   let n = 0;
@@ -20,7 +17,7 @@ describe('blob decompression', () => {
   it('streams exactly the declared bytes', async () => {
     const xz = await xzCompress(data, { preset: 0 });
     const out: Buffer[] = [];
-    for await (const piece of decompressBlob(cut(xz), { name: 'b', codec: 'xz', uncompressedSize: data.length })) out.push(piece);
+    for await (const piece of decompressBlob(cut(xz, 8192), { name: 'b', codec: 'xz', uncompressedSize: data.length })) out.push(piece);
     assert.ok(Buffer.concat(out).equals(data));
   });
 
@@ -31,7 +28,7 @@ describe('blob decompression', () => {
     let seen = 0;
     const started = performance.now();
     await assert.rejects(async () => {
-      for await (const piece of decompressBlob(cut(bomb), { name: 'bomb', codec: 'xz', uncompressedSize: 1 << 20 })) seen += piece.length;
+      for await (const piece of decompressBlob(cut(bomb, 8192), { name: 'bomb', codec: 'xz', uncompressedSize: 1 << 20 })) seen += piece.length;
     }, (e: unknown) => e instanceof BlobOverrunError && e.blob === 'bomb' && e.declared === 1 << 20);
     assert.ok(seen <= 1 << 20);
     assert.ok(performance.now() - started < 5000, 'stopped early, not after inflating 64 MiB');
@@ -39,8 +36,8 @@ describe('blob decompression', () => {
 
   it('refuses output shorter than declared, also for stored blobs', async () => {
     const xz = await xzCompress(data, { preset: 0 });
-    await assert.rejects(total(decompressBlob(cut(xz), { name: 'b', codec: 'xz', uncompressedSize: data.length + 1 })), (e: unknown) => e instanceof BlobUnderrunError && e.actual === data.length);
-    await assert.rejects(total(decompressBlob(cut(data), { name: 'b', codec: 'none', uncompressedSize: data.length - 1 })), BlobOverrunError);
+    await assert.rejects(total(decompressBlob(cut(xz, 8192), { name: 'b', codec: 'xz', uncompressedSize: data.length + 1 })), (e: unknown) => e instanceof BlobUnderrunError && e.actual === data.length);
+    await assert.rejects(total(decompressBlob(cut(data, 8192), { name: 'b', codec: 'none', uncompressedSize: data.length - 1 })), BlobOverrunError);
   });
 
   it('refuses a declared size above the limit before decoding anything', async () => {
@@ -57,7 +54,7 @@ describe('blob decompression', () => {
     const xz = await xzCompress(data, { preset: 0 });
     const flipped = Buffer.from(xz);
     flipped[100] ^= 1;
-    await assert.rejects(total(decompressBlob(cut(flipped), { name: 'b', codec: 'xz', uncompressedSize: data.length })), (e: unknown) => e instanceof BlobDecodeError && e.codec === 'xz');
+    await assert.rejects(total(decompressBlob(cut(flipped, 8192), { name: 'b', codec: 'xz', uncompressedSize: data.length })), (e: unknown) => e instanceof BlobDecodeError && e.codec === 'xz');
     const failure = new Error('checksum');
     const failing = (async function* () {
       yield xz.subarray(0, 64);
