@@ -3,10 +3,10 @@
  * decompression under a memory limit. lzma-native ships no types; the little of it used here is
  * typed below.
  */
-import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
 
 interface LzmaFilter {
@@ -21,7 +21,7 @@ interface LzmaNative {
   PRESET_EXTREME: number;
 }
 
-const lzma = createRequire(import.meta.url)('lzma-native') as LzmaNative;
+const lzma = (): LzmaNative => loadAddon<LzmaNative>('lzma-native');
 
 export class XzError extends Error {
   override name = 'XzError';
@@ -53,9 +53,9 @@ export async function xzCompress(data: Uint8Array, options: XzCompressOptions): 
   if (!Number.isInteger(options.preset) || options.preset < 0 || options.preset > 9) {
     throw new XzError('compress', `preset ${options.preset} is not 0–9`);
   }
-  const preset = options.preset | (options.extreme === true ? lzma.PRESET_EXTREME : 0);
-  const encoder = lzma.createStream('streamEncoder', {
-    filters: [{ id: lzma.FILTER_LZMA2, options: { preset } }],
+  const preset = options.preset | (options.extreme === true ? lzma().PRESET_EXTREME : 0);
+  const encoder = lzma().createStream('streamEncoder', {
+    filters: [{ id: lzma().FILTER_LZMA2, options: { preset } }],
     synchronous: options.synchronous ?? false,
   });
   const pieces: Buffer[] = [];
@@ -77,5 +77,5 @@ export async function xzCompress(data: Uint8Array, options: XzCompressOptions): 
  * @example for await (const piece of xzDecompress(readBlob(), { memlimit: 128 << 20 })) use(piece);
  */
 export async function* xzDecompress(source: AsyncIterable<Uint8Array>, options: { memlimit: number }): AsyncGenerator<Buffer> {
-  return yield* decodeStream(lzma.createStream('streamDecoder', { memlimit: options.memlimit, synchronous: false }), source, (error) => new XzError('decompress', error instanceof Error ? error.message : String(error), { cause: error }));
+  return yield* decodeStream(lzma().createStream('streamDecoder', { memlimit: options.memlimit, synchronous: false }), source, (error) => new XzError('decompress', error instanceof Error ? error.message : String(error), { cause: error }));
 }

@@ -2,8 +2,10 @@
  * The edge to libzstd through zstd-napi (levels are honoured, unlike @mongodb-js/zstd here):
  * one-shot compression of a blob and streaming decompression under a window limit.
  */
-import { compress, DecompressStream } from 'zstd-napi';
+import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
+
+const zstd = (): typeof import('zstd-napi') => loadAddon<typeof import('zstd-napi')>('zstd-napi');
 
 export class ZstdError extends Error {
   override name = 'ZstdError';
@@ -23,7 +25,7 @@ export const ZSTD_MAX_LEVEL = 19;
 export function zstdCompress(data: Uint8Array, level: number): Buffer {
   if (!Number.isInteger(level) || level < 1 || level > ZSTD_MAX_LEVEL) throw new ZstdError('compress', `level ${level} is not 1–${ZSTD_MAX_LEVEL}`);
   try {
-    return compress(data, { compressionLevel: level, checksumFlag: true });
+    return zstd().compress(data, { compressionLevel: level, checksumFlag: true });
   } catch (error) {
     throw new ZstdError('compress', error instanceof Error ? error.message : String(error), { cause: error });
   }
@@ -36,5 +38,5 @@ export function zstdCompress(data: Uint8Array, level: number): Buffer {
  * @example for await (const piece of zstdDecompress(readBlob(), { windowLogMax: 27 })) use(piece);
  */
 export async function* zstdDecompress(source: AsyncIterable<Uint8Array>, options: { windowLogMax: number }): AsyncGenerator<Buffer> {
-  return yield* decodeStream(new DecompressStream({ windowLogMax: options.windowLogMax }), source, (error) => new ZstdError('decompress', error instanceof Error ? error.message : String(error), { cause: error }));
+  return yield* decodeStream(new (zstd().DecompressStream)({ windowLogMax: options.windowLogMax }), source, (error) => new ZstdError('decompress', error instanceof Error ? error.message : String(error), { cause: error }));
 }

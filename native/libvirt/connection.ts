@@ -5,7 +5,8 @@
  * image (sdk/image/memory), reach QEMU's monitor through virsh (port-forward.ts) or talk QMP
  * directly (native/qemu).
  */
-import { Hypervisor, type Domain } from '@unraid/libvirt';
+import type { Domain, Hypervisor } from '@unraid/libvirt';
+import { importAddon } from '../addon.js';
 import { LibvirtDomain } from './domain.js';
 import { DomainNotFoundError, DomainNotRunningError, toLibvirtError } from './errors.js';
 
@@ -26,7 +27,8 @@ export class LibvirtConnection {
    * try { await libvirt.create(xml); } finally { await libvirt.close(); }
    */
   static async open(uri: string = SYSTEM_URI): Promise<LibvirtConnection> {
-    const hypervisor = new Hypervisor({ uri });
+    const { Hypervisor: Binding } = await importAddon<typeof import('@unraid/libvirt')>('@unraid/libvirt');
+    const hypervisor = new Binding({ uri });
     try {
       await hypervisor.connectOpen();
     } catch (error) {

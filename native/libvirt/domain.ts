@@ -2,21 +2,13 @@
  * One libvirt domain, by name, with the calls VM synthesis needs. Every failure becomes a typed
  * error (errors.ts) naming the domain and carrying libvirt's message.
  */
-import { DomainState, type Domain, type Hypervisor } from '@unraid/libvirt';
+import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { toLibvirtError } from './errors.js';
 
 export type DomainStateName = 'no-state' | 'running' | 'blocked' | 'paused' | 'shutdown' | 'shut-off' | 'crashed' | 'pm-suspended';
 
-const STATE_NAMES: Record<DomainState, DomainStateName> = {
-  [DomainState.NOSTATE]: 'no-state',
-  [DomainState.RUNNING]: 'running',
-  [DomainState.BLOCKED]: 'blocked',
-  [DomainState.PAUSED]: 'paused',
-  [DomainState.SHUTDOWN]: 'shutdown',
-  [DomainState.SHUTOFF]: 'shut-off',
-  [DomainState.CRASHED]: 'crashed',
-  [DomainState.PMSUSPENDED]: 'pm-suspended',
-};
+/** Indexed by libvirt's virDomainState (0–7, part of its stable ABI), so the addon loads only when used. */
+const STATE_NAMES: readonly DomainStateName[] = ['no-state', 'running', 'blocked', 'paused', 'shutdown', 'shut-off', 'crashed', 'pm-suspended'];
 
 export interface DomainStatus {
   state: DomainStateName;

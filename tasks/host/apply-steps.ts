@@ -3,7 +3,8 @@
 // the step's name; steps are idempotent, so a re-run continues where it stopped.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { sh } from '../command/command.js';
 import { RunnerError } from '../errors.js';
 import type { TaskContext } from '../task/task-context.js';
 import type { Action, InstallSettings, Step, StepReport } from './step.js';
@@ -26,7 +27,16 @@ async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
     return;
   }
   if (action.kind === 'upload') {
-    await ctx.put(action.localPath, action.remotePath);
+    const source = await action.source();
+    // A random private directory: no path another host user can guess or plant (race-free).
+    const dir = (await ctx.run('mktemp -d -t cloudlet-upload.XXXXXXXXXX', { quiet: true })).stdout.trim();
+    try {
+      const remotePath = `${dir}/${basename(source.path)}`;
+      await ctx.put(source.path, remotePath);
+      await ctx.sudo(action.then(remotePath, source));
+    } finally {
+      await ctx.run(sh`rm -rf ${dir}`, { check: false, quiet: true });
+    }
     return;
   }
   const dir = await mkdtemp(join(tmpdir(), 'cloudlet-step-'));

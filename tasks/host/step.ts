@@ -7,8 +7,17 @@ import type { TaskContext } from '../task/task-context.js';
 export type Action =
   | { readonly kind: 'command'; readonly description: string; readonly command: Command }
   | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
-  /** Copies a local file to the host as the login user (a staging path; later commands move it). */
-  | { readonly kind: 'upload'; readonly description: string; readonly localPath: string; readonly remotePath: string };
+  /**
+   * Copies a local file, made only when the action runs, into a private directory on the host
+   * (`mktemp -d`, the login user's, 0700) and runs `then` on it with sudo; the directory goes after.
+   */
+  | { readonly kind: 'upload'; readonly description: string; readonly source: () => Promise<UploadSource>; readonly then: (remotePath: string, source: UploadSource) => Command };
+
+export interface UploadSource {
+  readonly path: string;
+  /** Hex SHA-256 of the file, for the host to check before it uses the upload. */
+  readonly sha256: string;
+}
 
 export type Plan =
   /** Nothing to do: the host is as wanted. */

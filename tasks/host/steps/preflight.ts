@@ -1,9 +1,11 @@
-// Step 1: is this a host we can make a cloudlet of? OS and version, architecture, CPU
+// Step 1: is this a host we can make a cloudlet of? OS and version, architecture and glibc (the
+// runtime we deploy needs both), CPU
 // virtualization and /dev/kvm (TCG otherwise, said loudly), kernel (the FUSE + mmap + EPT
 // crash below 3.13), RAM and disk against the operator's minimums.
 import { cpuInfo, osRelease, systemInfo, type CpuInfo, type OsRelease, type SystemInfo } from '../../facts/index.js';
 import { diskFree, kvmDevice, type KvmDevice } from '../../facts/host-resources.js';
 import { defineStep, HostRefused, type InstallSettings, type Plan } from '../step.js';
+import { hostArch, MIN_GLIBC, RUNTIME_VERSION } from '../bundle/node-runtime.js';
 import { compareVersions } from './versions.js';
 
 export interface PreflightFacts {
@@ -26,7 +28,11 @@ export function planPreflight(facts: PreflightFacts, settings: InstallSettings):
     if (!settings.force) throw new HostRefused(`${why}; use --force to try anyway`);
     notes.push(`${why}; going on because of --force`);
   }
-  if (system.arch !== 'x86_64') throw new HostRefused(`architecture ${system.arch} is not supported (x86_64 only)`);
+  if (!hostArch(system.arch)) throw new HostRefused(`architecture ${system.arch} is not supported (x86_64 or aarch64)`);
+  if (system.glibc === null || compareVersions(system.glibc, MIN_GLIBC) < 0) {
+    const found = system.glibc === null ? 'no glibc' : `glibc ${system.glibc}`;
+    throw new HostRefused(`${found}: the Node.js ${RUNTIME_VERSION} runtime that runs cloudlet needs glibc >= ${MIN_GLIBC} (Ubuntu >= 20.04, Debian >= 11)`);
+  }
   const ramMiB = Math.floor(system.memTotalKiB / 1024);
   if (ramMiB < settings.minRamMiB) throw new HostRefused(`${ramMiB} MiB RAM is below the minimum of ${settings.minRamMiB} MiB (--min-ram-mb)`);
   const diskGiB = facts.freeDiskMiB / 1024;
@@ -46,7 +52,7 @@ export function planPreflight(facts: PreflightFacts, settings: InstallSettings):
   }
   return {
     kind: 'unchanged',
-    reason: `${os.prettyName}, ${system.arch}, kernel ${system.kernel}, ${accel}, ${ramMiB} MiB RAM, ${diskGiB.toFixed(1)} GiB free`,
+    reason: `${os.prettyName}, ${system.arch}, glibc ${system.glibc}, kernel ${system.kernel}, ${accel}, ${ramMiB} MiB RAM, ${diskGiB.toFixed(1)} GiB free`,
     notes,
   };
 }

@@ -14,8 +14,9 @@ describe('facts parsers', () => {
     assert.equal(parseCpuInfo('vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse\n').virtualization, null);
   });
 
-  it('splits the system probe into kernel, arch, names, cpus and memory', () => {
-    const info = parseSystemInfo('6.1.0-13-amd64\nx86_64\nlab1\nops\n4\nMemTotal:  2048000 kB\nMemAvailable: 1024000 kB\n');
-    assert.deepEqual(info, { kernel: '6.1.0-13-amd64', arch: 'x86_64', hostname: 'lab1', user: 'ops', cpuCount: 4, memTotalKiB: 2048000, memAvailableKiB: 1024000 });
+  it('splits the system probe into kernel, arch, names, cpus, C library and memory', () => {
+    const info = parseSystemInfo('6.1.0-13-amd64\nx86_64\nlab1\nops\n4\nglibc 2.36\nMemTotal:  2048000 kB\nMemAvailable: 1024000 kB\n');
+    assert.deepEqual(info, { kernel: '6.1.0-13-amd64', arch: 'x86_64', hostname: 'lab1', user: 'ops', cpuCount: 4, glibc: '2.36', memTotalKiB: 2048000, memAvailableKiB: 1024000 });
+    assert.equal(parseSystemInfo('6.1.0\naarch64\nlab1\nops\n4\nnone\nMemTotal: 1 kB\n').glibc, null, 'musl hosts have no GNU_LIBC_VERSION');
   });
 });

@@ -1,27 +1,38 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planDeploy, wrapperScript } from '../../../../tasks/host/steps/deploy-sdk.js';
+import { planDeploy, wrapperScript, type DeployFacts } from '../../../../tasks/host/steps/deploy-sdk.js';
 import { SETTINGS } from './facts.js';
 
-const bundle = { key: '0.1.0-abc', version: '0.1.0', path: '/cache/0.1.0-abc.tar.gz' };
+const facts: DeployFacts = { arch: 'x64', key: '0.1.0-x64-abc', deployedKey: null, wrapper: null, load: ['zstd-napi', '@unraid/libvirt'] };
 
 describe('deploy planner', () => {
-  it('uploads, installs atomically and writes the wrapper on a fresh host', () => {
-    const plan = planDeploy({ bundle, deployedKey: null, wrapper: null }, SETTINGS);
+  it('uploads privately, installs as root from a checked upload, and writes the wrapper on a fresh host', () => {
+    const plan = planDeploy(facts, SETTINGS);
     if (plan.kind !== 'change') return assert.fail('expected changes');
-    assert.deepEqual(plan.actions.map((a) => a.kind), ['upload', 'command', 'file']);
-    const install = plan.actions[1]!.kind === 'command' ? plan.actions[1]!.command.text : '';
-    assert.match(install, /\.partial/);
-    assert.match(install, /mv -T current\.new current/);
-    assert.match(install, /runtime\/node.*--version/);
+    assert.deepEqual(plan.actions.map((a) => a.kind), ['upload', 'file']);
+    const upload = plan.actions[0]!;
+    if (upload.kind !== 'upload') return assert.fail('expected an upload');
+    const script = upload.then('/tmp/cloudlet-upload.Q1w2E3r4T5/0.1.0-x64-abc.tar', { path: '/cache/b.tar', sha256: 'f'.repeat(64) }).text;
+    // The checksum is verified before anything is unpacked, and nothing keeps the operator's owner or modes.
+    assert.ok(script.indexOf('sha256sum -c') < script.indexOf('-xf "$staged"'), 'checked before unpacking');
+    assert.match(script, new RegExp(`${'f'.repeat(64)}`));
+    for (const unpack of script.match(/tar [^\n]*-x[z]?f/g) ?? []) assert.match(unpack, /--no-same-owner --no-same-permissions/, unpack);
+    assert.match(script, /umask 022/);
+    assert.match(script, /chown -R 0:0 \.; chmod -R go-w \./);
+    assert.match(script, /node-gyp\.js" rebuild --nodedir="\$partial\/runtime"/);
+    assert.match(script, /prebuilds\/linux-\$arch/);
+    assert.match(script, / zstd-napi @unraid\/libvirt \$\(find "\$partial\/node_modules" -path '\*\/build\/Release\/\*\.node'\)/);
+    assert.match(script, /mv -T current\.new current/);
+    assert.ok(script.indexOf('--version') < script.indexOf('mv "$partial" "$release"'), 'the runtime ran before the switch');
   });
 
-  it('re-deploys only when the bundle differs', () => {
+  it('re-deploys only when the key differs, and rewrites a stale wrapper alone', () => {
     const wrapper = wrapperScript(SETTINGS.prefix);
-    assert.equal(planDeploy({ bundle, deployedKey: '0.1.0-abc', wrapper }, SETTINGS).kind, 'unchanged');
-    const other = planDeploy({ bundle, deployedKey: '0.0.9-old', wrapper }, SETTINGS);
-    assert.equal(other.kind === 'change' && other.actions.length, 3);
-    const wrapperOnly = planDeploy({ bundle, deployedKey: '0.1.0-abc', wrapper: null }, SETTINGS);
+    assert.equal(planDeploy({ ...facts, deployedKey: facts.key, wrapper }, SETTINGS).kind, 'unchanged');
+    const other = planDeploy({ ...facts, deployedKey: '0.0.9-x64-old', wrapper }, SETTINGS);
+    assert.deepEqual(other.kind === 'change' && other.actions.map((a) => a.kind), ['upload', 'file']);
+    const wrapperOnly = planDeploy({ ...facts, deployedKey: facts.key, wrapper: null }, SETTINGS);
     assert.deepEqual(wrapperOnly.kind === 'change' && wrapperOnly.actions.map((a) => a.kind), ['file']);
+    assert.match(wrapper, /\/opt\/cloudlet-tasks\/current\/runtime\/bin\/node/);
   });
 });

@@ -31,8 +31,16 @@ describe('preflight planner', () => {
     assert.equal(planPreflight({ ...good, os: UBUNTU('18.04') }, SETTINGS).kind, 'unchanged');
   });
 
-  it('refuses other architectures and hosts below the RAM and disk minimums', () => {
-    assert.throws(() => planPreflight({ ...good, system: system({ arch: 'aarch64' }) }, SETTINGS), /aarch64/);
+  it('takes x86_64 and aarch64 hosts whose glibc runs the shipped Node, and refuses the rest with the reason', () => {
+    assert.equal(planPreflight({ ...good, system: system({ arch: 'aarch64' }) }, SETTINGS).kind, 'unchanged');
+    assert.throws(() => planPreflight({ ...good, system: system({ arch: 'ppc64le' }) }, SETTINGS), /ppc64le is not supported/);
+    // Ubuntu 18.04: a supported release whose glibc is too old for Node 20, refused before anything is installed.
+    assert.throws(() => planPreflight({ ...good, os: UBUNTU('18.04'), system: system({ glibc: '2.27' }) }, SETTINGS), /glibc 2\.27: .*needs glibc >= 2\.28/);
+    assert.throws(() => planPreflight({ ...good, system: system({ glibc: null }) }, { ...SETTINGS, force: true }), /no glibc/);
+    assert.equal(planPreflight({ ...good, os: UBUNTU('20.04'), system: system({ glibc: '2.31' }) }, SETTINGS).kind, 'unchanged');
+  });
+
+  it('refuses hosts below the RAM and disk minimums', () => {
     assert.throws(() => planPreflight({ ...good, system: system({ memTotalKiB: 512 * 1024 }) }, SETTINGS), /--min-ram-mb/);
     assert.throws(() => planPreflight({ ...good, freeDiskMiB: 2048 }, SETTINGS), /--min-disk-gb/);
     assert.equal(planPreflight({ ...good, freeDiskMiB: 2048 }, { ...SETTINGS, minDiskGiB: 1 }).kind, 'unchanged');
