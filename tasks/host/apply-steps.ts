@@ -68,7 +68,7 @@ export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>
       if (error instanceof StepError) throw error;
       throw new StepError(ctx.host.name, step.name, (error as Error).message.replace(`${ctx.host.name}: `, ''), { cause: error });
     }
-    ctx.log(`${step.title}: ${report.status}: ${report.detail}`);
+    ctx.log(step.reportOnly ? `${step.title}: ${report.detail}` : `${step.title}: ${report.status}: ${report.detail}`);
     for (const line of report.details) ctx.log(`  ${line}`);
     for (const note of report.notes) ctx.log(`${step.title}: NOTE: ${note}`);
     reports.push(report);

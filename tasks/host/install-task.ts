@@ -72,7 +72,7 @@ export const checkTask = defineTask({
     const reports = await applySteps(ctx, [preflight, verify] as Step<unknown>[], settingsFrom(ctx, ctx.options, false));
     const verdict = reports.find((report) => report.step === 'verify');
     if (verdict && !verdict.detail.startsWith('READY')) {
-      throw new HostNotReadyError(ctx.host.name, verdict.notes.filter((note) => note.startsWith('FAIL')));
+      throw new HostNotReadyError(ctx.host.name, [verdict.detail.replace(/^NOT READY: /, '')]);
     }
     return Object.fromEntries(reports.map((report) => [report.step, report.detail]));
   },

@@ -41,6 +41,8 @@ export interface InstallSettings {
 export interface Step<F> {
   readonly name: string;
   readonly title: string;
+  /** Reads and reports, never changes (preflight, verify): logged as a verdict, without a status. */
+  readonly reportOnly?: boolean;
   gather(ctx: TaskContext, settings: InstallSettings): Promise<F>;
   plan(facts: F, settings: InstallSettings): Plan;
 }

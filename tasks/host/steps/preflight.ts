@@ -60,6 +60,7 @@ export function planPreflight(facts: PreflightFacts, settings: InstallSettings):
 export const preflight = defineStep<PreflightFacts>({
   name: 'preflight',
   title: 'Preflight',
+  reportOnly: true,
   async gather(ctx, settings) {
     const [os, system, cpu, kvm, freeDiskMiB] = await Promise.all([
       ctx.fact(osRelease),

@@ -18,17 +18,21 @@ export interface VerifyFacts {
 }
 
 export function planVerify(facts: VerifyFacts): Plan {
-  if (!facts.report) return { kind: 'unchanged', reason: `NOT READY: cloudlet doctor did not run (${facts.error ?? 'not deployed'}); run install` };
+  if (!facts.report) return { kind: 'unchanged', reason: `NOT READY: cloudlet doctor did not run (${facts.error ?? 'not deployed'}) — run cloudlet-tasks install` };
   const { report } = facts;
   const width = Math.max(...report.checks.map((check) => check.name.length));
   const details = report.checks.map((check) => `${check.level === 'ok' ? 'ok  ' : check.level.toUpperCase()}  ${check.name.padEnd(width)}  ${check.detail}`);
-  const notes = report.checks.filter((check) => check.level !== 'ok').map((check) => `${check.level.toUpperCase()} ${check.name}: ${check.detail}${check.fix ? ` (${check.fix})` : ''}`);
-  return { kind: 'unchanged', reason: `${report.ok ? 'READY' : 'NOT READY'} (${report.accel.toUpperCase()})`, notes, details };
+  const said = (check: DoctorCheck): string => `${check.name}: ${check.detail}${check.fix ? ` — ${check.fix}` : ''}`;
+  const notes = report.checks.filter((check) => check.level === 'warn').map((check) => `WARN ${said(check)}`);
+  const failed = report.checks.filter((check) => check.level === 'fail');
+  const verdict = report.ok ? 'READY' : `NOT READY: ${failed.map(said).join('; ') || 'cloudlet doctor says so'}`;
+  return { kind: 'unchanged', reason: `${verdict} (${report.accel.toUpperCase()})`, notes, details };
 }
 
 export const verify = defineStep<VerifyFacts>({
   name: 'verify',
   title: 'Verify',
+  reportOnly: true,
   async gather(ctx, settings: InstallSettings) {
     const command = sh`${WRAPPER_PATH} doctor --json`;
     const result = settings.user === ctx.host.user ? await ctx.run(command, { check: false, quiet: true }) : await ctx.sudo(command, { user: settings.user, check: false, quiet: true });

@@ -1,13 +1,16 @@
 // `install` and `check` on real Debian hosts over real SSH, with apt really running inside
-// the hosts: a full install under a held dpkg lock and a full disk, a re-run that continues,
-// a run that changes nothing, a dry run, and a host without sudo rights.
+// the hosts, run as a user runs them: `npx cloudlet-tasks` in a fresh CommonJS project that
+// installed the packed package (no compiler on its PATH). A full install under a held dpkg lock
+// and a full disk, a re-run that continues, a run that changes nothing, a dry run, a host without
+// sudo rights, a planted upload path, and the ownership and modes of what was deployed.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
-import { freshHome, resultsByHost, runCli, type CliRun } from '../../fixtures/run-cli.js';
+import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
+import { freshHome, resultsByHost, type CliRun } from '../../fixtures/run-cli.js';
 
 const IGNORED = new Set(['var/log', 'var/cache/debconf', 'home/ops/.cache']);
 
@@ -50,14 +53,24 @@ async function inside(host: TestHost, command: string): Promise<string> {
 describe('install and check on real hosts', () => {
   let lab: Lab;
   let home: string;
-  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(['--json', '-F', lab.sshConfigFile, ...args], { home, env });
+  let project: PackedProject;
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => project.npx(['--json', '-F', lab.sshConfigFile, ...args], { home, env });
   before(async () => {
-    lab = await startLab([{ name: 'fresh' }, { name: 'dry' }, { name: 'nosudo', sudo: 'none' }]);
+    [lab, project] = await Promise.all([startLab([{ name: 'fresh' }, { name: 'dry' }, { name: 'nosudo', sudo: 'none' }]), packedProject()]);
     home = freshHome();
   });
   after(async () => {
     await lab?.stop();
+    project?.remove();
     if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('installed into a fresh project without building any native addon', () => {
+    const manifest = JSON.parse(readFileSync(join(project.dir, 'package.json'), 'utf8')) as { type?: string };
+    assert.notEqual(manifest.type, 'module', 'npm init -y makes a CommonJS project');
+    const built = readdirSync(join(project.dir, 'node_modules'), { recursive: true }).filter((path) => String(path).endsWith('.node'));
+    assert.deepEqual(built, [], 'the operator side compiles nothing');
+    for (const addon of ['lzma-native', 'zstd-napi', '@unraid/libvirt']) assert.throws(() => lstatSync(join(project.dir, 'node_modules', addon)), addon);
   });
 
   it('plans under --dry-run without changing a single file', async () => {
@@ -94,7 +107,7 @@ describe('install and check on real hosts', () => {
     let leftover = '';
     const password = { CLOUDLET_SUDO_PASSWORD: lab.host('nosudo').password };
     const first = await cli(['-H', 'fresh,nosudo', 'install', '--min-disk-gb', '0'], password).finally(async () => {
-      leftover = await inside(fresh, 'ls -A /opt/cloudlet-tasks; ls /tmp | grep -c cloudlet-bundle || true');
+      leftover = await inside(fresh, 'ls -A /opt/cloudlet-tasks; ls -A /tmp | grep -c "cloudlet-upload\\|^tmp\\." || true');
       await inside(fresh, 'umount /opt/cloudlet-tasks');
     });
     assert.equal(leftover, '0', 'nothing half-written is left');
@@ -110,7 +123,12 @@ describe('install and check on real hosts', () => {
     assert.equal(refused['step'], 'packages');
     assert.match(String(refused['message']), /may not run commands with sudo/);
 
+    // Another host user plants the upload path an earlier version used (0666, theirs); uploads now go to a
+    // fresh private directory, so the planted file neither receives the bundle nor stops the install.
+    await inside(fresh, 'setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "umask 0; : > /tmp/cloudlet-bundle-planted.tar.gz; mkdir /tmp/cloudlet-upload.planted"');
     const second = await cli(['-H', 'fresh', 'install']);
+    assert.equal(await inside(fresh, 'stat -c "%U %a %s" /tmp/cloudlet-bundle-planted.tar.gz'), 'nobody 666 0');
+    assert.equal(await inside(fresh, 'ls -A /tmp/cloudlet-upload.planted | wc -l; ls -d /tmp/cloudlet-upload.* | wc -l'), '0\n1', 'only the planted directory is left, empty');
     assert.equal(second.code, 0, second.events.filter((e) => e.type === 'output').map((e) => e['line']).join('\n'));
     assert.deepEqual(steps(second, 'fresh'), {
       preflight: 'unchanged',
@@ -139,6 +157,17 @@ describe('install and check on real hosts', () => {
     assert.equal(await inside(fresh, 'su ops -c "cloudlet --version"'), version);
   });
 
+  it('deployed root-owned files that no other user can change', async () => {
+    const fresh = lab.host('fresh');
+    const loose = await inside(fresh, 'find /opt/cloudlet-tasks /usr/local/bin/cloudlet ! -type l \\( ! -user root -o ! -group root -o -perm /022 \\) | head -5');
+    assert.equal(loose, '', `owned by someone else or group/world-writable:\n${loose}`);
+    assert.equal(await inside(fresh, 'stat -c "%U:%G %a" /usr/local/bin/cloudlet /opt/cloudlet-tasks/current/runtime/bin/node'), 'root:root 755\nroot:root 755');
+    // The addons were built on the host for the host, and the shipped runtime loads them.
+    const addons = await inside(fresh, 'find /opt/cloudlet-tasks/current/node_modules -path "*/build/Release/*.node" | sort');
+    assert.match(addons, /@unraid\/libvirt\/build\/Release\/libvirt\.node/);
+    assert.match(addons, /zstd-napi\/build\/Release\/binding\.node/);
+  });
+
   it('changes nothing on a second full run, and says so for every step', async () => {
     const fresh = lab.host('fresh');
     const before = snapshot(fresh);
@@ -146,7 +175,9 @@ describe('install and check on real hosts', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     for (const [step, status] of Object.entries(steps(run, 'fresh'))) assert.ok(status === 'unchanged' || status === 'skipped', `${step}: ${status}`);
     const stepLines = run.events.filter((e) => e.type === 'log' && /^[^ ][^:]*: (unchanged|skipped|changed)/.test(String(e['message'])));
-    assert.equal(stepLines.length, 9);
+    assert.equal(stepLines.length, 7, 'every changing step says unchanged or skipped');
+    const verdicts = run.events.filter((e) => e.type === 'log' && /^(Preflight: Debian GNU\/Linux 12|Verify: (NOT )?READY)/.test(String(e['message'])));
+    assert.equal(verdicts.length, 2, 'preflight and verify report as verdicts');
     assert.deepEqual(snapshot(fresh), before);
   });
 
@@ -157,7 +188,7 @@ describe('install and check on real hosts', () => {
     assert.equal(run.code, 4);
     assert.match(String(error['message']), /libvirt/);
     const logs = run.events.filter((e) => e.type === 'log').map((e) => String(e['message']));
-    assert.ok(logs.some((line) => /^Verify: unchanged: NOT READY \((TCG|KVM)\)$/.test(line)), logs.join('\n'));
+    assert.ok(logs.some((line) => /^Verify: NOT READY: libvirt: libvirt 9\.0\.0; daemon not reachable.* — start it.*libvirtd.* \((TCG|KVM)\)$/.test(line)), logs.join('\n'));
     assert.ok(logs.some((line) => /^ {2}ok {4}qemu +QEMU 7\.2/.test(line)), logs.join('\n'));
     assert.ok(logs.some((line) => /^ {2}FAIL {2}libvirt +libvirt 9\.0\.0; daemon not reachable/.test(line)), logs.join('\n'));
   });

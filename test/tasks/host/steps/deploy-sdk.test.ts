@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sh } from '../../../../tasks/command/command.js';
+import { installScript } from '../../../../tasks/host/bundle/install-script.js';
 import { planDeploy, wrapperScript, type DeployFacts } from '../../../../tasks/host/steps/deploy-sdk.js';
 import { SETTINGS } from './facts.js';
 
@@ -12,7 +14,9 @@ describe('deploy planner', () => {
     assert.deepEqual(plan.actions.map((a) => a.kind), ['upload', 'file']);
     const upload = plan.actions[0]!;
     if (upload.kind !== 'upload') return assert.fail('expected an upload');
-    const script = upload.then('/tmp/cloudlet-upload.Q1w2E3r4T5/0.1.0-x64-abc.tar', { path: '/cache/b.tar', sha256: 'f'.repeat(64) }).text;
+    const staged = '/tmp/cloudlet-upload.Q1w2E3r4T5/0.1.0-x64-abc.tar';
+    const script = installScript({ prefix: SETTINGS.prefix, key: facts.key, arch: 'x64', staged, sha256: 'f'.repeat(64), load: facts.load });
+    assert.equal(upload.then(staged, { path: '/cache/b.tar', sha256: 'f'.repeat(64) }).text, sh`sh -c ${script}`.text);
     // The checksum is verified before anything is unpacked, and nothing keeps the operator's owner or modes.
     assert.ok(script.indexOf('sha256sum -c') < script.indexOf('-xf "$staged"'), 'checked before unpacking');
     assert.match(script, new RegExp(`${'f'.repeat(64)}`));
