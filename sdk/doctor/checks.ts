@@ -1,6 +1,7 @@
 // What a cloudlet host needs, checked the way the SDK will use it: /dev/kvm opened for
 // real (TCG otherwise), QEMU and qemu-img, libvirt's client and daemon, FUSE usable by
-// this user, and free space where VMs are kept.
+// this user, and free space where VMs are kept. Where the verdict needs judgement, a pure
+// function judges gathered facts, so the judgement is tested without the machine.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, readFile, statfs } from 'node:fs/promises';
@@ -73,15 +74,33 @@ export async function checkLibvirt(uri: string): Promise<DoctorCheck[]> {
   }
 }
 
+export interface FuseFacts {
+  /** /dev/fuse opens read-write for this user. */
+  readonly deviceUsable: boolean;
+  /** fusermount or fusermount3, as found on PATH; null when neither is. */
+  readonly fusermount: string | null;
+  /** /etc/fuse.conf has an active user_allow_other line. */
+  readonly userAllowOther: boolean;
+}
+
+/** Nothing in the SDK mounts FUSE yet, so a FUSE problem is a warning, never a failure of the verdict. */
+export function fuseCheck(facts: FuseFacts): DoctorCheck {
+  const problems = [
+    ...(facts.deviceUsable ? [] : ['/dev/fuse is not read-write for this user']),
+    ...(facts.fusermount ? [] : ['fusermount is missing']),
+    ...(facts.userAllowOther ? [] : ['user_allow_other is off in /etc/fuse.conf']),
+  ];
+  if (problems.length > 0) {
+    return { name: 'fuse', level: 'warn', detail: `not used yet (early start will need it): ${problems.join('; ')}`, fix: 'set it up: cloudlet-tasks install' };
+  }
+  return { name: 'fuse', level: 'ok', detail: `usable (${facts.fusermount}, user_allow_other)` };
+}
+
 export async function checkFuse(): Promise<DoctorCheck> {
-  const problems: string[] = [];
-  await access('/dev/fuse', constants.R_OK | constants.W_OK).catch(() => problems.push('/dev/fuse is not read-write for this user'));
-  const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) ?? '';
-  if (!fusermount) problems.push('fusermount is missing');
+  const deviceUsable = await access('/dev/fuse', constants.R_OK | constants.W_OK).then(() => true, () => false);
+  const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) || null;
   const conf = await readFile('/etc/fuse.conf', 'utf8').catch(() => '');
-  if (!/^\s*user_allow_other\s*$/m.test(conf)) problems.push('user_allow_other is off in /etc/fuse.conf');
-  if (problems.length > 0) return { name: 'fuse', level: 'fail', detail: problems.join('; '), fix: 'cloudlet-tasks install sets FUSE up' };
-  return { name: 'fuse', level: 'ok', detail: `usable (${fusermount}, user_allow_other)` };
+  return fuseCheck({ deviceUsable, fusermount, userAllowOther: /^\s*user_allow_other\s*$/m.test(conf) });
 }
 
 export async function checkSpace(dir: string, minGiB: number): Promise<DoctorCheck> {
