@@ -13,13 +13,14 @@ export interface DoctorCheck {
   readonly name: string;
   readonly level: CheckLevel;
   readonly detail: string;
-  /** What to do about a warning or failure. */
+  /** What to do about a warning or failure: a short imperative clause, e.g. `start it: sudo systemctl start libvirtd`. */
   readonly fix?: string;
 }
 
-const run = promisify(execFile);
+export const run = promisify(execFile);
 
-async function firstLine(file: string, args: readonly string[]): Promise<string | null> {
+/** The first line a program prints, or null when it is missing or fails. */
+export async function firstLine(file: string, args: readonly string[]): Promise<string | null> {
   try {
     const { stdout } = await run(file, args, { timeout: 10_000 });
     return stdout.split('\n')[0]!.trim();
@@ -46,32 +47,21 @@ export async function checkAcceleration(): Promise<DoctorCheck> {
   }
 }
 
-export async function checkQemu(): Promise<DoctorCheck[]> {
-  const qemu = await firstLine('qemu-system-x86_64', ['--version']);
-  const img = await firstLine('qemu-img', ['--version']);
-  const version = (line: string | null): string => /version ([\d.]+)/.exec(line ?? '')?.[1] ?? 'unknown';
+/** QEMU and qemu-img from the first line of their `--version` (null: not installed). */
+export function qemuChecks(qemu: string | null, img: string | null): DoctorCheck[] {
+  const version = (line: string): string => /version ([\d.]+)/.exec(line)?.[1] ?? 'unknown';
   return [
     qemu
       ? { name: 'qemu', level: 'ok', detail: `QEMU ${version(qemu)}` }
-      : { name: 'qemu', level: 'fail', detail: 'qemu-system-x86_64 not found', fix: 'cloudlet-tasks install (or apt-get install qemu-system-x86)' },
+      : { name: 'qemu', level: 'fail', detail: 'qemu-system-x86_64 not found', fix: 'install it: sudo apt-get install qemu-system-x86 (or run cloudlet-tasks install)' },
     img
       ? { name: 'qemu-img', level: 'ok', detail: `qemu-img ${version(img)}` }
-      : { name: 'qemu-img', level: 'fail', detail: 'qemu-img not found', fix: 'apt-get install qemu-utils' },
+      : { name: 'qemu-img', level: 'fail', detail: 'qemu-img not found', fix: 'install it: sudo apt-get install qemu-utils' },
   ];
 }
 
-export async function checkLibvirt(uri: string): Promise<DoctorCheck[]> {
-  const client = await firstLine('virsh', ['--version']);
-  if (!client) return [{ name: 'libvirt', level: 'fail', detail: 'virsh not found', fix: 'apt-get install libvirt-clients libvirt-daemon-system' }];
-  try {
-    const { stdout } = await run('virsh', ['-c', uri, 'version', '--daemon'], { timeout: 10_000 });
-    const daemon = /Running against daemon: ([\d.]+)/.exec(stdout)?.[1] ?? '?';
-    const hypervisor = /Running hypervisor: (.+)/.exec(stdout)?.[1]?.trim() ?? '?';
-    return [{ name: 'libvirt', level: 'ok', detail: `libvirt ${client}, daemon ${daemon} at ${uri} (${hypervisor})` }];
-  } catch (error) {
-    const message = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n')[0];
-    return [{ name: 'libvirt', level: 'fail', detail: `libvirt ${client}; daemon not reachable at ${uri}: ${message}`, fix: 'start libvirtd and make sure this user is in the libvirt group' }];
-  }
+export async function checkQemu(): Promise<DoctorCheck[]> {
+  return qemuChecks(await firstLine('qemu-system-x86_64', ['--version']), await firstLine('qemu-img', ['--version']));
 }
 
 export interface FuseFacts {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fuseCheck } from '../../../sdk/doctor/checks.js';
+import { fuseCheck, qemuChecks } from '../../../sdk/doctor/checks.js';
 
 describe('the FUSE check', () => {
   const usable = { deviceUsable: true, fusermount: '/usr/bin/fusermount', userAllowOther: true };
@@ -17,5 +17,21 @@ describe('the FUSE check', () => {
       assert.ok(check.fix, JSON.stringify(facts));
     }
     assert.equal(fuseCheck({ deviceUsable: false, fusermount: null, userAllowOther: false }).detail.split('; ').length, 3, 'every problem is named');
+  });
+});
+
+describe('the QEMU checks', () => {
+  it('read the versions QEMU and qemu-img print', () => {
+    assert.deepEqual(
+      qemuChecks('QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u16)', 'qemu-img version 7.2.22').map((check) => [check.level, check.detail]),
+      [['ok', 'QEMU 7.2.22'], ['ok', 'qemu-img 7.2.22']],
+    );
+  });
+
+  it('fail when a program is missing, each with the command that installs it', () => {
+    for (const check of qemuChecks(null, null)) {
+      assert.equal(check.level, 'fail');
+      assert.match(check.fix ?? '', /^install it: sudo apt-get install /);
+    }
   });
 });
