@@ -1,14 +1,14 @@
 /** `cloudlet import-base <archive>` and `cloudlet export-base <base> <archive>`: bases to and from zip archives. */
 import { exportBase, importBase } from '../base/index.js';
-import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, UsageError, type Command } from './command.js';
+import { COMMON_OPTIONS, defineCommand, sdkOptions, UsageError } from './command.js';
 import { renderer } from './render-progress.js';
 
-export const importBaseCommand: Command = {
+export const importBaseCommand = defineCommand({
   name: 'import-base',
-  usage: 'import-base <archive.zip> [--name NAME] [--json]',
   summary: 'register a base VM from an archive (its ID is checked against the disk)',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, name: { type: 'string' } }, [1, 1]);
+  operands: ['<archive.zip>'],
+  options: { name: { type: 'string' }, ...COMMON_OPTIONS },
+  async run({ values, positionals }, io) {
     const render = renderer(io, values.json);
     const { cloudletDir } = sdkOptions(values, io);
     const base = await importBase(positionals[0]!, {
@@ -20,14 +20,14 @@ export const importBaseCommand: Command = {
     render.result([`base ${base.id}  ${base.name}`, `  in ${base.dir}`], { base: { id: base.id, name: base.name, dir: base.dir } });
     return 0;
   },
-};
+});
 
-export const exportBaseCommand: Command = {
+export const exportBaseCommand = defineCommand({
   name: 'export-base',
-  usage: 'export-base <base> <archive.zip> [--level 0-9] [--json]',
   summary: 'write a base VM to a zip archive (never replaces a file)',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, level: { type: 'string', default: '1' } }, [2, 2]);
+  operands: ['<base>', '<archive.zip>'],
+  options: { level: { type: 'string', default: '1', placeholder: '0-9' }, ...COMMON_OPTIONS },
+  async run({ values, positionals }, io) {
     if (!/^\d$/.test(values.level)) throw new UsageError(`--level must be 0 to 9, not '${values.level}'`);
     const render = renderer(io, values.json);
     const { cloudletDir } = sdkOptions(values, io);
@@ -40,4 +40,4 @@ export const exportBaseCommand: Command = {
     render.result([`exported base ${exported.id} to ${exported.archive} (${exported.bytes} bytes)`], { exported });
     return 0;
   },
-};
+});

@@ -1,24 +1,24 @@
 /** `cloudlet base <disk.raw>`: boot a bootable raw disk, wait until it is ready, save it and register it as a base VM. */
 import { createBase } from '../base/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, positiveInteger, sdkOptions, UsageError, type Command } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, UsageError } from './command.js';
 import { waitForEnter } from './enter-prompt.js';
 import { DEFAULT_READY, parseReadyOption } from './ready-option.js';
 import { renderer } from './render-progress.js';
 
-export const baseCommand: Command = {
+export const baseCommand = defineCommand({
   name: 'base',
-  usage: 'base <disk.raw> [--ready serial:TEXT|tcp:PORT|delay:SECONDS] [--timeout SECONDS] [--interactive] [--memory MiB] [--name NAME] [--json]',
   summary: 'boot a raw disk, wait until it is ready, save its memory and register it as a base VM',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, {
-      ...COMMON_OPTIONS,
-      ...CONNECT_OPTION,
-      ready: { type: 'string' },
-      timeout: { type: 'string', default: '300' },
-      interactive: { type: 'boolean', default: false },
-      memory: { type: 'string' },
-      name: { type: 'string' },
-    }, [1, 1]);
+  operands: ['<disk.raw>'],
+  options: {
+    ready: { type: 'string', placeholder: 'serial:TEXT|tcp:PORT|delay:SECONDS' },
+    timeout: { type: 'string', default: '300', placeholder: 'SECONDS' },
+    interactive: { type: 'boolean', default: false },
+    memory: { type: 'string', placeholder: 'MiB' },
+    name: { type: 'string' },
+    ...CONNECT_OPTION,
+    ...COMMON_OPTIONS,
+  },
+  async run({ values, positionals }, io) {
     if (values.interactive && values.ready !== undefined) throw new UsageError('--interactive and --ready exclude each other');
     const timeoutMs = positiveInteger('timeout', values.timeout) * 1000;
     const choice = values.interactive ? undefined : parseReadyOption(values.ready ?? DEFAULT_READY, timeoutMs);
@@ -45,4 +45,4 @@ export const baseCommand: Command = {
       enter?.close();
     }
   },
-};
+});

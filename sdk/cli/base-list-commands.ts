@@ -1,15 +1,15 @@
 /** `cloudlet list-base` and `cloudlet del-base <base>`. */
 import { deleteBase, listBases } from '../base/index.js';
-import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, type Command } from './command.js';
+import { COMMON_OPTIONS, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';
 
-export const listBaseCommand: Command = {
+export const listBaseCommand = defineCommand({
   name: 'list-base',
-  usage: 'list-base [--json]',
   summary: 'list the registered base VMs',
-  async run(args, io) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS }, [0, 0]);
+  operands: [],
+  options: { ...COMMON_OPTIONS },
+  async run({ values }, io) {
     const { cloudletDir } = sdkOptions(values, io);
     const bases = await listBases(cloudletDir ? { cloudletDir } : {});
     if (values.json) {
@@ -24,17 +24,17 @@ export const listBaseCommand: Command = {
     io.stdout.write(formatTable(['ID', 'NAME', 'MEMORY', 'DISK', 'SAVED UNDER', 'CREATED'], rows));
     return 0;
   },
-};
+});
 
-export const delBaseCommand: Command = {
+export const delBaseCommand = defineCommand({
   name: 'del-base',
-  usage: 'del-base <base> [--json]',
   summary: 'unregister a base VM and delete its files',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS }, [1, 1]);
+  operands: ['<base>'],
+  options: { ...COMMON_OPTIONS },
+  async run({ values, positionals }, io) {
     const { cloudletDir } = sdkOptions(values, io);
     const base = await deleteBase(positionals[0]!, cloudletDir ? { cloudletDir } : {});
     renderer(io, values.json).result([`deleted base ${base.id}  ${base.name}`], { deleted: { id: base.id, name: base.name } });
     return 0;
   },
-};
+});

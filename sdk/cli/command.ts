@@ -1,7 +1,9 @@
 /**
  * The contract of a `cloudlet` command module, and the argument parsing they share. A command
- * parses its own arguments, calls the SDK, renders its progress events and returns an exit code:
- * 0 ok, 1 the operation failed, 2 usage; dispatch (commands.ts) maps thrown errors to those codes.
+ * declares its operands and options; defineCommand parses them and derives the usage from the same
+ * declaration, so the usage cannot drift from what is accepted. The command calls the SDK, renders
+ * its progress events and returns an exit code: 0 ok, 1 the operation failed, 2 usage; dispatch
+ * (commands.ts) maps thrown errors to those codes.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -14,12 +16,19 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+type ParseOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** parseArgs' option config plus how a string option's value is shown in the usage (default: its name in capitals). */
+export type OptionSpecs = { readonly [long: string]: ParseOptions[string] & { readonly placeholder?: string } };
+
 export interface Command {
   name: string;
-  /** One line: the command's synopsis, e.g. `list-base [--json]`. */
+  /** One line, derived from the declaration: the command's synopsis, e.g. `list-base [--cloudlet-dir DIR] [--json]`. */
   usage: string;
   /** One line: what it does. */
   summary: string;
+  /** The options it accepts (without --help, which dispatch answers for every command). */
+  options: OptionSpecs;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
@@ -28,24 +37,50 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Parsed<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+type Parsed<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 
-/** Options every command takes: where the registry lives, and JSON output. */
+export interface CommandSpec<O extends OptionSpecs> {
+  name: string;
+  summary: string;
+  /** The positional arguments as the usage shows them; one in brackets (`[<vm>]`) is optional. */
+  operands: readonly string[];
+  options: O;
+  run(parsed: Parsed<O>, io: CliIo): Promise<number>;
+}
+
+/** Options the registry commands take: where the registry lives, and JSON output. */
 export const COMMON_OPTIONS = {
-  'cloudlet-dir': { type: 'string' },
+  'cloudlet-dir': { type: 'string', placeholder: 'DIR' },
   json: { type: 'boolean', default: false },
-} as const satisfies Options;
+} as const satisfies OptionSpecs;
 
 /** For commands that talk to libvirtd: its URI (default qemu:///system). */
-export const CONNECT_OPTION = { connect: { type: 'string' } } as const satisfies Options;
+export const CONNECT_OPTION = { connect: { type: 'string', placeholder: 'URI' } } as const satisfies OptionSpecs;
 
 /**
- * parseArgs with exactly `count` positionals ([min, max]), turning its errors into UsageError.
+ * A command whose arguments are parsed (UsageError on unknown options or a wrong operand count)
+ * before `run` sees them.
  *
- * @example const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS }, [1, 1]);
+ * @example export const listBaseCommand = defineCommand({ name: 'list-base', summary: '…', operands: [], options: { ...COMMON_OPTIONS }, async run({ values }, io) { … } });
  */
-export function parseCommandArgs<O extends Options>(args: readonly string[], options: O, [min, max]: [number, number]): Parsed<O> {
+export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Command {
+  const max = spec.operands.length;
+  const min = spec.operands.filter((operand) => !operand.startsWith('[')).length;
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    options: spec.options,
+    usage: [spec.name, ...spec.operands, ...Object.entries(spec.options).map(([long, option]) => usageOf(long, option))].join(' '),
+    run: async (args, io) => spec.run(parseCommandArgs(args, spec.options, [min, max]), io),
+  };
+}
+
+function usageOf(long: string, option: OptionSpecs[string]): string {
+  if (option.type === 'boolean') return `[--${long}]`;
+  return `[--${long} ${option.placeholder ?? long.toUpperCase()}${option.multiple ? ' ...' : ''}]`;
+}
+
+function parseCommandArgs<O extends OptionSpecs>(args: readonly string[], options: O, [min, max]: [number, number]): Parsed<O> {
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });

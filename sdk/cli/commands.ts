@@ -1,24 +1,29 @@
 /**
- * The `cloudlet` VM commands and their dispatcher. sdk/cli.ts calls dispatch(); it owns exit codes:
+ * The `cloudlet` commands and their dispatcher. sdk/cli.ts calls dispatch(); it owns exit codes:
  * 0 ok, 1 the operation failed (one line: what, and what to do), 2 usage, 130 interrupted (Ctrl-C
- * aborts the command's AbortSignal; the SDK cleans up before the command returns).
+ * aborts the command's AbortSignal; the SDK cleans up before the command returns). It answers
+ * --help and -h for every command.
  */
 import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { consoleCommand } from './console-command.js';
+import { doctorCommand } from './doctor-command.js';
+import { infoOverlayCommand } from './info-overlay-command.js';
 import { overlayCommand } from './overlay-command.js';
 import { synthesisCommand } from './synthesis-command.js';
 import { destroyCommand, listCommand } from './vm-commands.js';
 
 export const COMMANDS: readonly Command[] = [
+  doctorCommand,
   baseCommand,
   importBaseCommand,
   exportBaseCommand,
   listBaseCommand,
   delBaseCommand,
   overlayCommand,
+  infoOverlayCommand,
   synthesisCommand,
   listCommand,
   consoleCommand,
@@ -46,7 +51,7 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
   const [name, ...args] = argv;
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
-    io.stderr.write(`cloudlet: unknown command '${name ?? ''}'; the VM commands are: ${COMMANDS.map((c) => c.name).join(', ')}\n`);
+    io.stderr.write(`cloudlet: unknown command '${name ?? ''}'; the commands are: ${COMMANDS.map((c) => c.name).join(', ')}\n`);
     return 2;
   }
   if (args.includes('--help') || args.includes('-h')) {

@@ -1,7 +1,7 @@
 /** `cloudlet console <vm>`: the serial console of a synthesized VM, interactive; Ctrl-] detaches. */
 import { StringDecoder } from 'node:string_decoder';
 import { attachConsole, attachConsoleSocket, type ConsoleEnd, type ConsoleStreams } from '../launch/index.js';
-import { COMMON_OPTIONS, parseCommandArgs, sdkOptions, UsageError, type Command } from './command.js';
+import { COMMON_OPTIONS, defineCommand, sdkOptions, UsageError } from './command.js';
 
 const ENDINGS: Record<ConsoleEnd, string> = {
   escape: 'detached',
@@ -10,12 +10,12 @@ const ENDINGS: Record<ConsoleEnd, string> = {
   aborted: 'interrupted; detached',
 };
 
-export const consoleCommand: Command = {
+export const consoleCommand = defineCommand({
   name: 'console',
-  usage: 'console <vm> | console --socket PATH',
-  summary: "attach to a synthesized VM's serial console, or to the socket a waiting base/overlay VM printed (Ctrl-] detaches; the VM keeps running)",
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { 'cloudlet-dir': COMMON_OPTIONS['cloudlet-dir'], socket: { type: 'string' } }, [0, 1]);
+  summary: "attach to a synthesized VM's serial console (<vm>), or to the socket a waiting base/overlay VM printed (--socket); Ctrl-] detaches, the VM keeps running",
+  operands: ['[<vm>]'],
+  options: { socket: { type: 'string', placeholder: 'PATH' }, 'cloudlet-dir': COMMON_OPTIONS['cloudlet-dir'] },
+  async run({ values, positionals }, io) {
     if ((positionals.length === 1) === (values.socket !== undefined)) throw new UsageError('name a VM or give --socket, one of the two');
     const stdin = io.stdin as NodeJS.ReadStream;
     // On a terminal every key goes to the guest as typed (Ctrl-C included), as with virsh console.
@@ -42,4 +42,4 @@ export const consoleCommand: Command = {
       if (raw) stdin.setRawMode(false);
     }
   },
-};
+});

@@ -1,4 +1,4 @@
-/** The `cloudlet` VM command modules: each parses its arguments, calls the SDK and renders its events. */
+/** The `cloudlet` command modules: each declares its arguments, calls the SDK and renders its events. */
 export { COMMANDS, dispatch, commandHelp, INTERRUPTED, type DispatchIo } from './commands.js';
 export { UsageError, type CliIo, type Command } from './command.js';
 export { renderer, type Renderer, type ProgressEvent } from './render-progress.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createVmOverlay, type Customization } from '../launch/index.js';
 import type { Readiness } from '../vm/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, positiveInteger, sdkOptions, UsageError, type Command } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, UsageError } from './command.js';
 import { waitForEnter } from './enter-prompt.js';
 import { parseForwardOption } from './forward-option.js';
 import { literalPattern } from './ready-option.js';
@@ -17,28 +17,28 @@ import { parseSshOptions } from './ssh-option.js';
 /** Without --wait-for, typed lines get this long to run before the VM is saved; an SSH script has ended by then, so it gets none. */
 const DEFAULT_SETTLE_SECONDS = 3;
 
-export const overlayCommand: Command = {
+export const overlayCommand = defineCommand({
   name: 'overlay',
-  usage: 'overlay <base> [--script FILE | --type LINE ...] [--ssh USER@HOST:PORT --ssh-key FILE (--known-hosts FILE | --host-key SHA256:...)] [--wait-for TEXT] [--settle SECONDS] [--timeout SECONDS] [--interactive] [--forward tcp:HOST:GUEST ...] [--output FILE] [--json]',
-  summary: 'resume a base on a new disk layer, customize it (a script over SSH, or typed on its console; wait for a line), save it and write the overlay',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, {
-      ...COMMON_OPTIONS,
-      ...CONNECT_OPTION,
-      script: { type: 'string' },
-      type: { type: 'string', multiple: true, default: [] },
-      'wait-for': { type: 'string' },
-      settle: { type: 'string' },
-      timeout: { type: 'string', default: '300' },
-      interactive: { type: 'boolean', default: false },
-      forward: { type: 'string', multiple: true, default: [] },
-      ssh: { type: 'string' },
-      'ssh-key': { type: 'string' },
-      'known-hosts': { type: 'string' },
-      'host-key': { type: 'string' },
-      output: { type: 'string' },
-      name: { type: 'string' },
-    }, [1, 1]);
+  summary: 'resume a base on a new disk layer, customize it (a --script or --type lines typed on its console, or a --script run over --ssh; --wait-for a line), save it and write the overlay',
+  operands: ['<base>'],
+  options: {
+    script: { type: 'string', placeholder: 'FILE' },
+    type: { type: 'string', multiple: true, default: [], placeholder: 'LINE' },
+    ssh: { type: 'string', placeholder: 'USER@HOST:PORT' },
+    'ssh-key': { type: 'string', placeholder: 'FILE' },
+    'known-hosts': { type: 'string', placeholder: 'FILE' },
+    'host-key': { type: 'string', placeholder: 'SHA256:...' },
+    'wait-for': { type: 'string', placeholder: 'TEXT' },
+    settle: { type: 'string', placeholder: 'SECONDS' },
+    timeout: { type: 'string', default: '300', placeholder: 'SECONDS' },
+    interactive: { type: 'boolean', default: false },
+    forward: { type: 'string', multiple: true, default: [], placeholder: 'tcp:HOST:GUEST' },
+    output: { type: 'string', placeholder: 'FILE' },
+    name: { type: 'string' },
+    ...CONNECT_OPTION,
+    ...COMMON_OPTIONS,
+  },
+  async run({ values, positionals }, io) {
     if (values.script !== undefined && values.type.length > 0) throw new UsageError('--script and --type exclude each other');
     if (values.interactive && values['wait-for'] !== undefined) throw new UsageError('--interactive and --wait-for exclude each other');
     if (values.ssh !== undefined && values.type.length > 0) throw new UsageError('--ssh runs a --script; --type lines are typed on the console');
@@ -86,7 +86,7 @@ export const overlayCommand: Command = {
       enter?.close();
     }
   },
-};
+});
 
 /** A script's non-empty lines, typed one by one on the console. */
 async function scriptLines(path: string): Promise<string[]> {

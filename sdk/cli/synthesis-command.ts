@@ -1,20 +1,20 @@
 /** `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it as a new VM. */
 import { synthesizeVm } from '../launch/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, sdkOptions, type Command } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
 import { parseForwardOption } from './forward-option.js';
 import { renderer } from './render-progress.js';
 
-export const synthesisCommand: Command = {
+export const synthesisCommand = defineCommand({
   name: 'synthesis',
-  usage: 'synthesis <base> <overlay.zip | http(s)://URL> [--name NAME] [--forward tcp:HOST:GUEST ...] [--json]',
   summary: 'rebuild a customized VM from a base and an overlay and resume it under a new name',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, {
-      ...COMMON_OPTIONS,
-      ...CONNECT_OPTION,
-      name: { type: 'string' },
-      forward: { type: 'string', multiple: true, default: [] },
-    }, [2, 2]);
+  operands: ['<base>', '<overlay.zip | http(s)://URL>'],
+  options: {
+    name: { type: 'string' },
+    forward: { type: 'string', multiple: true, default: [], placeholder: 'tcp:HOST:GUEST' },
+    ...CONNECT_OPTION,
+    ...COMMON_OPTIONS,
+  },
+  async run({ values, positionals }, io) {
     const forwards = values.forward.map(parseForwardOption);
     const render = renderer(io, values.json);
     const started = Date.now();
@@ -33,4 +33,4 @@ export const synthesisCommand: Command = {
     );
     return 0;
   },
-};
+});

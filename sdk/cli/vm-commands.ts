@@ -1,15 +1,15 @@
 /** `cloudlet list` and `cloudlet destroy <vm>`: the synthesized (launched) VMs. */
 import { destroyVm, listVms } from '../launch/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, parseCommandArgs, sdkOptions, type Command } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';
 
-export const listCommand: Command = {
+export const listCommand = defineCommand({
   name: 'list',
-  usage: 'list [--json]',
   summary: 'list the synthesized VMs and their state',
-  async run(args, io) {
-    const { values } = parseCommandArgs(args, { ...COMMON_OPTIONS, ...CONNECT_OPTION }, [0, 0]);
+  operands: [],
+  options: { ...CONNECT_OPTION, ...COMMON_OPTIONS },
+  async run({ values }, io) {
     const vms = await listVms(sdkOptions(values, io));
     if (values.json) {
       io.stdout.write(`${JSON.stringify(vms)}\n`);
@@ -24,16 +24,16 @@ export const listCommand: Command = {
     io.stdout.write(formatTable(['NAME', 'ID', 'STATE', 'BASE', 'FORWARDS', 'CONSOLE'], rows));
     return 0;
   },
-};
+});
 
-export const destroyCommand: Command = {
+export const destroyCommand = defineCommand({
   name: 'destroy',
-  usage: 'destroy <vm> [--json]',
   summary: 'stop a synthesized VM and remove its domain, files and record',
-  async run(args, io) {
-    const { values, positionals } = parseCommandArgs(args, { ...COMMON_OPTIONS, ...CONNECT_OPTION }, [1, 1]);
+  operands: ['<vm>'],
+  options: { ...CONNECT_OPTION, ...COMMON_OPTIONS },
+  async run({ values, positionals }, io) {
     const vm = await destroyVm(positionals[0]!, sdkOptions(values, io));
     renderer(io, values.json).result([`destroyed ${vm.name} (${vm.id})`], { destroyed: { name: vm.name, id: vm.id } });
     return 0;
   },
-};
+});

@@ -1,6 +1,7 @@
 // What a cloudlet host needs, checked the way the SDK will use it: /dev/kvm opened for
 // real (TCG otherwise), QEMU and qemu-img, libvirt's client and daemon, FUSE usable by
-// this user, and free space where VMs are kept.
+// this user, and free space where VMs are kept. Where the verdict needs judgement, a pure
+// function judges gathered facts, so the judgement is tested without the machine.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, readFile, statfs } from 'node:fs/promises';
@@ -12,13 +13,14 @@ export interface DoctorCheck {
   readonly name: string;
   readonly level: CheckLevel;
   readonly detail: string;
-  /** What to do about a warning or failure. */
+  /** What to do about a warning or failure: a short imperative clause, e.g. `start it: sudo systemctl start libvirtd`. */
   readonly fix?: string;
 }
 
-const run = promisify(execFile);
+export const run = promisify(execFile);
 
-async function firstLine(file: string, args: readonly string[]): Promise<string | null> {
+/** The first line a program prints, or null when it is missing or fails. */
+export async function firstLine(file: string, args: readonly string[]): Promise<string | null> {
   try {
     const { stdout } = await run(file, args, { timeout: 10_000 });
     return stdout.split('\n')[0]!.trim();
@@ -45,43 +47,50 @@ export async function checkAcceleration(): Promise<DoctorCheck> {
   }
 }
 
-export async function checkQemu(): Promise<DoctorCheck[]> {
-  const qemu = await firstLine('qemu-system-x86_64', ['--version']);
-  const img = await firstLine('qemu-img', ['--version']);
-  const version = (line: string | null): string => /version ([\d.]+)/.exec(line ?? '')?.[1] ?? 'unknown';
+/** QEMU and qemu-img from the first line of their `--version` (null: not installed). */
+export function qemuChecks(qemu: string | null, img: string | null): DoctorCheck[] {
+  const version = (line: string): string => /version ([\d.]+)/.exec(line)?.[1] ?? 'unknown';
   return [
     qemu
       ? { name: 'qemu', level: 'ok', detail: `QEMU ${version(qemu)}` }
-      : { name: 'qemu', level: 'fail', detail: 'qemu-system-x86_64 not found', fix: 'cloudlet-tasks install (or apt-get install qemu-system-x86)' },
+      : { name: 'qemu', level: 'fail', detail: 'qemu-system-x86_64 not found', fix: 'install it: sudo apt-get install qemu-system-x86 (or run cloudlet-tasks install)' },
     img
       ? { name: 'qemu-img', level: 'ok', detail: `qemu-img ${version(img)}` }
-      : { name: 'qemu-img', level: 'fail', detail: 'qemu-img not found', fix: 'apt-get install qemu-utils' },
+      : { name: 'qemu-img', level: 'fail', detail: 'qemu-img not found', fix: 'install it: sudo apt-get install qemu-utils' },
   ];
 }
 
-export async function checkLibvirt(uri: string): Promise<DoctorCheck[]> {
-  const client = await firstLine('virsh', ['--version']);
-  if (!client) return [{ name: 'libvirt', level: 'fail', detail: 'virsh not found', fix: 'apt-get install libvirt-clients libvirt-daemon-system' }];
-  try {
-    const { stdout } = await run('virsh', ['-c', uri, 'version', '--daemon'], { timeout: 10_000 });
-    const daemon = /Running against daemon: ([\d.]+)/.exec(stdout)?.[1] ?? '?';
-    const hypervisor = /Running hypervisor: (.+)/.exec(stdout)?.[1]?.trim() ?? '?';
-    return [{ name: 'libvirt', level: 'ok', detail: `libvirt ${client}, daemon ${daemon} at ${uri} (${hypervisor})` }];
-  } catch (error) {
-    const message = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n')[0];
-    return [{ name: 'libvirt', level: 'fail', detail: `libvirt ${client}; daemon not reachable at ${uri}: ${message}`, fix: 'start libvirtd and make sure this user is in the libvirt group' }];
+export async function checkQemu(): Promise<DoctorCheck[]> {
+  return qemuChecks(await firstLine('qemu-system-x86_64', ['--version']), await firstLine('qemu-img', ['--version']));
+}
+
+export interface FuseFacts {
+  /** /dev/fuse opens read-write for this user. */
+  readonly deviceUsable: boolean;
+  /** fusermount or fusermount3, as found on PATH; null when neither is. */
+  readonly fusermount: string | null;
+  /** /etc/fuse.conf has an active user_allow_other line. */
+  readonly userAllowOther: boolean;
+}
+
+/** Nothing in the SDK mounts FUSE yet, so a FUSE problem is a warning, never a failure of the verdict. */
+export function fuseCheck(facts: FuseFacts): DoctorCheck {
+  const problems = [
+    ...(facts.deviceUsable ? [] : ['/dev/fuse is not read-write for this user']),
+    ...(facts.fusermount ? [] : ['fusermount is missing']),
+    ...(facts.userAllowOther ? [] : ['user_allow_other is off in /etc/fuse.conf']),
+  ];
+  if (problems.length > 0) {
+    return { name: 'fuse', level: 'warn', detail: `not used yet (early start will need it): ${problems.join('; ')}`, fix: 'set it up: cloudlet-tasks install' };
   }
+  return { name: 'fuse', level: 'ok', detail: `usable (${facts.fusermount}, user_allow_other)` };
 }
 
 export async function checkFuse(): Promise<DoctorCheck> {
-  const problems: string[] = [];
-  await access('/dev/fuse', constants.R_OK | constants.W_OK).catch(() => problems.push('/dev/fuse is not read-write for this user'));
-  const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) ?? '';
-  if (!fusermount) problems.push('fusermount is missing');
+  const deviceUsable = await access('/dev/fuse', constants.R_OK | constants.W_OK).then(() => true, () => false);
+  const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) || null;
   const conf = await readFile('/etc/fuse.conf', 'utf8').catch(() => '');
-  if (!/^\s*user_allow_other\s*$/m.test(conf)) problems.push('user_allow_other is off in /etc/fuse.conf');
-  if (problems.length > 0) return { name: 'fuse', level: 'fail', detail: problems.join('; '), fix: 'cloudlet-tasks install sets FUSE up' };
-  return { name: 'fuse', level: 'ok', detail: `usable (${fusermount}, user_allow_other)` };
+  return fuseCheck({ deviceUsable, fusermount, userAllowOther: /^\s*user_allow_other\s*$/m.test(conf) });
 }
 
 export async function checkSpace(dir: string, minGiB: number): Promise<DoctorCheck> {

@@ -1,7 +1,8 @@
 // `cloudlet doctor`: what works on this host for VM synthesis, as data the CLI renders.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkAcceleration, checkFuse, checkLibvirt, checkQemu, checkSpace, type DoctorCheck } from './checks.js';
+import { checkAcceleration, checkFuse, checkQemu, checkSpace, type DoctorCheck } from './checks.js';
+import { checkLibvirt } from './libvirt-check.js';
 
 export interface DoctorReport {
   readonly accel: 'kvm' | 'tcg';
@@ -28,8 +29,13 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport>
     checkFuse(),
     checkSpace(options.cloudletDir ?? join(homedir(), '.cloudlet'), options.minFreeGiB ?? 10),
   ]);
-  const checks = [accel, ...qemu, ...libvirt, fuse, space];
-  return { accel: accel.level === 'ok' ? 'kvm' : 'tcg', checks, ok: checks.every((check) => check.level !== 'fail') };
+  return doctorReport([accel, ...qemu, libvirt, fuse, space]);
+}
+
+/** The verdict on the checks: KVM when the acceleration check passed; ready unless a check failed. */
+export function doctorReport(checks: readonly DoctorCheck[]): DoctorReport {
+  const accel = checks.find((check) => check.name === 'acceleration')?.level === 'ok' ? 'kvm' : 'tcg';
+  return { accel, checks, ok: checks.every((check) => check.level !== 'fail') };
 }
 
 /** The report as a table for people. */

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
 import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/launch/index.js';
-import { BaseVmMismatchError, runInfoOverlay } from '../../../sdk/overlay/index.js';
+import { BaseVmMismatchError } from '../../../sdk/overlay/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { cloudlet, cloudletProcess } from './cli-harness.js';
 
@@ -96,10 +96,9 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
   });
 
   it('info-overlay reads the overlay: for this base, from a libvirt save image', async () => {
-    let stdout = '';
-    const code = await runInfoOverlay([overlayPath, '--json'], { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true } });
-    assert.equal(code, 0);
-    const info = JSON.parse(stdout) as { baseVmId: string; vmState: { libvirt: unknown } };
+    const run = await cloudlet(['info-overlay', overlayPath, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const info = run.json[0] as unknown as { baseVmId: string; vmState: { libvirt: unknown } };
     assert.equal(info.baseVmId, baseId);
     assert.notEqual(info.vmState.libvirt, null);
   });

@@ -1,0 +1,21 @@
+/** `cloudlet info-overlay OVERLAY`: what an overlay package holds, after the checks synthesis makes. */
+import { formatOverlayInfo, overlayInfo } from '../overlay/index.js';
+import { defineCommand } from './command.js';
+
+export const infoOverlayCommand = defineCommand({
+  name: 'info-overlay',
+  summary: 'what an overlay package holds (format, base VM ID, sizes, blobs), after checking it',
+  operands: ['OVERLAY'],
+  options: { json: { type: 'boolean', default: false } },
+  async run({ values, positionals }, io) {
+    const path = positionals[0]!;
+    const info = await overlayInfo(path).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (info instanceof Error) {
+      // The error's class says which check refused the package (ChecksumError, BaseVmMismatchError, …).
+      io.stderr.write(`cloudlet info-overlay: refused ${path}: ${info.name}: ${info.message}\n`);
+      return 1;
+    }
+    io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : `${formatOverlayInfo(info)}\n`);
+    return 0;
+  },
+});
