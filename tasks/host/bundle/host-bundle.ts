@@ -15,8 +15,8 @@
 // | layout.tsv         | `packages/<n>.tgz <TAB> node_modules/<path> <TAB> 1 if built on the host` |
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create as createTar } from 'tar';
 import { packageVersion } from '../../../sdk/version.js';
@@ -25,6 +25,8 @@ import { nodeRuntime, type HostArch } from './node-runtime.js';
 import { cacheDir, cachedPackages } from './package-cache.js';
 
 export const BUNDLE_FORMAT = 1;
+/** Bundles kept per CPU in the cache: the current one and the one before (a rollback re-deploys fast). */
+const KEPT_BUNDLES = 2;
 
 export interface HostBundle {
   /** `<version>-<cpu>-<content hash>`: the same key means the same release on the host. */
@@ -99,6 +101,13 @@ async function assemble(arch: HostArch, path: string): Promise<void> {
   }
 }
 
+/** Keeps the newest bundles of `arch` (60 MB each) besides the one just made; older ones go. */
+async function pruneBundles(dir: string, arch: HostArch, keep: string): Promise<void> {
+  const others = (await readdir(dir)).filter((name) => name.endsWith('.tar') && name.includes(`-${arch}-`) && join(dir, name) !== keep);
+  const dated = await Promise.all(others.map(async (name) => ({ path: join(dir, name), mtimeMs: (await stat(join(dir, name))).mtimeMs })));
+  for (const old of dated.sort((a, b) => b.mtimeMs - a.mtimeMs).slice(KEPT_BUNDLES - 1)) await rm(old.path, { force: true });
+}
+
 const bundles = new Map<HostArch, Promise<HostBundle>>();
 
 /** The bundle for hosts of `arch`, made once per content and kept in ~/.cache/cloudlet-tasks/bundles. */
@@ -108,7 +117,10 @@ export function hostBundle(arch: HostArch): Promise<HostBundle> {
     pending = (async () => {
       const key = bundleKey(arch);
       const path = join(await cacheDir('bundles'), `${key}.tar`);
-      if (!existsSync(path)) await assemble(arch, path);
+      if (!existsSync(path)) {
+        await assemble(arch, path);
+        await pruneBundles(dirname(path), arch, path);
+      }
       return { key, version: packageVersion(), arch, path, sha256: await sha256Of(path) };
     })();
     // A failed attempt (registry down) is not remembered: the next host tries again.
