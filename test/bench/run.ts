@@ -1,17 +1,21 @@
 /**
- * `npm run bench`: builds (or reuses) the dataset, runs the peers and ours on it, prints the facts,
+ * `npm run bench [-- synthesis|install]`: both benchmarks, or the one named.
+ * synthesis: builds (or reuses) the dataset, runs the peers and ours on it, prints the facts,
  * the side-by-side table and the goal ratios on stdout (progress goes to stderr). About 10 minutes
- * on this 2-core machine, most of it xz and zstd at their top levels. Not part of `npm test`.
+ * on this 2-core machine, most of it xz and zstd at their top levels.
  * Scratch files go to CLOUDLET_BENCH_SCRATCH (default /var/tmp): up to ~3 GB while the peers run.
+ * install: no-op `install` re-runs on 1, 4 and 8 test hosts (install-noop.ts; needs root).
+ * Not part of `npm test`.
  */
 import { loadavg } from 'node:os';
 import { ensureDataset, type Dataset } from './dataset/index.js';
+import { installNoopBench } from './install-noop.js';
 import { ours } from './ours.js';
 import { runPeers, toolVersions } from './peers/index.js';
 import { formatFacts, formatGoals, formatTable, type OursOutcome } from './report.js';
 import { step } from './steps.js';
 
-async function main(): Promise<void> {
+async function synthesisBench(): Promise<void> {
   const [loadBefore] = loadavg();
   const dataset = await step('dataset', () => ensureDataset());
   // Ours first: a failure there shows in seconds rather than after the peers' ten minutes.
@@ -32,4 +36,13 @@ async function runOurs(dataset: Dataset): Promise<OursOutcome> {
   }
 }
 
-await main();
+const BENCHES: Record<string, () => Promise<void>> = {
+  synthesis: synthesisBench,
+  install: async () => void process.stdout.write(await installNoopBench()),
+};
+const chosen = process.argv.slice(2);
+for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {
+  const bench = BENCHES[name];
+  if (!bench) throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(BENCHES).join(', ')}`);
+  await bench();
+}
