@@ -28,10 +28,11 @@ export function installScript(input: InstallScriptInput): string {
     'set -eu',
     'umask 022',
     `staged=${sh`${input.staged}`.text}; sha=${sh`${input.sha256}`.text}; arch=${sh`${input.arch}`.text}`,
-    `release=${sh`${release}`.text}; partial="$release.partial"; log="$(mktemp)"`,
+    `release=${sh`${release}`.text}; partial=; log="$(mktemp)"`,
     `trap 'cd /; rm -rf "$partial" "$log"; rmdir "$(dirname "$release")" 2>/dev/null || true' EXIT`,
     `if ! printf '%s  %s\\n' "$sha" "$staged" | sha256sum -c --status; then echo "the uploaded bundle is corrupted (its SHA-256 is not the operator's): nothing was changed; run install again" >&2; exit 1; fi`,
-    'rm -rf "$partial"; mkdir -p "$partial"; cd "$partial"',
+    // A partial of its own: two operators deploying to one host at once never mix their files.
+    'mkdir -p "$(dirname "$release")"; partial="$(mktemp -d "$release.partial.XXXXXX")"; chmod 755 "$partial"; cd "$partial"',
     `${UNPACK} -xf "$staged"`,
     `mkdir runtime; ${UNPACK} -xzf runtime.tgz -C runtime --strip-components=1`,
     `tab="$(printf '\\t')"`,
@@ -50,7 +51,8 @@ export function installScript(input: InstallScriptInput): string {
     'node dist/sdk/cli.js --version > /dev/null',
     // Importing an addon does not always open its .node file (libvirt's opens on first use): open each.
     `node -e ${sh`${LOAD_ALL}`.text} ${sh`${input.load}`.text} $(find "$partial/node_modules" -path '*/build/Release/*.node')`,
-    'cd /; rm -rf "$release"; mv "$partial" "$release"',
+    // A complete release of this key is already there (the other operator, or a rollback): use it.
+    'cd /; if [ -d "$release" ]; then rm -rf "$partial"; else mv -T "$partial" "$release"; fi',
     `cd ${sh`${input.prefix}`.text} && ln -sfn ${sh`releases/${input.key}`.text} current.new && mv -T current.new current`,
     // Keep the release in use and the one before it; older ones go.
     'ls -1t releases | tail -n +3 | while read -r old; do rm -rf "releases/$old"; done',

@@ -27,7 +27,7 @@ describe('deploy planner', () => {
     assert.match(script, /prebuilds\/linux-\$arch/);
     assert.match(script, / zstd-napi @unraid\/libvirt \$\(find "\$partial\/node_modules" -path '\*\/build\/Release\/\*\.node'\)/);
     assert.match(script, /mv -T current\.new current/);
-    assert.ok(script.indexOf('--version') < script.indexOf('mv "$partial" "$release"'), 'the runtime ran before the switch');
+    assert.ok(script.indexOf('--version') < script.indexOf('mv -T "$partial" "$release"'), 'the runtime ran before the switch');
   });
 
   it('re-deploys only when the key differs, and rewrites a stale wrapper alone', () => {
