@@ -39,6 +39,30 @@ export class UnknownTaskError extends UsageError {
   }
 }
 
+/** A task is declared wrongly: a name that is not kebab-case, an option the runner itself owns. */
+export class TaskDefinitionError extends UsageError {
+  constructor(
+    readonly task: string,
+    /** Where the task comes from: a tasks file, or 'built-in'. */
+    readonly source: string,
+    readonly detail: string,
+  ) {
+    super(`task '${task}' (${source}): ${detail}`);
+  }
+}
+
+/** A task option has the name of a runner option, which would take its value from the command line. */
+export class TaskOptionClashError extends TaskDefinitionError {
+  constructor(
+    task: string,
+    source: string,
+    readonly option: string,
+    readonly globalOption: string,
+  ) {
+    super(task, source, `its option --${option} has the name of the runner's option ${globalOption}, which would take the value; rename the task option`);
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   readonly category = 'connection';

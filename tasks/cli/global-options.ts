@@ -45,6 +45,12 @@ export interface SplitCommandLine {
   readonly args: readonly string[];
 }
 
+/** The runner option a task option named `name` would be mistaken for on the command line. */
+export function globalOptionNamed(name: string): string | undefined {
+  const spec = GLOBAL_OPTIONS.find((candidate) => candidate.long === name);
+  return spec && `${spec.short ? `-${spec.short}/` : ''}--${spec.long}`;
+}
+
 function find(token: string): GlobalSpec | undefined {
   if (token.startsWith('--')) return GLOBAL_OPTIONS.find((spec) => spec.long === token.slice(2));
   return GLOBAL_OPTIONS.find((spec) => spec.short !== undefined && `-${spec.short}` === token);

@@ -2,10 +2,9 @@
 // run with the renderer that suits the output, and exit with a code that says what failed.
 import { homedir } from 'node:os';
 import { packageVersion } from '../../sdk/version.js';
-import { builtinTasks } from '../builtin/index.js';
 import { Masker } from '../command/masker.js';
 import { connectSsh } from '../connection/ssh-connection.js';
-import { RunnerError, UnknownTaskError, UsageError } from '../errors.js';
+import { RunnerError, UnknownTaskError } from '../errors.js';
 import { loadInventory } from '../hosts/inventory.js';
 import { resolveHosts } from '../hosts/resolve-hosts.js';
 import { loadSshConfig } from '../hosts/ssh-config.js';
@@ -17,6 +16,7 @@ import { runTask } from '../run/runner.js';
 import type { Task } from '../task/define-task.js';
 import { findTasksFile, loadTasksFile } from '../task/load-tasks-file.js';
 import { askSecret } from './ask-secret.js';
+import { builtinTaskList, registerTasks } from './cli-tasks.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
@@ -31,12 +31,8 @@ export interface CliIo {
 
 async function loadTasks(globals: GlobalValues, cwd: string): Promise<Task[]> {
   const file = await findTasksFile(globals['tasks-file'] as string | undefined, cwd);
-  const tasks = [...builtinTasks];
-  for (const task of file ? await loadTasksFile(file) : []) {
-    if (tasks.some((known) => known.name === task.name)) throw new UsageError(`task '${task.name}' in ${file} has the name of another task`);
-    tasks.push(task);
-  }
-  return tasks;
+  const builtins = builtinTaskList();
+  return file ? registerTasks(builtins, await loadTasksFile(file), file) : builtins;
 }
 
 async function secretFrom(globals: GlobalValues, flag: string, envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
