@@ -25,11 +25,10 @@ const OPTIONS = {
 
 function settingsFrom(ctx: TaskContext, options: OptionValues<typeof OPTIONS>, disableEpt: boolean): InstallSettings {
   return {
-    // Defaults are applied before the body runs (task/host-options.ts), so these are set.
     user: options['vm-user'] ?? ctx.host.user,
-    minRamMiB: options['min-ram-mb']!,
-    minDiskGiB: options['min-disk-gb']!,
-    prefix: options.prefix!,
+    minRamMiB: options['min-ram-mb'],
+    minDiskGiB: options['min-disk-gb'],
+    prefix: options.prefix,
     force: options.force === true,
     disableEpt,
   };
