@@ -39,6 +39,17 @@ export class UnknownTaskError extends UsageError {
   }
 }
 
+/** The tasks file (-f, or ./cloudlet-tasks.ts found in the working directory) cannot be used. */
+export class TasksFileError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot load tasks file ${file}: ${detail}`, options);
+  }
+}
+
 /** A task is declared wrongly: a name that is not kebab-case, an option the runner itself owns. */
 export class TaskDefinitionError extends UsageError {
   constructor(

@@ -13,10 +13,8 @@ import { listrRenderer } from '../render/listr-renderer.js';
 import { plainRenderer } from '../render/plain-renderer.js';
 import type { Renderer } from '../render/renderer.js';
 import { runTask } from '../run/runner.js';
-import type { Task } from '../task/define-task.js';
-import { findTasksFile, loadTasksFile } from '../task/load-tasks-file.js';
 import { askSecret } from './ask-secret.js';
-import { builtinTaskList, registerTasks } from './cli-tasks.js';
+import { cliTasks } from './cli-tasks.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
@@ -27,12 +25,6 @@ export interface CliIo {
   readonly stderr: NodeJS.WriteStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-}
-
-async function loadTasks(globals: GlobalValues, cwd: string): Promise<Task[]> {
-  const file = await findTasksFile(globals['tasks-file'] as string | undefined, cwd);
-  const builtins = builtinTaskList();
-  return file ? registerTasks(builtins, await loadTasksFile(file), file) : builtins;
 }
 
 async function secretFrom(globals: GlobalValues, flag: string, envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -54,13 +46,15 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${packageVersion()}\n`);
     return ExitCode.ok;
   }
-  const tasks = await loadTasks(globals, io.cwd);
-  if (!line.task) {
+  const { tasks, skipped } = await cliTasks(globals['tasks-file'] as string | undefined, io.cwd);
+  const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
+  // A task that is not built in was most likely meant to come from the file that failed.
+  if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, tasks.map((t) => t.name));
+  if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
+  if (!task) {
     io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
     return globals['help'] ? ExitCode.ok : ExitCode.usage;
   }
-  const task = tasks.find((candidate) => candidate.name === line.task);
-  if (!task) throw new UnknownTaskError(line.task, tasks.map((t) => t.name));
   if (globals['help']) {
     io.stdout.write(`${taskHelp(task)}\n`);
     return ExitCode.ok;
