@@ -39,6 +39,17 @@ export class UnknownTaskError extends UsageError {
   }
 }
 
+/** An ssh_config file (-F, or ~/.ssh/config) cannot be read or OpenSSH refuses it. */
+export class SshConfigError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ssh config ${file}: ${detail}`, options);
+  }
+}
+
 /** The tasks file (-f, or ./cloudlet-tasks.ts found in the working directory) cannot be used. */
 export class TasksFileError extends UsageError {
   constructor(

@@ -66,7 +66,7 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
   const inventory = globals['inventory'] ? await loadInventory(globals['inventory'] as string) : undefined;
   const sshConfig = await loadSshConfig(globals['ssh-config'] as string | undefined);
-  const hosts = resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
+  const hosts = await resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
     sshConfig,
     ...(inventory ? { inventory } : {}),
     ...(globals['user'] ? { defaultUser: globals['user'] as string } : {}),

@@ -5,6 +5,7 @@ import { userInfo } from 'node:os';
 import { UsageError } from '../errors.js';
 import { parseHostSpec, parsePort, type HostTarget } from './host-target.js';
 import type { Inventory } from './inventory.js';
+import { expandProxyCommand } from './proxy-command.js';
 import type { SshConfigSource } from './ssh-config.js';
 
 export interface ResolveOptions {
@@ -17,41 +18,42 @@ export interface ResolveOptions {
 }
 
 /** Expands a comma-separated selection; with no selection, every inventory host. */
-export function resolveHosts(selection: readonly string[], options: ResolveOptions): HostTarget[] {
+export async function resolveHosts(selection: readonly string[], options: ResolveOptions): Promise<HostTarget[]> {
   const names = selection.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
   const wanted = names.length > 0 ? names : [...(options.inventory?.hosts.keys() ?? [])];
   if (wanted.length === 0) throw new UsageError('no hosts: pass -H host1,host2 or an inventory with -i');
-  const out = new Map<string, HostTarget>();
-  for (const name of wanted) {
-    const members = name === 'all' ? [...(options.inventory?.hosts.keys() ?? [])] : options.inventory?.groups.get(name);
-    for (const member of members ?? [name]) {
-      if (!out.has(member)) out.set(member, resolveOne(member, options, []));
-    }
-  }
-  return [...out.values()];
+  const members = wanted.flatMap((name) => (name === 'all' ? [...(options.inventory?.hosts.keys() ?? [])] : (options.inventory?.groups.get(name) ?? [name])));
+  return Promise.all([...new Set(members)].map((member) => resolveOne(member, options, [])));
 }
 
-function resolveOne(name: string, options: ResolveOptions, chain: readonly string[]): HostTarget {
+async function resolveOne(name: string, options: ResolveOptions, chain: readonly string[]): Promise<HostTarget> {
   if (chain.includes(name)) throw new UsageError(`ProxyJump loop: ${[...chain, name].join(' -> ')}`);
   const invHost = options.inventory?.hosts.get(name);
   const spec = invHost ? { host: invHost.address ?? name } : parseHostSpec(name);
-  const ssh = options.sshConfig.lookup(spec.host);
+  const ssh = await options.sshConfig.lookup(spec.host);
   const user = ('user' in spec ? spec.user : undefined) ?? invHost?.user ?? ssh.user ?? options.defaultUser ?? userInfo().username;
   const port = ('port' in spec ? spec.port : undefined) ?? invHost?.port ?? (ssh.port ? parsePort(ssh.port, `ssh config for ${name}`) : 22);
+  const address = ssh.hostName ?? spec.host;
   const jumpSpec = invHost?.proxyJump ?? ssh.proxyJump;
-  const jumps = jumpSpec
-    ? jumpSpec.split(',').flatMap((jump) => {
-        const resolved = resolveOne(jump.trim(), options, [...chain, name]);
-        return [...resolved.jumps, resolved];
-      })
-    : [];
+  const jumps: HostTarget[] = [];
+  for (const jump of jumpSpec?.split(',') ?? []) {
+    const resolved = await resolveOne(jump.trim(), options, [...chain, name]);
+    // Only the first host of a chain can be reached through a command; the others are reached through the one before.
+    if (resolved.proxyCommand !== undefined && jumps.length > 0) {
+      throw new UsageError(`${name}: jump host ${resolved.name} has a ProxyCommand but is reached through ${jumps.at(-1)!.name}; use one or the other`);
+    }
+    jumps.push(...resolved.jumps, resolved);
+  }
+  // A ProxyJump (inventory or ssh_config) wins over a ProxyCommand, as the first of the two does in OpenSSH.
+  const proxyCommand = jumpSpec === undefined && ssh.proxyCommand !== undefined ? expandProxyCommand(ssh.proxyCommand, { host: address, port, user, name }) : undefined;
   return {
     name,
-    address: ssh.hostName ?? spec.host,
+    address,
     port,
     user,
     identityFiles: [...(options.identityFiles ?? []), ...(invHost?.identityFile ? [invHost.identityFile] : []), ...ssh.identityFiles],
     jumps,
+    ...(proxyCommand !== undefined ? { proxyCommand } : {}),
     knownHostsFiles: ssh.knownHostsFiles,
     vars: invHost?.vars ?? {},
     groups: invHost?.groups ?? [],

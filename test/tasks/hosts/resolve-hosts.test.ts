@@ -36,8 +36,8 @@ describe('resolveHosts', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('applies ~/.ssh/config aliases, users, keys and jump hosts', () => {
-    const [web1] = resolveHosts(['web1'], { sshConfig });
+  it('applies ~/.ssh/config aliases, users, keys and jump hosts', async () => {
+    const [web1] = await resolveHosts(['web1'], { sshConfig });
     assert.equal(web1!.address, '192.0.2.11');
     assert.equal(web1!.user, 'ops');
     assert.match(web1!.identityFiles[0]!, /\.ssh\/web_192\.0\.2\.11$/);
@@ -45,23 +45,23 @@ describe('resolveHosts', () => {
     assert.deepEqual([web1!.jumps[0]!.address, web1!.jumps[0]!.port, web1!.jumps[0]!.user], ['192.0.2.1', 2200, 'jump']);
   });
 
-  it('lets the -H spec win over ssh_config and the inventory', () => {
-    const [host] = resolveHosts(['root@web1:2022'], { sshConfig });
+  it('lets the -H spec win over ssh_config and the inventory', async () => {
+    const [host] = await resolveHosts(['root@web1:2022'], { sshConfig });
     assert.equal(host!.user, 'root');
     assert.equal(host!.port, 2022);
   });
 
-  it('expands inventory groups, dedupes hosts and defaults to every inventory host', () => {
+  it('expands inventory groups, dedupes hosts and defaults to every inventory host', async () => {
     const inventory = parseInventory('groups:\n  lab:\n    hosts:\n      a: { address: 192.0.2.5 }\n      b: { address: 192.0.2.6 }\n', 'inv.yml');
-    assert.deepEqual(resolveHosts(['lab,a'], { sshConfig, inventory }).map((h) => h.name), ['a', 'b']);
-    assert.deepEqual(resolveHosts([], { sshConfig, inventory }).map((h) => h.address), ['192.0.2.5', '192.0.2.6']);
-    assert.deepEqual(resolveHosts(['a'], { sshConfig, inventory })[0]!.groups, ['lab']);
+    assert.deepEqual((await resolveHosts(['lab,a'], { sshConfig, inventory })).map((h) => h.name), ['a', 'b']);
+    assert.deepEqual((await resolveHosts([], { sshConfig, inventory })).map((h) => h.address), ['192.0.2.5', '192.0.2.6']);
+    assert.deepEqual((await resolveHosts(['a'], { sshConfig, inventory }))[0]!.groups, ['lab']);
   });
 
   it('refuses an empty selection and ProxyJump loops', async () => {
-    assert.throws(() => resolveHosts([], { sshConfig }), UsageError);
+    await assert.rejects(resolveHosts([], { sshConfig }), UsageError);
     await writeFile(join(dir, 'loop'), 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
     const loop = await loadSshConfig(join(dir, 'loop'));
-    assert.throws(() => resolveHosts(['a'], { sshConfig: loop }), /ProxyJump loop/);
+    await assert.rejects(resolveHosts(['a'], { sshConfig: loop }), /ProxyJump loop/);
   });
 });
