@@ -85,6 +85,25 @@ export class TaskOptionClashError extends TaskDefinitionError {
   }
 }
 
+/** With an inventory, a -H name that is no inventory host or group, ssh_config alias or explicit user@host / host:port. */
+export class UnknownHostError extends UsageError {
+  constructor(
+    readonly names: readonly string[],
+    readonly inventoryFile: string,
+    readonly groups: readonly string[],
+    readonly hosts: readonly string[],
+    /** Close known names, by unknown name. */
+    readonly suggestions: Readonly<Record<string, string>>,
+  ) {
+    const guesses = Object.entries(suggestions).map(([name, guess]) => `'${name}': did you mean '${guess}'?`);
+    super(
+      `${names.map((n) => `'${n}'`).join(', ')}: not a host or group of ${inventoryFile}${guesses.length > 0 ? ` (${guesses.join('; ')})` : ''}. ` +
+        `Groups: ${listed(groups)}. Hosts: ${listed(hosts)}. ` +
+        'A host outside the inventory is written user@host or host:port, or named by an ssh_config Host alias',
+    );
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   readonly category = 'connection';
@@ -215,6 +234,11 @@ export class TransferError extends RunnerError {
   ) {
     super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`);
   }
+}
+
+function listed(names: readonly string[], shown = 12): string {
+  if (names.length === 0) return 'none';
+  return `${names.slice(0, shown).join(', ')}${names.length > shown ? ` and ${names.length - shown} more` : ''}`;
 }
 
 function indent(text: string): string {

@@ -1,8 +1,14 @@
 // Turns what the operator typed (-H names, inventory hosts and groups, ssh_config aliases)
 // into connectable hosts. Precedence: the -H spec, then the inventory, then ~/.ssh/config,
 // then the command-line defaults, then the local user and port 22.
+//
+// With an inventory, a bare name must be known: `all`, an inventory host or group, or an
+// ssh_config Host alias. Anything else is written as an explicit ad-hoc host (user@host,
+// host:port, an IP address), so a typo in a group name is an error, not a DNS lookup.
+import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
-import { UsageError } from '../errors.js';
+import { UnknownHostError, UsageError } from '../errors.js';
+import { closestName } from './closest-name.js';
 import { parseHostSpec, parsePort, type HostTarget } from './host-target.js';
 import type { Inventory } from './inventory.js';
 import { expandProxyCommand } from './proxy-command.js';
@@ -22,8 +28,23 @@ export async function resolveHosts(selection: readonly string[], options: Resolv
   const names = selection.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
   const wanted = names.length > 0 ? names : [...(options.inventory?.hosts.keys() ?? [])];
   if (wanted.length === 0) throw new UsageError('no hosts: pass -H host1,host2 or an inventory with -i');
+  if (options.inventory) checkNames(names, options.inventory, options.sshConfig.aliases);
   const members = wanted.flatMap((name) => (name === 'all' ? [...(options.inventory?.hosts.keys() ?? [])] : (options.inventory?.groups.get(name) ?? [name])));
   return Promise.all([...new Set(members)].map((member) => resolveOne(member, options, [])));
+}
+
+function checkNames(names: readonly string[], inventory: Inventory, aliases: ReadonlySet<string>): void {
+  const adHoc = (name: string): boolean => /[@:]/.test(name) || isIP(name) !== 0;
+  const unknown = names.filter((name) => name !== 'all' && !inventory.groups.has(name) && !inventory.hosts.has(name) && !aliases.has(name) && !adHoc(name));
+  if (unknown.length === 0) return;
+  const groups = [...inventory.groups.keys()];
+  const hosts = [...inventory.hosts.keys()];
+  const suggestions: Record<string, string> = {};
+  for (const name of unknown) {
+    const guess = closestName(name, [...groups, ...hosts, ...aliases]);
+    if (guess !== undefined) suggestions[name] = guess;
+  }
+  throw new UnknownHostError(unknown, inventory.file, groups, hosts, suggestions);
 }
 
 async function resolveOne(name: string, options: ResolveOptions, chain: readonly string[]): Promise<HostTarget> {

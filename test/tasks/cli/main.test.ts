@@ -45,6 +45,15 @@ describe('cloudlet-tasks command line', () => {
     assert.match(run.stderr, /bad-inventory\.yml:3:5: hosts\.web1\.prot: unknown key 'prot'/);
   });
 
+  it('refuses a name the inventory does not know with exit code 2, listing its groups and hosts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'inv-')), 'lab.yml');
+    writeFileSync(file, 'groups:\n  cloudlets:\n    hosts:\n      lab1: { address: 192.0.2.11 }\n      lab2: { address: 192.0.2.12 }\n');
+    const run = await runCli(['-i', file, '-H', 'cloudlts', 'run', '--', 'true']);
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(run.stderr, /'cloudlts': not a host or group of \S+lab\.yml \('cloudlts': did you mean 'cloudlets'\?\)\. Groups: cloudlets\. Hosts: lab1, lab2\./);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  });
+
   describe('with real hosts', () => {
     let lab: Lab;
     before(async () => {
