@@ -104,6 +104,17 @@ export class UnknownHostError extends UsageError {
   }
 }
 
+/** A --limit that names nothing or leaves no host of those selected. */
+export class LimitError extends UsageError {
+  constructor(
+    readonly limit: string,
+    readonly detail: string,
+    readonly selected: readonly string[],
+  ) {
+    super(`--limit '${limit}': ${detail}; the selected hosts are ${listed(selected)}`);
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   readonly category = 'connection';

@@ -6,6 +6,7 @@ import { Masker } from '../command/masker.js';
 import { connectSsh } from '../connection/ssh-connection.js';
 import { RunnerError, UnknownTaskError } from '../errors.js';
 import { loadInventory } from '../hosts/inventory.js';
+import { limitHosts } from '../hosts/limit-hosts.js';
 import { resolveHosts } from '../hosts/resolve-hosts.js';
 import { loadSshConfig } from '../hosts/ssh-config.js';
 import { jsonRenderer } from '../render/json-renderer.js';
@@ -66,12 +67,13 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
   const inventory = globals['inventory'] ? await loadInventory(globals['inventory'] as string) : undefined;
   const sshConfig = await loadSshConfig(globals['ssh-config'] as string | undefined);
-  const hosts = await resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
+  const selected = await resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
     sshConfig,
     ...(inventory ? { inventory } : {}),
     ...(globals['user'] ? { defaultUser: globals['user'] as string } : {}),
     identityFiles: (globals['identity'] as string[] | undefined) ?? [],
   });
+  const hosts = globals['limit'] === undefined ? selected : limitHosts(selected, globals['limit'] as string);
   const sshPassword = await secretFrom(globals, 'ask-password', 'CLOUDLET_SSH_PASSWORD', 'SSH password: ', io.env);
   const sudoPassword = await secretFrom(globals, 'ask-sudo-password', 'CLOUDLET_SUDO_PASSWORD', 'sudo password: ', io.env);
   const masker = new Masker();

@@ -61,7 +61,7 @@ describe('cloudlet-tasks command line', () => {
     });
     after(() => lab?.stop());
 
-    it('takes hosts, groups and variables from an inventory', async () => {
+    it('takes hosts, groups and variables from an inventory, narrowed by --limit', async () => {
       const inventory = join(lab.dir, 'inventory.yml');
       const [one, two] = [lab.host('lab1'), lab.host('lab2')];
       writeFileSync(
@@ -80,6 +80,12 @@ describe('cloudlet-tasks command line', () => {
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.deepEqual(resultsByHost(run).get('first')!.value, { vars: { site: 'test', min_disk_gb: 5, role: 'a' }, groups: ['cloudlets'] });
       assert.deepEqual(resultsByHost(run).get('second')!.value, { vars: { site: 'test', min_disk_gb: 5 }, groups: ['cloudlets'] });
+      const limited = await runCli(['--json', '--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '--limit', 'cloud*:!sec*', 'show-vars']);
+      assert.equal(limited.code, 0, limited.stdout + limited.stderr);
+      assert.deepEqual([...resultsByHost(limited).keys()], ['first']);
+      const nothing = await runCli(['--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '-l', 'first,!frist', 'show-vars']);
+      assert.equal(nothing.code, 2, nothing.stdout + nothing.stderr);
+      assert.match(nothing.stderr, /--limit 'first,!frist': 'frist' matches none of the selected hosts; the selected hosts are first, second/);
     });
 
     it('prints plain lines prefixed with the host when output is not a terminal', async () => {
