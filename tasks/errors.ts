@@ -39,6 +39,82 @@ export class UnknownTaskError extends UsageError {
   }
 }
 
+/** An ssh_config file (-F, or ~/.ssh/config) cannot be read or OpenSSH refuses it. */
+export class SshConfigError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`ssh config ${file}: ${detail}`, options);
+  }
+}
+
+/** The tasks file (-f, or ./cloudlet-tasks.ts found in the working directory) cannot be used. */
+export class TasksFileError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`cannot load tasks file ${file}: ${detail}`, options);
+  }
+}
+
+/** A task is declared wrongly: a name that is not kebab-case, an option the runner itself owns. */
+export class TaskDefinitionError extends UsageError {
+  constructor(
+    readonly task: string,
+    /** Where the task comes from: a tasks file, or 'built-in'. */
+    readonly source: string,
+    readonly detail: string,
+  ) {
+    super(`task '${task}' (${source}): ${detail}`);
+  }
+}
+
+/** A task option has the name of a runner option, which would take its value from the command line. */
+export class TaskOptionClashError extends TaskDefinitionError {
+  constructor(
+    task: string,
+    source: string,
+    readonly option: string,
+    readonly globalOption: string,
+  ) {
+    super(task, source, `its option --${option} has the name of the runner's option ${globalOption}, which would take the value; rename the task option`);
+  }
+}
+
+/** With an inventory, a -H name that is no inventory host or group, ssh_config alias or explicit user@host / host:port. */
+export class UnknownHostError extends UsageError {
+  constructor(
+    readonly names: readonly string[],
+    readonly inventoryFile: string,
+    readonly groups: readonly string[],
+    readonly hosts: readonly string[],
+    /** Close known names, by unknown name. */
+    readonly suggestions: Readonly<Record<string, string>>,
+  ) {
+    const guesses = Object.entries(suggestions).map(([name, guess]) => `'${name}': did you mean '${guess}'?`);
+    super(
+      `${names.map((n) => `'${n}'`).join(', ')}: not a host or group of ${inventoryFile}${guesses.length > 0 ? ` (${guesses.join('; ')})` : ''}. ` +
+        `Groups: ${listed(groups)}. Hosts: ${listed(hosts)}. ` +
+        'A host outside the inventory is written user@host or host:port, or named by an ssh_config Host alias',
+    );
+  }
+}
+
+/** A --limit that names nothing or leaves no host of those selected. */
+export class LimitError extends UsageError {
+  constructor(
+    readonly limit: string,
+    readonly detail: string,
+    readonly selected: readonly string[],
+  ) {
+    super(`--limit '${limit}': ${detail}; the selected hosts are ${listed(selected)}`);
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   readonly category = 'connection';
@@ -169,6 +245,11 @@ export class TransferError extends RunnerError {
   ) {
     super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`);
   }
+}
+
+function listed(names: readonly string[], shown = 12): string {
+  if (names.length === 0) return 'none';
+  return `${names.slice(0, shown).join(', ')}${names.length > shown ? ` and ${names.length - shown} more` : ''}`;
 }
 
 function indent(text: string): string {

@@ -13,7 +13,8 @@ interface GlobalSpec {
 export const GLOBAL_OPTIONS: readonly GlobalSpec[] = [
   { long: 'hosts', short: 'H', value: 'LIST', repeat: true, help: 'hosts: user@host:port, ssh_config aliases, inventory hosts or groups (comma-separated)' },
   { long: 'inventory', short: 'i', value: 'FILE', help: 'YAML inventory of hosts, groups and variables' },
-  { long: 'tasks-file', short: 'f', value: 'FILE', help: 'load tasks from this file (default: ./cloudlet-tasks.ts, .mjs or .js if present)' },
+  { long: 'limit', short: 'l', value: 'PATTERN', help: "only the selected hosts that match: names, groups, globs (lab*), !exclude, &intersect; ',' or ':' between" },
+  { long: 'tasks-file', short: 'f', value: 'FILE', help: 'load tasks from this file (default: ./cloudlet-tasks.ts, .mts, .cts, .mjs, .cjs or .js if present)' },
   { long: 'user', short: 'u', value: 'USER', help: 'login user where the host, inventory and ssh_config name none' },
   { long: 'identity', short: 'k', value: 'FILE', repeat: true, help: 'private key file to offer (after ssh-agent keys)' },
   { long: 'ssh-config', short: 'F', value: 'FILE', help: 'ssh_config file (default ~/.ssh/config)' },
@@ -43,6 +44,12 @@ export interface SplitCommandLine {
   readonly taskTokens: readonly string[];
   /** Words after `--`. */
   readonly args: readonly string[];
+}
+
+/** The runner option a task option named `name` would be mistaken for on the command line. */
+export function globalOptionNamed(name: string): string | undefined {
+  const spec = GLOBAL_OPTIONS.find((candidate) => candidate.long === name);
+  return spec && `${spec.short ? `-${spec.short}/` : ''}--${spec.long}`;
 }
 
 function find(token: string): GlobalSpec | undefined {

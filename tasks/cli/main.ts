@@ -2,11 +2,11 @@
 // run with the renderer that suits the output, and exit with a code that says what failed.
 import { homedir } from 'node:os';
 import { packageVersion } from '../../sdk/version.js';
-import { builtinTasks } from '../builtin/index.js';
 import { Masker } from '../command/masker.js';
 import { connectSsh } from '../connection/ssh-connection.js';
-import { RunnerError, UnknownTaskError, UsageError } from '../errors.js';
+import { RunnerError, UnknownTaskError } from '../errors.js';
 import { loadInventory } from '../hosts/inventory.js';
+import { limitHosts } from '../hosts/limit-hosts.js';
 import { resolveHosts } from '../hosts/resolve-hosts.js';
 import { loadSshConfig } from '../hosts/ssh-config.js';
 import { jsonRenderer } from '../render/json-renderer.js';
@@ -14,9 +14,8 @@ import { listrRenderer } from '../render/listr-renderer.js';
 import { plainRenderer } from '../render/plain-renderer.js';
 import type { Renderer } from '../render/renderer.js';
 import { runTask } from '../run/runner.js';
-import type { Task } from '../task/define-task.js';
-import { findTasksFile, loadTasksFile } from '../task/load-tasks-file.js';
 import { askSecret } from './ask-secret.js';
+import { cliTasks } from './cli-tasks.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
@@ -27,16 +26,6 @@ export interface CliIo {
   readonly stderr: NodeJS.WriteStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-}
-
-async function loadTasks(globals: GlobalValues, cwd: string): Promise<Task[]> {
-  const file = await findTasksFile(globals['tasks-file'] as string | undefined, cwd);
-  const tasks = [...builtinTasks];
-  for (const task of file ? await loadTasksFile(file) : []) {
-    if (tasks.some((known) => known.name === task.name)) throw new UsageError(`task '${task.name}' in ${file} has the name of another task`);
-    tasks.push(task);
-  }
-  return tasks;
 }
 
 async function secretFrom(globals: GlobalValues, flag: string, envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
@@ -58,13 +47,15 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(`${packageVersion()}\n`);
     return ExitCode.ok;
   }
-  const tasks = await loadTasks(globals, io.cwd);
-  if (!line.task) {
+  const { tasks, skipped } = await cliTasks(globals['tasks-file'] as string | undefined, io.cwd);
+  const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
+  // A task that is not built in was most likely meant to come from the file that failed.
+  if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, tasks.map((t) => t.name));
+  if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
+  if (!task) {
     io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
     return globals['help'] ? ExitCode.ok : ExitCode.usage;
   }
-  const task = tasks.find((candidate) => candidate.name === line.task);
-  if (!task) throw new UnknownTaskError(line.task, tasks.map((t) => t.name));
   if (globals['help']) {
     io.stdout.write(`${taskHelp(task)}\n`);
     return ExitCode.ok;
@@ -76,12 +67,13 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
   const inventory = globals['inventory'] ? await loadInventory(globals['inventory'] as string) : undefined;
   const sshConfig = await loadSshConfig(globals['ssh-config'] as string | undefined);
-  const hosts = resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
+  const selected = await resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
     sshConfig,
     ...(inventory ? { inventory } : {}),
     ...(globals['user'] ? { defaultUser: globals['user'] as string } : {}),
     identityFiles: (globals['identity'] as string[] | undefined) ?? [],
   });
+  const hosts = globals['limit'] === undefined ? selected : limitHosts(selected, globals['limit'] as string);
   const sshPassword = await secretFrom(globals, 'ask-password', 'CLOUDLET_SSH_PASSWORD', 'SSH password: ', io.env);
   const sudoPassword = await secretFrom(globals, 'ask-sudo-password', 'CLOUDLET_SUDO_PASSWORD', 'sudo password: ', io.env);
   const masker = new Masker();

@@ -1,6 +1,7 @@
 // The SSH transport: node-ssh (ssh2) with our host key check and auth order, jump hosts
-// chained through direct-tcpip forwards (ProxyJump), and exec with a live channel so a
-// sudo prompt can be answered and a timeout can stop the command.
+// chained through direct-tcpip forwards (ProxyJump), a ProxyCommand's stdio as the first
+// hop's socket, and exec with a live channel so a sudo prompt can be answered and a timeout
+// can stop the command.
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
@@ -9,6 +10,7 @@ import type { HostTarget } from '../hosts/host-target.js';
 import type { Connection, ExecOptions, ExecResult } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';
+import { openProxyCommand, type ProxySocket } from './proxy-command-socket.js';
 import { authMethods, type AuthSettings } from './ssh-auth.js';
 
 export interface SshSettings {
@@ -30,7 +32,13 @@ function connectFailure(hop: HostTarget, error: unknown, tried: readonly string[
   return new ConnectionError(hop.name, hop.address, hop.port, reason, { retryable: RETRYABLE_CODES.has(code), cause: error });
 }
 
-async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex | undefined): Promise<NodeSSH> {
+interface Hop {
+  readonly ssh: NodeSSH;
+  readonly proxy?: ProxySocket;
+}
+
+/** Connects to one hop: over `sock` (a jump host's forward), through its ProxyCommand, or directly. */
+async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex | undefined): Promise<Hop> {
   const check = await prepareHostKeyCheck(hop.name, hop.address, hop.port, {
     ...settings.hostKeys,
     knownHostsFiles: [...hop.knownHostsFiles, ...settings.hostKeys.knownHostsFiles],
@@ -39,9 +47,12 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
   const tried = [...skipped];
   let hostKeyError: Error | undefined;
   const ssh = new NodeSSH();
+  // Started only now: node-ssh hands the socket to ssh2 without waiting, so ssh2 sees the command's every end.
+  const proxy = !sock && hop.proxyCommand !== undefined ? openProxyCommand(hop.proxyCommand) : undefined;
+  const transport = sock ?? proxy?.sock;
   try {
     await ssh.connect({
-      ...(sock ? { sock } : { host: hop.address }),
+      ...(transport ? { sock: transport } : { host: hop.address }),
       port: hop.port,
       username: hop.user,
       readyTimeout: settings.connectTimeoutMs,
@@ -65,11 +76,17 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
     } as never);
   } catch (error) {
     ssh.dispose();
-    throw hostKeyError ?? connectFailure(hop, error, tried);
+    const failure = hostKeyError ?? connectFailure(hop, error, tried);
+    if (!proxy) throw failure;
+    // The command ending first is the cause; otherwise it only carried the failure.
+    const ended = hostKeyError || failure instanceof AuthenticationError ? undefined : await proxy.outcome();
+    proxy.close();
+    if (!ended) throw failure;
+    throw new ConnectionError(hop.name, hop.address, hop.port, `ProxyCommand '${proxy.command}' ${ended}`, { retryable: false, cause: error });
   }
   // node-ssh drops its error listener once ready; without one a later network error would kill the process.
   ssh.connection?.on('error', () => undefined);
-  return ssh;
+  return { ssh, ...(proxy ? { proxy } : {}) };
 }
 
 function forward(ssh: NodeSSH, next: HostTarget): Promise<Duplex> {
@@ -81,33 +98,40 @@ function forward(ssh: NodeSSH, next: HostTarget): Promise<Duplex> {
   });
 }
 
-/** Opens an SSH connection to `target`, through its jump hosts if it has any. */
+/** Opens an SSH connection to `target`, through its jump hosts or the first hop's ProxyCommand. */
 export async function connectSsh(target: HostTarget, settings: SshSettings): Promise<Connection> {
   const hops = [...target.jumps, target];
-  const opened: NodeSSH[] = [];
+  const opened: Hop[] = [];
   let sock: Duplex | undefined;
   try {
     for (const [index, hop] of hops.entries()) {
-      const ssh = await connectHop(hop, settings, sock);
-      opened.push(ssh);
+      const connected = await connectHop(hop, settings, sock);
+      opened.push(connected);
       const next = hops[index + 1];
-      if (next) sock = await forward(ssh, next);
+      if (next) sock = await forward(connected.ssh, next);
     }
   } catch (error) {
-    for (const ssh of opened.reverse()) ssh.dispose();
+    closeHops(opened);
     throw error;
   }
   return new SshConnection(target, opened);
 }
 
+function closeHops(hops: readonly Hop[]): void {
+  for (const { ssh, proxy } of [...hops].reverse()) {
+    ssh.dispose();
+    proxy?.close();
+  }
+}
+
 class SshConnection implements Connection {
   constructor(
     readonly host: HostTarget,
-    private readonly hops: NodeSSH[],
+    private readonly hops: readonly Hop[],
   ) {}
 
   private get ssh(): NodeSSH {
-    return this.hops[this.hops.length - 1]!;
+    return this.hops[this.hops.length - 1]!.ssh;
   }
 
   exec(text: string, options: ExecOptions): Promise<ExecResult> {
@@ -192,6 +216,6 @@ class SshConnection implements Connection {
   }
 
   async close(): Promise<void> {
-    for (const ssh of [...this.hops].reverse()) ssh.dispose();
+    closeHops(this.hops);
   }
 }

@@ -16,7 +16,7 @@ import { preflight } from './steps/preflight.js';
 import { verify } from './steps/verify.js';
 
 const OPTIONS = {
-  user: { type: 'string', help: 'user who will run VMs (default: the login user)' },
+  'vm-user': { type: 'string', help: 'user who will run VMs (default: the login user)' },
   'min-ram-mb': { type: 'number', help: 'refuse hosts with less RAM', default: 1024 },
   'min-disk-gb': { type: 'number', help: 'refuse hosts with less free disk at the prefix', default: 10 },
   prefix: { type: 'string', help: 'where the SDK is deployed', default: '/opt/cloudlet-tasks' },
@@ -25,11 +25,10 @@ const OPTIONS = {
 
 function settingsFrom(ctx: TaskContext, options: OptionValues<typeof OPTIONS>, disableEpt: boolean): InstallSettings {
   return {
-    // Defaults are applied before the body runs (task/host-options.ts), so these are set.
-    user: options.user ?? ctx.host.user,
-    minRamMiB: options['min-ram-mb']!,
-    minDiskGiB: options['min-disk-gb']!,
-    prefix: options.prefix!,
+    user: options['vm-user'] ?? ctx.host.user,
+    minRamMiB: options['min-ram-mb'],
+    minDiskGiB: options['min-disk-gb'],
+    prefix: options.prefix,
     force: options.force === true,
     disableEpt,
   };

@@ -11,6 +11,8 @@ export interface HostTarget {
   readonly identityFiles: readonly string[];
   /** Jump hosts, outermost first (ProxyJump a,b means a then b). */
   readonly jumps: readonly HostTarget[];
+  /** ssh_config ProxyCommand, tokens expanded: its stdin and stdout carry the SSH connection. */
+  readonly proxyCommand?: string;
   /** Extra known_hosts files (ssh_config UserKnownHostsFile). */
   readonly knownHostsFiles: readonly string[];
   /** Inventory variables: global, then group, then host. */

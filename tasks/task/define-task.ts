@@ -10,20 +10,26 @@ import type { TaskContext } from './task-context.js';
 
 export type OptionType = 'string' | 'boolean' | 'number';
 
-export interface OptionSpec<T extends OptionType = OptionType> {
-  readonly type: T;
-  readonly help: string;
-  readonly default?: OptionValue<T>;
-  /** Allowed values for string options. */
-  readonly choices?: readonly string[];
-}
+/** One option; a union over the types, so a default must have its option's type. */
+export type OptionSpec<T extends OptionType = OptionType> = T extends OptionType
+  ? {
+      readonly type: T;
+      readonly help: string;
+      readonly default?: OptionValue<T>;
+      /** Allowed values for string options. */
+      readonly choices?: readonly string[];
+    }
+  : never;
 
 export type OptionValue<T extends OptionType> = T extends 'string' ? string : T extends 'number' ? number : boolean;
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
-/** The parsed options a body receives: defaults applied, absent ones undefined. */
-export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: OptionValue<S[K]['type']> | undefined };
+/** Options declared with a default are always set when a body runs (task/host-options.ts). */
+type Absent<S> = S extends { readonly default: infer D } ? (undefined extends D ? undefined : never) : undefined;
+
+/** The options a body receives: an option with a default has its type, one without may be undefined. */
+export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: OptionValue<S[K]['type']> | Absent<S[K]> };
 
 export interface Task<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;

@@ -45,6 +45,15 @@ describe('cloudlet-tasks command line', () => {
     assert.match(run.stderr, /bad-inventory\.yml:3:5: hosts\.web1\.prot: unknown key 'prot'/);
   });
 
+  it('refuses a name the inventory does not know with exit code 2, listing its groups and hosts', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'inv-')), 'lab.yml');
+    writeFileSync(file, 'groups:\n  cloudlets:\n    hosts:\n      lab1: { address: 192.0.2.11 }\n      lab2: { address: 192.0.2.12 }\n');
+    const run = await runCli(['-i', file, '-H', 'cloudlts', 'run', '--', 'true']);
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.match(run.stderr, /'cloudlts': not a host or group of \S+lab\.yml \('cloudlts': did you mean 'cloudlets'\?\)\. Groups: cloudlets\. Hosts: lab1, lab2\./);
+    assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+  });
+
   describe('with real hosts', () => {
     let lab: Lab;
     before(async () => {
@@ -52,7 +61,7 @@ describe('cloudlet-tasks command line', () => {
     });
     after(() => lab?.stop());
 
-    it('takes hosts, groups and variables from an inventory', async () => {
+    it('takes hosts, groups and variables from an inventory, narrowed by --limit', async () => {
       const inventory = join(lab.dir, 'inventory.yml');
       const [one, two] = [lab.host('lab1'), lab.host('lab2')];
       writeFileSync(
@@ -71,6 +80,12 @@ describe('cloudlet-tasks command line', () => {
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.deepEqual(resultsByHost(run).get('first')!.value, { vars: { site: 'test', min_disk_gb: 5, role: 'a' }, groups: ['cloudlets'] });
       assert.deepEqual(resultsByHost(run).get('second')!.value, { vars: { site: 'test', min_disk_gb: 5 }, groups: ['cloudlets'] });
+      const limited = await runCli(['--json', '--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '--limit', 'cloud*:!sec*', 'show-vars']);
+      assert.equal(limited.code, 0, limited.stdout + limited.stderr);
+      assert.deepEqual([...resultsByHost(limited).keys()], ['first']);
+      const nothing = await runCli(['--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '-l', 'first,!frist', 'show-vars']);
+      assert.equal(nothing.code, 2, nothing.stdout + nothing.stderr);
+      assert.match(nothing.stderr, /--limit 'first,!frist': 'frist' matches none of the selected hosts; the selected hosts are first, second/);
     });
 
     it('prints plain lines prefixed with the host when output is not a terminal', async () => {

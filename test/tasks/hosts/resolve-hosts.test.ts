@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UsageError } from '../../../tasks/errors.js';
+import { UnknownHostError, UsageError } from '../../../tasks/errors.js';
 import { parseHostSpec } from '../../../tasks/hosts/host-target.js';
 import { parseInventory } from '../../../tasks/hosts/inventory.js';
 import { resolveHosts } from '../../../tasks/hosts/resolve-hosts.js';
@@ -36,8 +36,8 @@ describe('resolveHosts', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('applies ~/.ssh/config aliases, users, keys and jump hosts', () => {
-    const [web1] = resolveHosts(['web1'], { sshConfig });
+  it('applies ~/.ssh/config aliases, users, keys and jump hosts', async () => {
+    const [web1] = await resolveHosts(['web1'], { sshConfig });
     assert.equal(web1!.address, '192.0.2.11');
     assert.equal(web1!.user, 'ops');
     assert.match(web1!.identityFiles[0]!, /\.ssh\/web_192\.0\.2\.11$/);
@@ -45,23 +45,55 @@ describe('resolveHosts', () => {
     assert.deepEqual([web1!.jumps[0]!.address, web1!.jumps[0]!.port, web1!.jumps[0]!.user], ['192.0.2.1', 2200, 'jump']);
   });
 
-  it('lets the -H spec win over ssh_config and the inventory', () => {
-    const [host] = resolveHosts(['root@web1:2022'], { sshConfig });
+  it('lets the -H spec win over ssh_config and the inventory', async () => {
+    const [host] = await resolveHosts(['root@web1:2022'], { sshConfig });
     assert.equal(host!.user, 'root');
     assert.equal(host!.port, 2022);
   });
 
-  it('expands inventory groups, dedupes hosts and defaults to every inventory host', () => {
+  it('expands inventory groups, dedupes hosts and defaults to every inventory host', async () => {
     const inventory = parseInventory('groups:\n  lab:\n    hosts:\n      a: { address: 192.0.2.5 }\n      b: { address: 192.0.2.6 }\n', 'inv.yml');
-    assert.deepEqual(resolveHosts(['lab,a'], { sshConfig, inventory }).map((h) => h.name), ['a', 'b']);
-    assert.deepEqual(resolveHosts([], { sshConfig, inventory }).map((h) => h.address), ['192.0.2.5', '192.0.2.6']);
-    assert.deepEqual(resolveHosts(['a'], { sshConfig, inventory })[0]!.groups, ['lab']);
+    assert.deepEqual((await resolveHosts(['lab,a'], { sshConfig, inventory })).map((h) => h.name), ['a', 'b']);
+    assert.deepEqual((await resolveHosts([], { sshConfig, inventory })).map((h) => h.address), ['192.0.2.5', '192.0.2.6']);
+    assert.deepEqual((await resolveHosts(['a'], { sshConfig, inventory }))[0]!.groups, ['lab']);
+  });
+
+  it('with an inventory, refuses a name that is no host, group or alias, listing them all with close matches', async () => {
+    const inventory = parseInventory('hosts:\n  bastion: {}\ngroups:\n  cloudlets:\n    hosts: [lab1, lab2]\n', 'lab.yml');
+    await assert.rejects(resolveHosts(['cloudlts,lab1', 'lab9', 'zzz'], { sshConfig, inventory }), (error: unknown) => {
+      assert.ok(error instanceof UnknownHostError);
+      assert.deepEqual(error.names, ['cloudlts', 'lab9', 'zzz']);
+      assert.equal(error.inventoryFile, 'lab.yml');
+      assert.deepEqual(error.groups, ['cloudlets']);
+      assert.deepEqual(error.hosts, ['bastion', 'lab1', 'lab2']);
+      assert.deepEqual(error.suggestions, { cloudlts: 'cloudlets', lab9: 'lab1' });
+      return true;
+    });
+  });
+
+  it('with an inventory, still takes ssh_config aliases and explicit ad-hoc hosts', async () => {
+    const inventory = parseInventory('groups:\n  lab:\n    hosts:\n      a: { address: 192.0.2.5 }\n', 'inv.yml');
+    const hosts = await resolveHosts(['lab,web1,ops@adhoc.example.test,db9:2222,198.51.100.4,all'], { sshConfig, inventory });
+    assert.deepEqual(
+      hosts.map((h) => [h.name, h.address, h.port]),
+      [
+        ['a', '192.0.2.5', 22],
+        ['web1', '192.0.2.11', 22],
+        ['ops@adhoc.example.test', 'adhoc.example.test', 22],
+        ['db9:2222', 'db9', 2222],
+        ['198.51.100.4', '198.51.100.4', 22],
+      ],
+    );
+  });
+
+  it('without an inventory, takes any name as a host to connect to', async () => {
+    assert.deepEqual((await resolveHosts(['somehost'], { sshConfig })).map((h) => h.address), ['somehost']);
   });
 
   it('refuses an empty selection and ProxyJump loops', async () => {
-    assert.throws(() => resolveHosts([], { sshConfig }), UsageError);
+    await assert.rejects(resolveHosts([], { sshConfig }), UsageError);
     await writeFile(join(dir, 'loop'), 'Host a\n  ProxyJump b\nHost b\n  ProxyJump a\n');
     const loop = await loadSshConfig(join(dir, 'loop'));
-    assert.throws(() => resolveHosts(['a'], { sshConfig: loop }), /ProxyJump loop/);
+    await assert.rejects(resolveHosts(['a'], { sshConfig: loop }), /ProxyJump loop/);
   });
 });
