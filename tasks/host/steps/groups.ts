@@ -11,7 +11,7 @@ export interface GroupFacts {
 }
 
 export function planGroups(facts: GroupFacts, settings: InstallSettings): Plan {
-  if (!facts.userExists) throw new HostRefused(`user '${settings.user}' does not exist on the host (--user)`);
+  if (!facts.userExists) throw new HostRefused(`user '${settings.user}' does not exist on the host (--vm-user)`);
   const libvirtGroup = !facts.existingGroups.includes('libvirt') && facts.existingGroups.includes('libvirtd') ? 'libvirtd' : 'libvirt';
   const wanted = ['kvm', libvirtGroup];
   const actions = wanted

@@ -5,7 +5,7 @@
 // sudo rights, a planted upload path, and the ownership and modes of what was deployed.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, lstatSync, readlinkSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
@@ -179,6 +179,28 @@ describe('install and check on real hosts', () => {
     const verdicts = run.events.filter((e) => e.type === 'log' && /^(Preflight: Debian GNU\/Linux 12|Verify: (NOT )?READY)/.test(String(e['message'])));
     assert.equal(verdicts.length, 2, 'preflight and verify report as verdicts');
     assert.deepEqual(snapshot(fresh), before);
+  });
+
+  it("runs the user's TypeScript task file in that CommonJS project, against the host", async () => {
+    writeFileSync(
+      join(project.dir, 'cloudlet-tasks.ts'),
+      [
+        "import { defineTask, sh } from 'cloudlet-tasks/tasks';",
+        'export const cloudletVersion = defineTask({',
+        "  name: 'cloudlet-version',",
+        "  help: 'the deployed cloudlet version, as the VM user',",
+        "  options: { 'vm-user': { type: 'string', default: 'ops' } },",
+        '  async body(ctx) {',
+        "    return (await ctx.sudo(sh`cloudlet --version`, { user: ctx.options['vm-user'] })).stdout.trim();",
+        '  },',
+        '});',
+        '',
+      ].join('\n'),
+    );
+    const run = await cli(['-H', 'fresh', 'cloudlet-version']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const version = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')).version as string;
+    assert.equal(resultsByHost(run).get('fresh')!.value, version);
   });
 
   it('check runs the deployed doctor and names what is missing', async () => {
