@@ -5,12 +5,13 @@
  * `cloudlet-tasks install`; a program that runs the SDK elsewhere installs them itself.
  */
 import { createRequire } from 'node:module';
+import { CloudletError } from '../shared/cloudlet-error.js';
 
 const PEERS: Record<string, string> = { 'lzma-native': '8.0.6', 'zstd-napi': '0.0.13', '@unraid/libvirt': '2.2.1' };
 
 /** An addon the SDK needs here is not installed (or did not build for this machine). */
-export class NativeAddonMissingError extends Error {
-  override name = 'NativeAddonMissingError';
+export class NativeAddonMissingError extends CloudletError {
+  static override readonly code: string = 'native-addon-missing';
   constructor(readonly addon: string, options?: ErrorOptions) {
     super(
       `${addon} is not installed where the SDK runs: on a cloudlet host run \`cloudlet-tasks install\` (it builds ${addon} for the host); ` +

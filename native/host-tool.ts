@@ -4,6 +4,7 @@
  * otherwise surface as "qemu-img … failed (exit none)".
  */
 import { ExecaError } from 'execa';
+import { CloudletError } from '../shared/cloudlet-error.js';
 
 /** Debian/Ubuntu packages that provide each program we run. */
 const PACKAGES: Record<string, string> = {
@@ -16,8 +17,8 @@ const PACKAGES: Record<string, string> = {
 };
 
 /** A program the SDK needs is not installed (not on PATH). */
-export class HostToolMissingError extends Error {
-  override name = 'HostToolMissingError';
+export class HostToolMissingError extends CloudletError {
+  static override readonly code: string = 'native-tool-missing';
   readonly debianPackage: string | undefined;
   constructor(readonly tool: string, options?: ErrorOptions) {
     const debianPackage = PACKAGES[tool];

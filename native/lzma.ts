@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
+import { CloudletError } from '../shared/cloudlet-error.js';
 
 interface LzmaFilter {
   id: string;
@@ -23,8 +24,8 @@ interface LzmaNative {
 
 const lzma = (): LzmaNative => loadAddon<LzmaNative>('lzma-native');
 
-export class XzError extends Error {
-  override name = 'XzError';
+export class XzError extends CloudletError {
+  static override readonly code: string = 'xz-failed';
   constructor(readonly operation: 'compress' | 'decompress', readonly reason: string, options?: ErrorOptions) {
     super(`xz ${operation} failed: ${reason}`, options);
   }

@@ -5,16 +5,18 @@
  * large output nor return one of a length other than the expected size.
  */
 import { init, xd3_decode_memory, xd3_encode_memory, xd3_smatch_cfg } from 'xdelta3-wasm';
+import { CloudletError } from '../shared/cloudlet-error.js';
 
 /** xdelta3-wasm's code for "output larger than output_size_max". */
 const ENOSPC = 51;
 /** Inputs past this size are a caller bug here: the overlay only patches single chunks. */
 const MAX_INPUT_BYTES = 1 << 16;
 
-export class XdeltaError extends Error {
-  override name = 'XdeltaError';
-  constructor(readonly operation: 'encode' | 'decode', readonly code: number, readonly reason: string, options?: ErrorOptions) {
-    super(`xdelta3 ${operation} failed (${code}): ${reason}`, options);
+export class XdeltaError extends CloudletError {
+  static override readonly code: string = 'xdelta-failed';
+  /** `returnCode` is xdelta3's own (was `code` before CloudletError took that name for the class's code). */
+  constructor(readonly operation: 'encode' | 'decode', readonly returnCode: number, readonly reason: string, options?: ErrorOptions) {
+    super(`xdelta3 ${operation} failed (${returnCode}): ${reason}`, options);
   }
 }
 

@@ -4,11 +4,12 @@
  */
 import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
+import { CloudletError } from '../shared/cloudlet-error.js';
 
 const zstd = (): typeof import('zstd-napi') => loadAddon<typeof import('zstd-napi')>('zstd-napi');
 
-export class ZstdError extends Error {
-  override name = 'ZstdError';
+export class ZstdError extends CloudletError {
+  static override readonly code: string = 'zstd-failed';
   constructor(readonly operation: 'compress' | 'decompress', readonly reason: string, options?: ErrorOptions) {
     super(`zstd ${operation} failed: ${reason}`, options);
   }

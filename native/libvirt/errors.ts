@@ -3,10 +3,11 @@
  * code fields are always -1), so the failures callers act on are recognized from that text, once,
  * here; everything else stays a LibvirtOperationError carrying the message.
  */
+import { CloudletError } from '../../shared/cloudlet-error.js';
 
 /** Base class of every libvirt failure: what was attempted, on which connection and domain. */
-export class LibvirtError extends Error {
-  override name = 'LibvirtError';
+export class LibvirtError extends CloudletError {
+  static override readonly code: string = 'libvirt';
   constructor(
     readonly operation: string,
     readonly uri: string,
@@ -24,7 +25,7 @@ export type UnavailableReason = 'not-running' | 'permission-denied' | 'other';
 
 /** The daemon behind `uri` cannot be reached: most often libvirtd is not running. */
 export class LibvirtUnavailableError extends LibvirtError {
-  override name = 'LibvirtUnavailableError';
+  static override readonly code: string = 'libvirt-unavailable';
   constructor(uri: string, readonly reason: UnavailableReason, libvirtMessage: string, options?: { cause?: unknown }) {
     const fix =
       reason === 'not-running'
@@ -37,7 +38,7 @@ export class LibvirtUnavailableError extends LibvirtError {
 }
 
 export class DomainNotFoundError extends LibvirtError {
-  override name = 'DomainNotFoundError';
+  static override readonly code: string = 'libvirt-domain-not-found';
   constructor(operation: string, uri: string, domain: string, libvirtMessage: string) {
     super(operation, uri, domain, libvirtMessage, `no libvirt domain '${domain}' at ${uri} (${operation})`);
   }
@@ -45,7 +46,7 @@ export class DomainNotFoundError extends LibvirtError {
 
 /** A domain with the same name or UUID is already defined or running. */
 export class DomainExistsError extends LibvirtError {
-  override name = 'DomainExistsError';
+  static override readonly code: string = 'libvirt-domain-exists';
   constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
     super(operation, uri, domain, libvirtMessage, `${operation}: domain ${domain ? `'${domain}' ` : ''}already exists: ${libvirtMessage}; remove it with virsh destroy/undefine`);
   }
@@ -53,7 +54,7 @@ export class DomainExistsError extends LibvirtError {
 
 /** The operation needs a running domain (save, destroy) and this one is shut off. */
 export class DomainNotRunningError extends LibvirtError {
-  override name = 'DomainNotRunningError';
+  static override readonly code: string = 'libvirt-domain-not-running';
   constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
     super(operation, uri, domain, libvirtMessage, `${operation}: domain '${domain ?? '?'}' is not running`);
   }
@@ -61,7 +62,7 @@ export class DomainNotRunningError extends LibvirtError {
 
 /** QEMU could not listen on a host port for a forward (in use, or not an address of this host). */
 export class PortInUseError extends LibvirtError {
-  override name = 'PortInUseError';
+  static override readonly code: string = 'libvirt-port-in-use';
   constructor(uri: string, domain: string, readonly protocol: string, readonly hostAddress: string, readonly hostPort: number, qemuMessage: string) {
     super('add port forward', uri, domain, qemuMessage, `cannot forward ${protocol} ${hostAddress}:${hostPort} into '${domain}': the port is in use; choose another one`);
   }
@@ -69,7 +70,7 @@ export class PortInUseError extends LibvirtError {
 
 /** libvirtd has no QEMU to run the domain with: the emulator package is not installed (or not for this architecture). */
 export class QemuMissingError extends LibvirtError {
-  override name = 'QemuMissingError';
+  static override readonly code: string = 'libvirt-qemu-missing';
   constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string) {
     super(operation, uri, domain, libvirtMessage, `${operation}: libvirt finds no QEMU to run the VM (${libvirtMessage}); install qemu-system-x86 (\`cloudlet-tasks install\` does) and restart libvirtd so it probes QEMU again`);
   }
@@ -77,7 +78,7 @@ export class QemuMissingError extends LibvirtError {
 
 /** Any other failure of a libvirt call. */
 export class LibvirtOperationError extends LibvirtError {
-  override name = 'LibvirtOperationError';
+  static override readonly code: string = 'libvirt-operation-failed';
   constructor(operation: string, uri: string, domain: string | undefined, libvirtMessage: string, options?: { cause?: unknown }) {
     super(operation, uri, domain, libvirtMessage, `libvirt ${operation}${domain ? ` of '${domain}'` : ''} failed: ${libvirtMessage}`, options);
   }

@@ -1,13 +1,14 @@
 /** Errors of the QMP client and the migration helpers. Each carries what a person needs to act. */
+import { CloudletError } from '../../shared/cloudlet-error.js';
 
 /** Base class: every QMP-related failure is an instance of this. */
-export class QmpError extends Error {
-  override name = 'QmpError';
+export class QmpError extends CloudletError {
+  static override readonly code: string = 'qmp';
 }
 
 /** The socket could not be reached or the greeting never came. */
 export class QmpConnectionError extends QmpError {
-  override name = 'QmpConnectionError';
+  static override readonly code: string = 'qmp-connection';
   constructor(
     readonly socketPath: string,
     readonly reason: string,
@@ -19,7 +20,7 @@ export class QmpConnectionError extends QmpError {
 
 /** QEMU answered a command with `{"error": {"class", "desc"}}`. */
 export class QmpCommandError extends QmpError {
-  override name = 'QmpCommandError';
+  static override readonly code: string = 'qmp-command-failed';
   constructor(
     readonly command: string,
     readonly errorClass: string,
@@ -31,7 +32,7 @@ export class QmpCommandError extends QmpError {
 
 /** The connection closed (QEMU exited or `close()` was called) while a command or wait was pending. */
 export class QmpClosedError extends QmpError {
-  override name = 'QmpClosedError';
+  static override readonly code: string = 'qmp-closed';
   constructor(readonly pending: string) {
     super(`QMP connection closed while waiting for ${pending}`);
   }
@@ -39,7 +40,7 @@ export class QmpClosedError extends QmpError {
 
 /** A command, event or state did not arrive in time. */
 export class QmpTimeoutError extends QmpError {
-  override name = 'QmpTimeoutError';
+  static override readonly code: string = 'qmp-timeout';
   constructor(
     readonly waitingFor: string,
     readonly timeoutMs: number,
@@ -50,7 +51,7 @@ export class QmpTimeoutError extends QmpError {
 
 /** QEMU sent a line that is not a QMP message; the connection cannot be trusted any more. */
 export class QmpProtocolError extends QmpError {
-  override name = 'QmpProtocolError';
+  static override readonly code: string = 'qmp-protocol';
   constructor(
     readonly line: string,
     readonly reason: string,
@@ -61,7 +62,7 @@ export class QmpProtocolError extends QmpError {
 
 /** A migration (save or restore of memory) ended in `failed` or `cancelled`. */
 export class MigrationFailedError extends QmpError {
-  override name = 'MigrationFailedError';
+  static override readonly code: string = 'qmp-migration-failed';
   constructor(
     readonly direction: 'save' | 'restore',
     readonly uri: string,

@@ -1,12 +1,13 @@
 /** Errors of base VM handling. Each says what failed, where, and what to do, and carries its data. */
+import { CloudletError } from '../../shared/cloudlet-error.js';
 
-export class BaseError extends Error {
-  override name = 'BaseError';
+export class BaseError extends CloudletError {
+  static override readonly code: string = 'base';
 }
 
 /** `cloudlet base` takes raw disks only: the base ID is the SHA-256 of the disk's bytes as the guest sees them. */
 export class NotRawDiskError extends BaseError {
-  override name = 'NotRawDiskError';
+  static override readonly code: string = 'base-not-raw-disk';
   constructor(readonly path: string, readonly format: string) {
     super(`${path} is a ${format} image, not raw; convert it first: qemu-img convert -O raw ${path} disk.raw`);
   }
@@ -14,14 +15,14 @@ export class NotRawDiskError extends BaseError {
 
 /** The disk is empty or its size is not whole 4 KiB chunks (hash lists and overlays work in chunks). */
 export class DiskSizeError extends BaseError {
-  override name = 'DiskSizeError';
+  static override readonly code: string = 'base-disk-size';
   constructor(readonly path: string, readonly size: number, readonly chunkSize: number) {
     super(`${path} is ${size} bytes; a base disk must be a non-empty multiple of ${chunkSize} bytes (qemu-img resize -f raw ${path} <size rounded up>)`);
   }
 }
 
 export class BaseNotFoundError extends BaseError {
-  override name = 'BaseNotFoundError';
+  static override readonly code: string = 'base-not-found';
   constructor(readonly ref: string, readonly registryDir: string) {
     super(`no base VM '${ref}' in ${registryDir} (cloudlet list-base shows the registered ones)`);
   }
@@ -29,14 +30,14 @@ export class BaseNotFoundError extends BaseError {
 
 /** A name or ID prefix that fits more than one base. */
 export class AmbiguousBaseError extends BaseError {
-  override name = 'AmbiguousBaseError';
+  static override readonly code: string = 'base-ambiguous';
   constructor(readonly ref: string, readonly matches: readonly string[]) {
     super(`'${ref}' matches ${matches.length} base VMs (${matches.map((id) => id.slice(0, 12)).join(', ')}); give more of the ID`);
   }
 }
 
 export class DuplicateBaseError extends BaseError {
-  override name = 'DuplicateBaseError';
+  static override readonly code: string = 'base-duplicate';
   constructor(readonly id: string, readonly dir: string) {
     super(`base VM ${id} is already registered at ${dir}; delete it first (cloudlet del-base ${id.slice(0, 12)}) to replace it`);
   }
@@ -44,14 +45,14 @@ export class DuplicateBaseError extends BaseError {
 
 /** A base.json that is not what this version writes (tampered with, or from a newer version). */
 export class BaseRecordError extends BaseError {
-  override name = 'BaseRecordError';
+  static override readonly code: string = 'base-record';
   constructor(readonly path: string, readonly field: string, readonly problem: string) {
     super(`${path}: ${field} ${problem}`);
   }
 }
 
 export class NotEnoughSpaceError extends BaseError {
-  override name = 'NotEnoughSpaceError';
+  static override readonly code: string = 'base-not-enough-space';
   constructor(readonly dir: string, readonly neededBytes: number, readonly availableBytes: number) {
     super(`${dir} has ${gib(availableBytes)} free but this needs about ${gib(neededBytes)}; free space or use another cloudlet directory`);
   }
@@ -59,7 +60,7 @@ export class NotEnoughSpaceError extends BaseError {
 
 /** QEMU runs as another user (libvirt-qemu under qemu:///system) and must traverse every directory down to the disk. */
 export class CloudletDirUnreachableError extends BaseError {
-  override name = 'CloudletDirUnreachableError';
+  static override readonly code: string = 'base-cloudlet-dir-unreachable';
   constructor(readonly cloudletDir: string, readonly blockingDir: string, readonly mode: number) {
     super(
       `QEMU (user libvirt-qemu) cannot reach ${cloudletDir}: ${blockingDir} is mode ${mode.toString(8)} without search permission for others; ` +
@@ -69,7 +70,7 @@ export class CloudletDirUnreachableError extends BaseError {
 }
 
 export class RegistryLockTimeoutError extends BaseError {
-  override name = 'RegistryLockTimeoutError';
+  static override readonly code: string = 'base-registry-lock-timeout';
   constructor(readonly lockDir: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
     super(`the base registry is locked by pid ${ownerPid ?? '?'} (${lockDir}) for more than ${timeoutMs} ms; remove the lock if that process is gone`);
   }
@@ -77,7 +78,7 @@ export class RegistryLockTimeoutError extends BaseError {
 
 /** export-base never replaces a file. */
 export class ArchiveExistsError extends BaseError {
-  override name = 'ArchiveExistsError';
+  static override readonly code: string = 'base-archive-exists';
   constructor(readonly archive: string) {
     super(`${archive} already exists; choose another name or remove it first`);
   }
@@ -85,7 +86,7 @@ export class ArchiveExistsError extends BaseError {
 
 /** An archive member whose name could escape the target directory or is not one of ours. */
 export class UnsafeArchiveMemberError extends BaseError {
-  override name = 'UnsafeArchiveMemberError';
+  static override readonly code: string = 'base-archive-unsafe-member';
   constructor(readonly archive: string, readonly member: string, readonly problem: string) {
     super(`refusing ${archive}: member ${JSON.stringify(member)} ${problem}`);
   }
@@ -93,7 +94,7 @@ export class UnsafeArchiveMemberError extends BaseError {
 
 /** The archive is not a readable zip, or a member's data is damaged (bad deflate stream, CRC or size). */
 export class ArchiveFormatError extends BaseError {
-  override name = 'ArchiveFormatError';
+  static override readonly code: string = 'base-archive-format';
   constructor(readonly archive: string, readonly member: string | undefined, readonly problem: string, options?: { cause?: unknown }) {
     super(`${archive}${member ? `: ${member}` : ''} is damaged or not a zip: ${problem}`, options);
   }
@@ -101,7 +102,7 @@ export class ArchiveFormatError extends BaseError {
 
 /** The archive's manifest is missing, malformed, or disagrees with the files it describes. */
 export class ArchiveManifestError extends BaseError {
-  override name = 'ArchiveManifestError';
+  static override readonly code: string = 'base-archive-manifest';
   constructor(readonly archive: string, readonly field: string, readonly problem: string) {
     super(`${archive}: manifest ${field} ${problem}`);
   }
@@ -109,7 +110,7 @@ export class ArchiveManifestError extends BaseError {
 
 /** The disk in the archive does not hash to the base ID its manifest claims. */
 export class BaseIdMismatchError extends BaseError {
-  override name = 'BaseIdMismatchError';
+  static override readonly code: string = 'base-id-mismatch';
   constructor(readonly archive: string, readonly claimedId: string, readonly actualId: string) {
     super(`${archive} claims base ${claimedId} but its disk hashes to ${actualId}; the archive is corrupt or was altered`);
   }

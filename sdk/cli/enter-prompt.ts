@@ -1,10 +1,11 @@
 /** `--interactive`: a person prepares the VM at its console and presses Enter here when it may be saved. */
 import { createInterface } from 'node:readline';
 import type { CliIo } from './command.js';
+import { CloudletError } from '../../shared/cloudlet-error.js';
 
 /** stdin ended before the person at the console pressed Enter. */
-export class InteractiveInputClosedError extends Error {
-  override name = 'InteractiveInputClosedError';
+export class InteractiveInputClosedError extends CloudletError {
+  static override readonly code: string = 'cli-input-closed';
   constructor() {
     super('stdin closed before Enter was pressed; nothing was saved (run without --interactive to save unattended)');
   }

@@ -1,11 +1,12 @@
 /** Errors of launching and managing synthesized VMs. Each says what failed and what to do, and carries its data. */
+import { CloudletError } from '../../shared/cloudlet-error.js';
 
-export class LaunchError extends Error {
-  override name = 'LaunchError';
+export class LaunchError extends CloudletError {
+  static override readonly code: string = 'launch';
 }
 
 export class VmNotFoundError extends LaunchError {
-  override name = 'VmNotFoundError';
+  static override readonly code: string = 'launch-vm-not-found';
   constructor(readonly ref: string, readonly registryDir: string) {
     super(`no VM '${ref}' in ${registryDir} (cloudlet list shows the launched ones)`);
   }
@@ -13,7 +14,7 @@ export class VmNotFoundError extends LaunchError {
 
 /** A name or ID prefix that fits more than one VM. */
 export class AmbiguousVmError extends LaunchError {
-  override name = 'AmbiguousVmError';
+  static override readonly code: string = 'launch-vm-ambiguous';
   constructor(readonly ref: string, readonly matches: readonly string[]) {
     super(`'${ref}' matches ${matches.length} VMs (${matches.join(', ')}); give the full name`);
   }
@@ -21,7 +22,7 @@ export class AmbiguousVmError extends LaunchError {
 
 /** The name asked for is taken, by a registered VM or by any libvirt domain. */
 export class VmExistsError extends LaunchError {
-  override name = 'VmExistsError';
+  static override readonly code: string = 'launch-vm-exists';
   constructor(readonly vmName: string, readonly where: 'registry' | 'libvirt') {
     super(
       where === 'registry'
@@ -33,7 +34,7 @@ export class VmExistsError extends LaunchError {
 
 /** A file to launch from is missing or is not what it must be. */
 export class LaunchInputError extends LaunchError {
-  override name = 'LaunchInputError';
+  static override readonly code: string = 'launch-input';
   constructor(readonly path: string, readonly problem: string) {
     super(`cannot launch from ${path}: ${problem}`);
   }
@@ -41,7 +42,7 @@ export class LaunchInputError extends LaunchError {
 
 /** Port forwards need the VM's user-mode NIC, and this VM was saved without one. */
 export class NoNetworkError extends LaunchError {
-  override name = 'NoNetworkError';
+  static override readonly code: string = 'launch-no-network';
   constructor(readonly vmName: string, readonly forwards: number) {
     super(`cannot forward ${forwards} port(s) into '${vmName}': its base VM has no network card; create the base with network enabled`);
   }
@@ -49,7 +50,7 @@ export class NoNetworkError extends LaunchError {
 
 /** A vm.json that is not what this version writes. */
 export class VmRecordError extends LaunchError {
-  override name = 'VmRecordError';
+  static override readonly code: string = 'launch-vm-record';
   constructor(readonly path: string, readonly field: string, readonly problem: string) {
     super(`${path}: ${field} ${problem}`);
   }
@@ -57,7 +58,7 @@ export class VmRecordError extends LaunchError {
 
 /** `cloudlet overlay` never replaces a file: the overlay's output path is taken. */
 export class OverlayOutputExistsError extends LaunchError {
-  override name = 'OverlayOutputExistsError';
+  static override readonly code: string = 'launch-overlay-output-exists';
   constructor(readonly path: string) {
     super(`${path} already exists; choose another --output or remove it`);
   }
@@ -65,7 +66,7 @@ export class OverlayOutputExistsError extends LaunchError {
 
 /** The customized VM's console socket could not be reached to type on it. */
 export class ConsoleInputError extends LaunchError {
-  override name = 'ConsoleInputError';
+  static override readonly code: string = 'launch-console-input';
   constructor(readonly socket: string, readonly problem: string) {
     super(`cannot type on the VM's console ${socket}: ${problem}`);
   }
@@ -73,7 +74,7 @@ export class ConsoleInputError extends LaunchError {
 
 /** `cloudlet console` could not connect to the VM's console socket. */
 export class ConsoleAttachError extends LaunchError {
-  override name = 'ConsoleAttachError';
+  static override readonly code: string = 'launch-console-attach';
   constructor(readonly vm: string, readonly socket: string, readonly problem: string, options?: ErrorOptions) {
     super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
   }
@@ -81,7 +82,7 @@ export class ConsoleAttachError extends LaunchError {
 
 /** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
 export class OverlayDownloadError extends LaunchError {
-  override name = 'OverlayDownloadError';
+  static override readonly code: string = 'launch-overlay-download';
   constructor(readonly url: string, readonly problem: string, readonly status?: number) {
     super(`cannot download the overlay ${url}: ${problem}`);
   }

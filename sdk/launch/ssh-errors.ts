@@ -9,7 +9,7 @@ export type SshConnectProblem = 'refused' | 'timeout' | 'closed';
 
 /** The guest's sshd did not answer before the wait ran out: no forward, no sshd, or a guest still booting. */
 export class SshConnectError extends LaunchError {
-  override name = 'SshConnectError';
+  static override readonly code: string = 'launch-ssh-connect';
   constructor(
     readonly destination: string,
     readonly problem: SshConnectProblem,
@@ -26,7 +26,7 @@ export class SshConnectError extends LaunchError {
 
 /** The server's host key is not the one the caller pinned: a different guest, or a man in the middle. Never retried. */
 export class SshHostKeyError extends LaunchError {
-  override name = 'SshHostKeyError';
+  static override readonly code: string = 'launch-ssh-host-key';
   constructor(
     readonly destination: string,
     /** The pinned fingerprint, or the known_hosts file that was checked. */
@@ -44,7 +44,7 @@ export class SshHostKeyError extends LaunchError {
 
 /** The server answered and its key matched, but refused the key we logged in with. */
 export class SshAuthError extends LaunchError {
-  override name = 'SshAuthError';
+  static override readonly code: string = 'launch-ssh-auth';
   constructor(
     readonly destination: string,
     readonly identityFile: string,
@@ -56,7 +56,7 @@ export class SshAuthError extends LaunchError {
 
 /** The connection broke while the script ran (the guest crashed, or its network or sshd went away): it may have run in part. */
 export class SshSessionLostError extends LaunchError {
-  override name = 'SshSessionLostError';
+  static override readonly code: string = 'launch-ssh-session-lost';
   constructor(
     readonly destination: string,
     readonly scriptFile: string,
@@ -68,7 +68,7 @@ export class SshSessionLostError extends LaunchError {
 
 /** The customization script ran and exited with a code other than 0. */
 export class SshScriptError extends LaunchError {
-  override name = 'SshScriptError';
+  static override readonly code: string = 'launch-ssh-script-failed';
   constructor(
     readonly destination: string,
     readonly scriptFile: string,

@@ -2,10 +2,11 @@
  * Typed errors of the memory snapshot formats. Every reader error carries the file offset where the
  * problem was found and what was there; nothing is ever skipped or guessed past.
  */
+import { CloudletError } from '../../../shared/cloudlet-error.js';
 
 /** Base class. `offset` is a byte offset in the file (or stream) that was being read or written. */
-export class MemorySnapshotError extends Error {
-  override name = 'MemorySnapshotError';
+export class MemorySnapshotError extends CloudletError {
+  static override readonly code: string = 'memory-snapshot';
   constructor(
     readonly offset: number,
     message: string,
@@ -16,7 +17,7 @@ export class MemorySnapshotError extends Error {
 
 /** The stream ended before a field it had announced. */
 export class TruncatedStreamError extends MemorySnapshotError {
-  override name = 'TruncatedStreamError';
+  static override readonly code: string = 'memory-truncated';
   constructor(
     offset: number,
     readonly expected: string,
@@ -29,7 +30,7 @@ export class TruncatedStreamError extends MemorySnapshotError {
 
 /** The file does not start with the magic of the format it was opened as. */
 export class BadMagicError extends MemorySnapshotError {
-  override name = 'BadMagicError';
+  static override readonly code: string = 'memory-bad-magic';
   constructor(
     offset: number,
     readonly expected: string,
@@ -42,7 +43,7 @@ export class BadMagicError extends MemorySnapshotError {
 
 /** A format version, or a section version, this code was not written for. */
 export class UnsupportedVersionError extends MemorySnapshotError {
-  override name = 'UnsupportedVersionError';
+  static override readonly code: string = 'memory-unsupported-version';
   constructor(
     offset: number,
     readonly what: string,
@@ -55,7 +56,7 @@ export class UnsupportedVersionError extends MemorySnapshotError {
 
 /** A section type byte that is unknown, or not allowed where it appeared. */
 export class UnexpectedSectionError extends MemorySnapshotError {
-  override name = 'UnexpectedSectionError';
+  static override readonly code: string = 'memory-unexpected-section';
   constructor(
     offset: number,
     readonly sectionType: number,
@@ -67,7 +68,7 @@ export class UnexpectedSectionError extends MemorySnapshotError {
 
 /** A RAM record whose flags use a feature this parser refuses (XBZRLE, compression, multifd, RDMA, …). */
 export class UnsupportedRamFlagsError extends MemorySnapshotError {
-  override name = 'UnsupportedRamFlagsError';
+  static override readonly code: string = 'memory-unsupported-ram-flags';
   constructor(
     offset: number,
     readonly flags: number,
@@ -80,7 +81,7 @@ export class UnsupportedRamFlagsError extends MemorySnapshotError {
 
 /** A stream feature that changes the layout in ways this parser does not model. */
 export class UnsupportedStreamFeatureError extends MemorySnapshotError {
-  override name = 'UnsupportedStreamFeatureError';
+  static override readonly code: string = 'memory-unsupported-feature';
   constructor(
     offset: number,
     readonly feature: string,
@@ -92,7 +93,7 @@ export class UnsupportedStreamFeatureError extends MemorySnapshotError {
 
 /** The RAM block list is inconsistent (lengths not page-aligned or not summing to the total, names repeated or empty). */
 export class BlockListError extends MemorySnapshotError {
-  override name = 'BlockListError';
+  static override readonly code: string = 'memory-block-list';
   constructor(
     offset: number,
     readonly problem: 'unaligned-length' | 'length-sum' | 'duplicate-id' | 'empty-id' | 'empty-list' | 'mismatch',
@@ -104,7 +105,7 @@ export class BlockListError extends MemorySnapshotError {
 
 /** A page record names a block that is not in the list, or an offset beyond its length. */
 export class PageOutOfRangeError extends MemorySnapshotError {
-  override name = 'PageOutOfRangeError';
+  static override readonly code: string = 'memory-page-out-of-range';
   constructor(
     offset: number,
     readonly block: string,
@@ -123,7 +124,7 @@ export class PageOutOfRangeError extends MemorySnapshotError {
 
 /** Anything else that breaks the structure: footers, section ids, CONTINUE with no previous block, non-zero fill. */
 export class MalformedStreamError extends MemorySnapshotError {
-  override name = 'MalformedStreamError';
+  static override readonly code: string = 'memory-malformed';
   constructor(
     offset: number,
     readonly problem: string,
@@ -135,7 +136,7 @@ export class MalformedStreamError extends MemorySnapshotError {
 
 /** The device state after the RAM is not what QEMU writes (no EOF + VMDESCRIPTION at the end) or too big. */
 export class DeviceStateError extends MemorySnapshotError {
-  override name = 'DeviceStateError';
+  static override readonly code: string = 'memory-device-state';
   constructor(
     offset: number,
     readonly problem: 'no-vmdescription' | 'bad-vmdescription' | 'too-large' | 'bad-start',
@@ -147,7 +148,7 @@ export class DeviceStateError extends MemorySnapshotError {
 
 /** The writer was asked to emit something that would not be a valid stream. `offset` is the output byte count so far. */
 export class StreamWriterError extends MemorySnapshotError {
-  override name = 'StreamWriterError';
+  static override readonly code: string = 'memory-writer';
   constructor(
     offset: number,
     readonly problem: string,
@@ -159,7 +160,7 @@ export class StreamWriterError extends MemorySnapshotError {
 
 /** The libvirt save header is not one this code fully understands (version, flags, padding, XML bounds). */
 export class LibvirtSaveHeaderError extends MemorySnapshotError {
-  override name = 'LibvirtSaveHeaderError';
+  static override readonly code: string = 'memory-libvirt-save-header';
   constructor(
     offset: number,
     readonly problem: string,

@@ -9,18 +9,19 @@
  * | L0/4096 … +L1/4096 − 1 | block 1 (pc.bios)             |
  */
 import { PAGE_SIZE, type RamBlock } from './stream-format.js';
+import { CloudletError } from '../../../shared/cloudlet-error.js';
 
 /** Two memory snapshots (or a snapshot and an overlay) declare different RAM block lists: not the same VM. */
-export class BlockLayoutMismatchError extends Error {
-  override name = 'BlockLayoutMismatchError';
+export class BlockLayoutMismatchError extends CloudletError {
+  static override readonly code: string = 'memory-block-layout-mismatch';
   constructor(readonly expected: readonly RamBlock[], readonly actual: readonly RamBlock[]) {
     super(`RAM block lists differ: ${describe(expected)} vs ${describe(actual)}; snapshots must come from the same VM configuration`);
   }
 }
 
 /** A page address outside the flat page layout. */
-export class PageAddressError extends Error {
-  override name = 'PageAddressError';
+export class PageAddressError extends CloudletError {
+  static override readonly code: string = 'memory-page-address';
   constructor(readonly block: string, readonly offset: number) {
     super(`page ${block}+0x${offset.toString(16)} is not in the RAM block layout`);
   }

@@ -1,12 +1,13 @@
 /** Typed errors of chunk files; tests assert on class and fields, never on text. */
+import { CloudletError } from '../../../shared/cloudlet-error.js';
 
-export class ChunkIoError extends Error {
-  override name = 'ChunkIoError';
+export class ChunkIoError extends CloudletError {
+  static override readonly code: string = 'chunk-io';
 }
 
 /** A chunk index outside the file's chunks (a caller bug: indexes are checked before they get here). */
 export class ChunkIndexError extends ChunkIoError {
-  override name = 'ChunkIndexError';
+  static override readonly code: string = 'chunk-io-index';
   constructor(readonly path: string, readonly index: number, readonly chunks: number) {
     super(`${path}: chunk ${index} is outside 0…${chunks - 1}`);
   }
@@ -14,7 +15,7 @@ export class ChunkIndexError extends ChunkIoError {
 
 /** The file is not a whole number of chunks, or a chunk handed to write is not 4096 bytes. */
 export class ChunkSizeError extends ChunkIoError {
-  override name = 'ChunkSizeError';
+  static override readonly code: string = 'chunk-io-size';
   constructor(readonly path: string, readonly size: number) {
     super(`${path}: ${size} bytes is not a whole number of 4096-byte chunks`);
   }
@@ -22,14 +23,14 @@ export class ChunkSizeError extends ChunkIoError {
 
 /** The file ended before a chunk it should hold (truncated or changed while open). */
 export class ShortChunkReadError extends ChunkIoError {
-  override name = 'ShortChunkReadError';
+  static override readonly code: string = 'chunk-io-short-read';
   constructor(readonly path: string, readonly index: number, readonly bytesRead: number) {
     super(`${path}: chunk ${index} holds only ${bytesRead} bytes`);
   }
 }
 
 export class ReadOnlyChunkFileError extends ChunkIoError {
-  override name = 'ReadOnlyChunkFileError';
+  static override readonly code: string = 'chunk-io-read-only';
   constructor(readonly path: string) {
     super(`${path} is open read-only`);
   }

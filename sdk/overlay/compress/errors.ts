@@ -1,12 +1,13 @@
 /** Typed errors of blob compression and decompression; tests assert on class and fields, never on text. */
 import type { BlobCodec } from '../package/index.js';
+import { CloudletError } from '../../../shared/cloudlet-error.js';
 
-export class BlobCodecError extends Error {
-  override name = 'BlobCodecError';
+export class BlobCodecError extends CloudletError {
+  static override readonly code: string = 'blob-codec';
 }
 
 export class CodecLevelError extends BlobCodecError {
-  override name = 'CodecLevelError';
+  static override readonly code: string = 'blob-codec-level';
   constructor(readonly codec: BlobCodec, readonly level: number, readonly min: number, readonly max: number) {
     super(`${codec} level ${level} is outside ${min}…${max}`);
   }
@@ -17,7 +18,7 @@ export class CodecLevelError extends BlobCodecError {
  * decompression stops at the first byte past the declared size.
  */
 export class BlobOverrunError extends BlobCodecError {
-  override name = 'BlobOverrunError';
+  static override readonly code: string = 'blob-overrun';
   constructor(readonly blob: string, readonly declared: number) {
     super(`blob ${blob} decompresses to more than the ${declared} bytes its meta declares; refused`);
   }
@@ -25,7 +26,7 @@ export class BlobOverrunError extends BlobCodecError {
 
 /** A blob decompresses to fewer bytes than its meta declares. */
 export class BlobUnderrunError extends BlobCodecError {
-  override name = 'BlobUnderrunError';
+  static override readonly code: string = 'blob-underrun';
   constructor(readonly blob: string, readonly declared: number, readonly actual: number) {
     super(`blob ${blob} decompresses to ${actual} bytes, its meta declares ${declared}`);
   }
@@ -33,7 +34,7 @@ export class BlobUnderrunError extends BlobCodecError {
 
 /** A declared uncompressed size above what this reader accepts for one blob. */
 export class BlobSizeLimitError extends BlobCodecError {
-  override name = 'BlobSizeLimitError';
+  static override readonly code: string = 'blob-size-limit';
   constructor(readonly blob: string, readonly declared: number, readonly limit: number) {
     super(`blob ${blob} declares ${declared} uncompressed bytes; at most ${limit} are accepted`);
   }
@@ -41,7 +42,7 @@ export class BlobSizeLimitError extends BlobCodecError {
 
 /** The compressed data is corrupt or cannot be decoded (xz errors, memory limit). */
 export class BlobDecodeError extends BlobCodecError {
-  override name = 'BlobDecodeError';
+  static override readonly code: string = 'blob-decode';
   constructor(readonly blob: string, readonly codec: BlobCodec, readonly reason: string, options?: ErrorOptions) {
     super(`blob ${blob} (${codec}) cannot be decompressed: ${reason}`, options);
   }
@@ -49,7 +50,7 @@ export class BlobDecodeError extends BlobCodecError {
 
 /** A codec worker failed or exited. */
 export class CodecWorkerError extends BlobCodecError {
-  override name = 'CodecWorkerError';
+  static override readonly code: string = 'blob-codec-worker';
   constructor(readonly reason: string, options?: ErrorOptions) {
     super(`codec worker failed: ${reason}`, options);
   }
