@@ -1,25 +1,24 @@
 // Typed errors of the runner. Each carries the data a person or a program needs (host,
 // command, exit code, output tail, file and line) and a message that says what to do.
-// `category` decides the process exit code, see exit-codes.ts.
+// `category` decides the process exit code, see exit-codes.ts. All are CloudletErrors with a
+// stable `code` each; the usage errors extend the one UsageError both CLIs share.
+import { CloudletError, UsageError, type ErrorCategory } from '../shared/cloudlet-error.js';
 
-export type ErrorCategory = 'usage' | 'connection' | 'task';
+export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from '../shared/cloudlet-error.js';
 
-export abstract class RunnerError extends Error {
-  abstract readonly category: ErrorCategory;
+/** A failure of a run (connection, command, sudo, transfer, host step); `category` says which kind. */
+export abstract class RunnerError extends CloudletError {
+  static override readonly code: string = 'runner';
+  abstract override readonly category: ErrorCategory;
   /** True when trying again later may succeed (network trouble, not a refused key). */
   readonly retryable: boolean = false;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
-/** Bad command line, unknown task or option, malformed inventory. */
-export class UsageError extends RunnerError {
-  readonly category = 'usage';
-}
-
 export class InventoryError extends UsageError {
+  static override readonly code: string = 'inventory-invalid';
   constructor(
     readonly file: string,
     readonly line: number,
@@ -31,6 +30,7 @@ export class InventoryError extends UsageError {
 }
 
 export class UnknownTaskError extends UsageError {
+  static override readonly code: string = 'unknown-task';
   constructor(
     readonly task: string,
     readonly known: readonly string[],
@@ -41,6 +41,7 @@ export class UnknownTaskError extends UsageError {
 
 /** An ssh_config file (-F, or ~/.ssh/config) cannot be read or OpenSSH refuses it. */
 export class SshConfigError extends UsageError {
+  static override readonly code: string = 'ssh-config-invalid';
   constructor(
     readonly file: string,
     readonly detail: string,
@@ -52,6 +53,7 @@ export class SshConfigError extends UsageError {
 
 /** The tasks file (-f, or ./cloudlet-tasks.ts found in the working directory) cannot be used. */
 export class TasksFileError extends UsageError {
+  static override readonly code: string = 'tasks-file-invalid';
   constructor(
     readonly file: string,
     readonly detail: string,
@@ -63,6 +65,7 @@ export class TasksFileError extends UsageError {
 
 /** A task is declared wrongly: a name that is not kebab-case, an option the runner itself owns. */
 export class TaskDefinitionError extends UsageError {
+  static override readonly code: string = 'task-definition-invalid';
   constructor(
     readonly task: string,
     /** Where the task comes from: a tasks file, or 'built-in'. */
@@ -75,6 +78,7 @@ export class TaskDefinitionError extends UsageError {
 
 /** A task option has the name of a runner option, which would take its value from the command line. */
 export class TaskOptionClashError extends TaskDefinitionError {
+  static override readonly code: string = 'task-option-clash';
   constructor(
     task: string,
     source: string,
@@ -87,6 +91,7 @@ export class TaskOptionClashError extends TaskDefinitionError {
 
 /** With an inventory, a -H name that is no inventory host or group, ssh_config alias or explicit user@host / host:port. */
 export class UnknownHostError extends UsageError {
+  static override readonly code: string = 'unknown-host';
   constructor(
     readonly names: readonly string[],
     readonly inventoryFile: string,
@@ -106,6 +111,7 @@ export class UnknownHostError extends UsageError {
 
 /** A --limit that names nothing or leaves no host of those selected. */
 export class LimitError extends UsageError {
+  static override readonly code: string = 'limit-invalid';
   constructor(
     readonly limit: string,
     readonly detail: string,
@@ -117,7 +123,8 @@ export class LimitError extends UsageError {
 
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
-  readonly category = 'connection';
+  static override readonly code: string = 'host-unreachable';
+  override readonly category = 'connection';
   override readonly retryable: boolean;
   constructor(
     readonly host: string,
@@ -132,6 +139,7 @@ export class ConnectionError extends RunnerError {
 }
 
 export class HostKeyUnknownError extends ConnectionError {
+  static override readonly code: string = 'host-key-unknown';
   constructor(
     host: string,
     address: string,
@@ -152,6 +160,7 @@ export class HostKeyUnknownError extends ConnectionError {
 }
 
 export class HostKeyChangedError extends ConnectionError {
+  static override readonly code: string = 'host-key-changed';
   constructor(
     host: string,
     address: string,
@@ -173,6 +182,7 @@ export class HostKeyChangedError extends ConnectionError {
 }
 
 export class AuthenticationError extends ConnectionError {
+  static override readonly code: string = 'host-auth-failed';
   constructor(
     host: string,
     address: string,
@@ -193,7 +203,8 @@ export class AuthenticationError extends ConnectionError {
 
 /** A command ran and failed. */
 export class CommandError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'command-failed';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly command: string,
@@ -209,7 +220,8 @@ export class CommandError extends RunnerError {
 }
 
 export class CommandTimeoutError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'command-timeout';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly command: string,
@@ -220,7 +232,8 @@ export class CommandTimeoutError extends RunnerError {
 }
 
 export class SudoError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'sudo-refused';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly reason: 'password-required' | 'wrong-password' | 'not-allowed',
@@ -235,7 +248,8 @@ export class SudoError extends RunnerError {
 }
 
 export class TransferError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'transfer-failed';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly direction: 'put' | 'get',

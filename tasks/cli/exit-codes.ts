@@ -1,4 +1,5 @@
 // Exit codes tell apart what went wrong, so scripts can react without parsing text.
+import { CloudletError } from '../../shared/cloudlet-error.js';
 import type { RunSummary } from '../run/events.js';
 
 export const ExitCode = {
@@ -19,4 +20,10 @@ export function exitCodeFor(summary: RunSummary, interrupted: boolean): number {
   if (summary.failed > 0) return ExitCode.task;
   if (summary.unreachable > 0) return ExitCode.connection;
   return ExitCode.ok;
+}
+
+/** The exit code for an error that ends the whole run: by its category, `internal` unless it is a CloudletError. */
+export function exitCodeForError(error: unknown): number {
+  if (!(error instanceof CloudletError)) return ExitCode.internal;
+  return { usage: ExitCode.usage, connection: ExitCode.connection, task: ExitCode.task }[error.category];
 }

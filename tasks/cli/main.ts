@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { packageVersion } from '../../sdk/version.js';
 import { Masker } from '../command/masker.js';
 import { connectSsh } from '../connection/ssh-connection.js';
-import { RunnerError, UnknownTaskError } from '../errors.js';
+import { CloudletError, UnknownTaskError } from '../errors.js';
 import { loadInventory } from '../hosts/inventory.js';
 import { limitHosts } from '../hosts/limit-hosts.js';
 import { resolveHosts } from '../hosts/resolve-hosts.js';
@@ -16,7 +16,7 @@ import type { Renderer } from '../render/renderer.js';
 import { runTask } from '../run/runner.js';
 import { askSecret } from './ask-secret.js';
 import { cliTasks } from './cli-tasks.js';
-import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { ExitCode, exitCodeFor, exitCodeForError } from './exit-codes.js';
 import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
 import { parseTaskOptions } from './task-options.js';
@@ -130,9 +130,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await execute(argv, io);
   } catch (error) {
     const debug = argv.includes('--debug');
-    if (error instanceof RunnerError) {
+    if (error instanceof CloudletError) {
       io.stderr.write(`cloudlet-tasks: ${error.message}\n${debug && error.stack ? `${error.stack}\n` : ''}`);
-      return error.category === 'usage' ? ExitCode.usage : error.category === 'connection' ? ExitCode.connection : ExitCode.task;
+      return exitCodeForError(error);
     }
     io.stderr.write(`cloudlet-tasks: internal error: ${(error as Error).message}${debug ? `\n${(error as Error).stack}` : ' (run with --debug for details)'}\n`);
     return ExitCode.internal;

@@ -10,7 +10,8 @@ import type { TaskContext } from '../task/task-context.js';
 import type { Action, InstallSettings, Step, StepReport } from './step.js';
 
 export class StepError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'step-failed';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly step: string,

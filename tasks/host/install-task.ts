@@ -42,7 +42,8 @@ function outcome(reports: readonly StepReport[]): { steps: Record<string, string
 
 /** `check` found a host that cannot synthesize VMs yet. */
 export class HostNotReadyError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'host-not-ready';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly problems: readonly string[],

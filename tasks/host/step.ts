@@ -2,6 +2,7 @@
 // pure function from those facts to the actions needed, and the step runner applies them
 // (or, under --dry-run, only reports them). Planners are unit-tested with facts alone.
 import type { Command } from '../command/command.js';
+import { RunnerError } from '../errors.js';
 import type { TaskContext } from '../task/task-context.js';
 
 export type Action =
@@ -59,11 +60,12 @@ export interface StepReport {
   readonly details: readonly string[];
 }
 
-/** Thrown by a planner when the host must not be set up (unsupported OS, too little RAM). */
-export class HostRefused extends Error {
+/** Thrown by a planner when the host must not be set up (unsupported OS, too little RAM): the task fails on it. */
+export class HostRefused extends RunnerError {
+  static override readonly code: string = 'host-refused';
+  override readonly category = 'task';
   constructor(readonly reason: string) {
     super(reason);
-    this.name = 'HostRefused';
   }
 }
 

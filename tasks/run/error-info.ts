@@ -1,17 +1,9 @@
-// Errors become plain data for events, JSON output and the summary.
-import { RunnerError } from '../errors.js';
+// Errors become plain data for events, JSON output and the summary: the fields they carry plus
+// name, message, the stable `code` of their class and the `category` that decides the exit code
+// (`internal` for anything that is no CloudletError).
+import { errorData } from '../../shared/cloudlet-error.js';
 import type { ErrorInfo } from './events.js';
 
-const HIDDEN = new Set(['stack', 'cause', 'message', 'name']);
-
 export function errorInfo(error: unknown): ErrorInfo {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), category: 'internal' };
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(error)) if (!HIDDEN.has(key)) fields[key] = value;
-  return {
-    ...fields,
-    name: error.name,
-    message: error.message,
-    category: error instanceof RunnerError ? error.category : 'internal',
-  };
+  return errorData(error);
 }

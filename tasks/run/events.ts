@@ -6,6 +6,8 @@ export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
 /** An error as data: its class name, message, category and the fields it carries. */
 export interface ErrorInfo {
   readonly name: string;
+  /** The class's stable code (`command-failed`, `host-unreachable`, …), or `internal`. */
+  readonly code: string;
   readonly message: string;
   readonly category: string;
   readonly [field: string]: unknown;

@@ -2,14 +2,18 @@
 import { RunnerError } from '../../errors.js';
 
 export abstract class BundleError extends RunnerError {
-  readonly category = 'task';
+  static override readonly code: string = 'host-bundle';
+  override readonly category = 'task';
 }
 
 /** The build-time host lock does not match package-lock.json, or is from another version. */
-export class HostLockError extends BundleError {}
+export class HostLockError extends BundleError {
+  static override readonly code: string = 'host-lock-mismatch';
+}
 
 /** npm could not fetch a package the hosts need (no npm, no registry, no mirror). */
 export class PackageFetchError extends BundleError {
+  static override readonly code: string = 'package-fetch-failed';
   override readonly retryable = true;
   constructor(
     readonly specs: readonly string[],
@@ -24,6 +28,7 @@ export class PackageFetchError extends BundleError {
 
 /** A fetched tarball is not the one the lock names: a tampered mirror or a broken cache. */
 export class PackageIntegrityError extends BundleError {
+  static override readonly code: string = 'package-integrity';
   constructor(
     readonly spec: string,
     readonly expected: string,
