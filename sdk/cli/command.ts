@@ -6,6 +6,7 @@
  * (commands.ts) maps thrown errors to those codes.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../../shared/cloudlet-error.js';
 
 /** Where a command reads and writes, and the signal Ctrl-C fires. */
 export interface CliIo {
@@ -32,10 +33,8 @@ export interface Command {
   run(args: readonly string[], io: CliIo): Promise<number>;
 }
 
-/** Wrong arguments: exit code 2 with the command's usage. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+/** Wrong arguments: exit code 2 with the command's usage. The one UsageError of both CLIs (code `usage`). */
+export { UsageError } from '../../shared/cloudlet-error.js';
 
 type Parsed<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 

@@ -1,13 +1,16 @@
 /**
  * The `cloudlet` commands and their dispatcher. sdk/cli.ts calls dispatch(); it owns exit codes:
  * 0 ok, 1 the operation failed (one line: what, and what to do), 2 usage, 130 interrupted (Ctrl-C
- * aborts the command's AbortSignal; the SDK cleans up before the command returns). It answers
- * --help and -h for every command.
+ * aborts the command's AbortSignal; the SDK cleans up before the command returns). The code of a
+ * thrown error comes from its CloudletError category (usage → 2, anything else → 1). With --json a
+ * failure also ends stdout with `{"kind":"error","error":{name, code, message, …its fields}}`. It
+ * answers --help and -h for every command.
  */
 import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { CloudletError, errorData } from '../../shared/cloudlet-error.js';
+import type { CliIo, Command } from './command.js';
 import { consoleCommand } from './console-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { infoOverlayCommand } from './info-overlay-command.js';
@@ -76,7 +79,8 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
       io.stderr.write(`cloudlet ${command.name}: interrupted; nothing was left behind\n`);
       return INTERRUPTED;
     }
-    if (error instanceof UsageError) {
+    if ('json' in command.options && args.includes('--json')) io.stdout.write(`${JSON.stringify({ kind: 'error', error: errorData(error) })}\n`);
+    if (error instanceof CloudletError && error.category === 'usage') {
       io.stderr.write(`cloudlet ${command.name}: ${error.message}\nusage: cloudlet ${command.usage}\n`);
       return 2;
     }
