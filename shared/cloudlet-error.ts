@@ -22,7 +22,7 @@
 export type ErrorCategory = 'usage' | 'connection' | 'task';
 
 export abstract class CloudletError extends Error {
-  /** The class's code; each class declares its own (see the table in README.md). */
+  /** The class's code; each class declares its own (the table is ERRORS.md). */
   static readonly code: string;
   /** Stable and machine-readable: the `code` of the class that was thrown. */
   readonly code: string;

@@ -88,6 +88,22 @@ describe('cloudlet-tasks command line', () => {
       assert.match(nothing.stderr, /--limit 'first,!frist': 'frist' matches none of the selected hosts; the selected hosts are first, second/);
     });
 
+    it('carries the error class, its stable code and category in the --json host-end of a failed or unreachable host', async () => {
+      const failed = await runCli(['--json', '-F', lab.sshConfigFile, '-H', 'lab1', 'run', '--', 'false']);
+      assert.equal(failed.code, 4, failed.stdout + failed.stderr);
+      const end = failed.events.find((event) => event.type === 'host-end') as { result: { host: string; status: string; error: Record<string, unknown> } } | undefined;
+      assert.ok(end, failed.stdout);
+      assert.equal(end.result.status, 'failed');
+      assert.deepEqual(
+        [end.result.error['name'], end.result.error['code'], end.result.error['category'], end.result.error['exitCode']],
+        ['CommandError', 'command-failed', 'task', 1],
+      );
+      const closed = await runCli(['--json', '--known-hosts', lab.knownHostsFile, '-k', lab.keyFile, '--connect-timeout', '5', '--retries', '0', '-H', 'ops@127.0.0.1:1', 'run', '--', 'true']);
+      assert.equal(closed.code, 3, closed.stdout + closed.stderr);
+      const error = resultsByHost(closed).get('ops@127.0.0.1:1')?.error ?? [...resultsByHost(closed).values()][0]?.error;
+      assert.deepEqual([error?.['name'], error?.['code'], error?.['category']], ['ConnectionError', 'host-unreachable', 'connection'], closed.stdout);
+    });
+
     it('prints plain lines prefixed with the host when output is not a terminal', async () => {
       const run = await runCli(['-F', lab.sshConfigFile, '-H', 'lab1,lab2', 'run', '--', 'hostname']);
       assert.equal(run.code, 0, run.stderr);
