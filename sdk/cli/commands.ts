@@ -9,8 +9,8 @@
 import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
-import { CloudletError, errorData } from '../../shared/cloudlet-error.js';
-import type { CliIo, Command } from './command.js';
+import { CloudletError } from '../../shared/cloudlet-error.js';
+import { jsonErrorLine, type CliIo, type Command } from './command.js';
 import { consoleCommand } from './console-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { infoOverlayCommand } from './info-overlay-command.js';
@@ -79,7 +79,7 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
       io.stderr.write(`cloudlet ${command.name}: interrupted; nothing was left behind\n`);
       return INTERRUPTED;
     }
-    if ('json' in command.options && args.includes('--json')) io.stdout.write(`${JSON.stringify({ kind: 'error', error: errorData(error) })}\n`);
+    if ('json' in command.options && args.includes('--json')) io.stdout.write(jsonErrorLine(error));
     if (error instanceof CloudletError && error.category === 'usage') {
       io.stderr.write(`cloudlet ${command.name}: ${error.message}\nusage: cloudlet ${command.usage}\n`);
       return 2;

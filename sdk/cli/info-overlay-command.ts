@@ -1,6 +1,6 @@
 /** `cloudlet info-overlay OVERLAY`: what an overlay package holds, after the checks synthesis makes. */
 import { formatOverlayInfo, overlayInfo } from '../overlay/index.js';
-import { defineCommand } from './command.js';
+import { defineCommand, jsonErrorLine } from './command.js';
 
 export const infoOverlayCommand = defineCommand({
   name: 'info-overlay',
@@ -13,6 +13,7 @@ export const infoOverlayCommand = defineCommand({
     if (info instanceof Error) {
       // The error's class says which check refused the package (ChecksumError, BaseVmMismatchError, …).
       io.stderr.write(`cloudlet info-overlay: refused ${path}: ${info.name}: ${info.message}\n`);
+      if (values.json) io.stdout.write(jsonErrorLine(info));
       return 1;
     }
     io.stdout.write(values.json ? `${JSON.stringify(info)}\n` : `${formatOverlayInfo(info)}\n`);

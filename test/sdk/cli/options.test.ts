@@ -108,3 +108,17 @@ describe('overlay and synthesis arguments', () => {
     }
   });
 });
+
+describe('--json failures', () => {
+  it('end stdout with a kind:error line carrying the code, besides the line on stderr', async () => {
+    const usage = await cloudlet(['list-base', '--json', '--no-such-option']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /^cloudlet list-base: .*\nusage: cloudlet list-base/);
+    assert.deepEqual(usage.json.at(-1), { kind: 'error', error: { name: 'UsageError', code: 'usage', message: usage.stderr.split('\n')[0]!.replace('cloudlet list-base: ', ''), category: 'usage' } });
+    const missing = await cloudlet(['info-overlay', '/nonexistent/x.overlay.zip', '--json']);
+    assert.equal(missing.code, 1, missing.stderr);
+    const error = missing.json.at(-1)?.['error'] as Record<string, unknown> | undefined;
+    assert.equal(missing.json.at(-1)?.['kind'], 'error');
+    assert.equal(typeof error?.['code'], 'string');
+  });
+});
