@@ -5,7 +5,7 @@
  * `cloudlet-tasks install`; a program that runs the SDK elsewhere installs them itself.
  */
 import { createRequire } from 'node:module';
-import { CloudletError } from '../shared/cloudlet-error.js';
+import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
 const PEERS: Record<string, string> = { 'lzma-native': '8.0.6', 'zstd-napi': '0.0.13', '@unraid/libvirt': '2.2.1' };
 

@@ -4,7 +4,7 @@
  * otherwise surface as "qemu-img … failed (exit none)".
  */
 import { ExecaError } from 'execa';
-import { CloudletError } from '../shared/cloudlet-error.js';
+import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
 /** Debian/Ubuntu packages that provide each program we run. */
 const PACKAGES: Record<string, string> = {

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
-import { CloudletError } from '../shared/cloudlet-error.js';
+import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
 interface LzmaFilter {
   id: string;

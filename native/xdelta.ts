@@ -5,7 +5,7 @@
  * large output nor return one of a length other than the expected size.
  */
 import { init, xd3_decode_memory, xd3_encode_memory, xd3_smatch_cfg } from 'xdelta3-wasm';
-import { CloudletError } from '../shared/cloudlet-error.js';
+import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
 /** xdelta3-wasm's code for "output larger than output_size_max". */
 const ENOSPC = 51;

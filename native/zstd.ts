@@ -4,7 +4,7 @@
  */
 import { loadAddon } from './addon.js';
 import { decodeStream } from './decode-stream.js';
-import { CloudletError } from '../shared/cloudlet-error.js';
+import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
 const zstd = (): typeof import('zstd-napi') => loadAddon<typeof import('zstd-napi')>('zstd-napi');
 

@@ -1,7 +1,7 @@
 // The SDK's public API.
 export { packageVersion } from './version.js';
 // The error root every SDK, native and runner error extends: `code`, `category`, and errorData for JSON.
-export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from '../shared/cloudlet-error.js';
+export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from './errors/cloudlet-error.js';
 export { doctor, formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/index.js';
 export * from './overlay/index.js';
 export * from './synthesis/index.js';

@@ -2,9 +2,9 @@
 // command, exit code, output tail, file and line) and a message that says what to do.
 // `category` decides the process exit code, see exit-codes.ts. All are CloudletErrors with a
 // stable `code` each; the usage errors extend the one UsageError both CLIs share.
-import { CloudletError, UsageError, type ErrorCategory } from '../shared/cloudlet-error.js';
+import { CloudletError, UsageError, type ErrorCategory } from '../sdk/errors/cloudlet-error.js';
 
-export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from '../shared/cloudlet-error.js';
+export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from '../sdk/errors/cloudlet-error.js';
 
 /** A failure of a run (connection, command, sudo, transfer, host step); `category` says which kind. */
 export abstract class RunnerError extends CloudletError {

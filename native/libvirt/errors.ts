@@ -3,7 +3,7 @@
  * code fields are always -1), so the failures callers act on are recognized from that text, once,
  * here; everything else stays a LibvirtOperationError carrying the message.
  */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../../sdk/errors/cloudlet-error.js';
 
 /** Base class of every libvirt failure: what was attempted, on which connection and domain. */
 export class LibvirtError extends CloudletError {

@@ -1,5 +1,5 @@
 /** Errors of the QMP client and the migration helpers. Each carries what a person needs to act. */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../../sdk/errors/cloudlet-error.js';
 
 /** Base class: every QMP-related failure is an instance of this. */
 export class QmpError extends CloudletError {

@@ -1,5 +1,5 @@
 /** Errors of base VM handling. Each says what failed, where, and what to do, and carries its data. */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 
 export class BaseError extends CloudletError {
   static override readonly code: string = 'base';

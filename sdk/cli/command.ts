@@ -6,7 +6,7 @@
  * (commands.ts) maps thrown errors to those codes.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { errorData, UsageError } from '../../shared/cloudlet-error.js';
+import { errorData, UsageError } from '../errors/cloudlet-error.js';
 
 /** Where a command reads and writes, and the signal Ctrl-C fires. */
 export interface CliIo {
@@ -34,7 +34,7 @@ export interface Command {
 }
 
 /** Wrong arguments: exit code 2 with the command's usage. The one UsageError of both CLIs (code `usage`). */
-export { UsageError } from '../../shared/cloudlet-error.js';
+export { UsageError } from '../errors/cloudlet-error.js';
 
 /** The last stdout line of a command that fails under --json: `{"kind":"error","error":{name, code, message, category, …fields}}`. */
 export function jsonErrorLine(error: unknown): string {

@@ -9,7 +9,7 @@
 import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 import { jsonErrorLine, type CliIo, type Command } from './command.js';
 import { consoleCommand } from './console-command.js';
 import { doctorCommand } from './doctor-command.js';

@@ -1,7 +1,7 @@
 /** `--interactive`: a person prepares the VM at its console and presses Enter here when it may be saved. */
 import { createInterface } from 'node:readline';
 import type { CliIo } from './command.js';
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 
 /** stdin ended before the person at the console pressed Enter. */
 export class InteractiveInputClosedError extends CloudletError {

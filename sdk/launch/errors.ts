@@ -1,5 +1,5 @@
 /** Errors of launching and managing synthesized VMs. Each says what failed and what to do, and carries its data. */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 
 export class LaunchError extends CloudletError {
   static override readonly code: string = 'launch';

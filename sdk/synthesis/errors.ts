@@ -1,5 +1,5 @@
 /** Typed errors of synthesis; tests assert on class and fields, never on text. */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 
 /** Base class: every refusal of synthesize (beyond those of the parts it drives) is one of these. */
 export class SynthesisError extends CloudletError {

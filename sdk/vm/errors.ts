@@ -1,5 +1,5 @@
 /** Errors of sdk/vm: domain XML in and out, and waiting for a guest. Each carries its data. */
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../errors/cloudlet-error.js';
 
 export class VmError extends CloudletError {
   static override readonly code: string = 'vm';

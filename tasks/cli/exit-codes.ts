@@ -1,5 +1,5 @@
 // Exit codes tell apart what went wrong, so scripts can react without parsing text.
-import { CloudletError } from '../../shared/cloudlet-error.js';
+import { CloudletError } from '../../sdk/errors/cloudlet-error.js';
 import type { RunSummary } from '../run/events.js';
 
 export const ExitCode = {

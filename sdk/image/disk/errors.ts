@@ -2,7 +2,7 @@
  * Typed errors of disk-image reading: each carries the file, offsets and values involved, so a caller
  * can report or act on them; tests assert on class and fields, never on text.
  */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** Base class for every failure while mapping, reading or hashing disk images. */
 export class DiskImageError extends CloudletError {

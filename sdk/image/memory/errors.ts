@@ -2,7 +2,7 @@
  * Typed errors of the memory snapshot formats. Every reader error carries the file offset where the
  * problem was found and what was there; nothing is ever skipped or guessed past.
  */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** Base class. `offset` is a byte offset in the file (or stream) that was being read or written. */
 export class MemorySnapshotError extends CloudletError {

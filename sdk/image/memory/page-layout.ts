@@ -9,7 +9,7 @@
  * | L0/4096 … +L1/4096 − 1 | block 1 (pc.bios)             |
  */
 import { PAGE_SIZE, type RamBlock } from './stream-format.js';
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** Two memory snapshots (or a snapshot and an overlay) declare different RAM block lists: not the same VM. */
 export class BlockLayoutMismatchError extends CloudletError {

@@ -1,6 +1,6 @@
 /** Typed errors of applying overlay items; tests assert on class and fields, never on text. */
 import type { ItemAddress } from '../items/index.js';
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /**
  * An item could not be turned into its chunk (a patch that does not apply to its base chunk), or

@@ -1,5 +1,5 @@
 /** Typed errors of chunk files; tests assert on class and fields, never on text. */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 export class ChunkIoError extends CloudletError {
   static override readonly code: string = 'chunk-io';

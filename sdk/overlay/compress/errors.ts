@@ -1,6 +1,6 @@
 /** Typed errors of blob compression and decompression; tests assert on class and fields, never on text. */
 import type { BlobCodec } from '../package/index.js';
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 export class BlobCodecError extends CloudletError {
   static override readonly code: string = 'blob-codec';

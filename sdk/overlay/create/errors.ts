@@ -1,5 +1,5 @@
 /** Typed errors of making an overlay and of its VM state record; tests assert on class and fields, never on text. */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** Base class: every refusal of createOverlay or of an overlay's VM state record (beyond those of the parts they drive). */
 export class OverlayCreateError extends CloudletError {

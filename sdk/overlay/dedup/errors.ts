@@ -1,5 +1,5 @@
 /** Typed errors of overlay deduplication; tests assert on class and fields, never on text. */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 export class DedupError extends CloudletError {
   static override readonly code: string = 'dedup';

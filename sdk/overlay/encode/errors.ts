@@ -1,6 +1,6 @@
 /** Typed errors of overlay encoding; tests assert on class and fields, never on text. */
 import type { ItemKind } from '../items/index.js';
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** A chunk handed to the encoder is not 4096 bytes. */
 export class ChunkLengthError extends CloudletError {

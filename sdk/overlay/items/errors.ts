@@ -4,7 +4,7 @@
  * on class and fields, never on text.
  */
 import type { Encoding, ItemAddress } from './item-format.js';
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 export type ItemSpace = 'memory' | 'disk' | 'base-memory' | 'base-disk';
 

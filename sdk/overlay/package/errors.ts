@@ -2,7 +2,7 @@
  * Typed errors of the overlay package. Each carries the data a caller needs to report or act on
  * (member name, byte offset, expected/actual values); tests assert on class and fields, never on text.
  */
-import { CloudletError } from '../../../shared/cloudlet-error.js';
+import { CloudletError } from '../../errors/cloudlet-error.js';
 
 /** Base class: every failure of reading or writing an overlay package is one of these. */
 export class OverlayPackageError extends CloudletError {

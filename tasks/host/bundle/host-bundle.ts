@@ -8,7 +8,7 @@
 // | member             | what                                                                    |
 // | ------------------ | ----------------------------------------------------------------------- |
 // | package.json       | this package's manifest (`type: module`, version)                       |
-// | dist/sdk, dist/native, dist/shared | the SDK's built JavaScript (shared: the error root)     |
+// | dist/sdk, dist/native | the SDK's built JavaScript                                           |
 // | host-lock.json     | the host lock it was made from (host-lock.ts)                            |
 // | runtime.tgz        | `node-linux-<cpu>` from the registry: bin/node and include/node          |
 // | packages/<n>.tgz   | one registry tarball per locked package that fits the host               |
@@ -38,7 +38,7 @@ export interface HostBundle {
 }
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const SDK_DIRS = ['dist/sdk', 'dist/native', 'dist/shared'];
+const SDK_DIRS = ['dist/sdk', 'dist/native'];
 
 const keys = new Map<HostArch, string>();
 

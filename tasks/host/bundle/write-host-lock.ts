@@ -30,7 +30,7 @@ function main(): void {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
   const { packages } = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Parameters<typeof hostLockFrom>[0] };
   const peers = Object.keys(manifest.peerDependencies ?? {});
-  const imported = [...importedPackages(join(ROOT, 'dist/sdk')), ...importedPackages(join(ROOT, 'dist/native')), ...importedPackages(join(ROOT, 'dist/shared'))];
+  const imported = [...importedPackages(join(ROOT, 'dist/sdk')), ...importedPackages(join(ROOT, 'dist/native'))];
   const roots = [...new Set([...imported, ...peers, 'node-gyp'])].sort();
   const lock = hostLockFrom(packages, roots, peers);
   writeFileSync(HOST_LOCK_URL, `${JSON.stringify(lock, null, 1)}\n`);

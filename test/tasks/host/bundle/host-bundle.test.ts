@@ -53,7 +53,7 @@ describe('host bundle', () => {
     const entries: Array<{ path: string; uid: number | undefined; uname: string | undefined }> = [];
     await list({ file: bundle.path, onReadEntry: (entry) => entries.push({ path: entry.path, uid: entry.uid, uname: entry.uname }) });
     const paths = new Set(entries.map((entry) => entry.path));
-    for (const member of ['package.json', 'host-lock.json', 'layout.tsv', 'runtime.tgz', 'dist/sdk/cli.js', 'dist/native/addon.js', 'dist/shared/cloudlet-error.js']) assert.ok(paths.has(member), member);
+    for (const member of ['package.json', 'host-lock.json', 'layout.tsv', 'runtime.tgz', 'dist/sdk/cli.js', 'dist/native/addon.js', 'dist/sdk/errors/cloudlet-error.js']) assert.ok(paths.has(member), member);
     for (const entry of entries) assert.ok(!entry.uid && !entry.uname, `${entry.path} carries no operator owner`);
 
     await run('tar', ['-xf', bundle.path, '-C', scratch, 'layout.tsv', 'runtime.tgz']);

@@ -3,20 +3,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CloudletError, errorData, UsageError } from '../../shared/cloudlet-error.js';
-import * as sdk from '../../sdk/index.js';
-import * as tasks from '../../tasks/index.js';
-import { UsageError as SdkCliUsageError } from '../../sdk/cli/command.js';
-import { CodecWorkerError } from '../../sdk/overlay/compress/errors.js';
+import { CloudletError, errorData, UsageError } from '../../../sdk/errors/cloudlet-error.js';
+import * as sdk from '../../../sdk/index.js';
+import * as tasks from '../../../tasks/index.js';
+import { UsageError as SdkCliUsageError } from '../../../sdk/cli/command.js';
+import { CodecWorkerError } from '../../../sdk/overlay/compress/errors.js';
 
 type ErrorClass = (abstract new (...args: never[]) => Error) & { readonly code?: unknown };
 
-const DIST = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Every class extending Error that a module of sdk/, native/, tasks/ or shared/ exports, by module. */
+/** Every class extending Error that a module of sdk/, native/ or tasks/ exports, by module. */
 async function exportedErrorClasses(): Promise<Map<ErrorClass, string>> {
   const found = new Map<ErrorClass, string>();
-  for (const dir of ['sdk', 'native', 'tasks', 'shared']) {
+  for (const dir of ['sdk', 'native', 'tasks']) {
     for (const file of readdirSync(join(DIST, dir), { recursive: true }) as string[]) {
       const path = join(DIST, dir, file);
       // Only modules that declare a class: importing the others could run a CLI or a build step.
@@ -55,9 +55,9 @@ describe('CloudletError, the root of every error', () => {
     }
   });
 
-  it('documents every class and its code in ERRORS.md', async () => {
+  it('documents every class and its code in sdk/errors/ERRORS.md', async () => {
     const documented = new Map<string, string>();
-    for (const [, name, code] of readFileSync(join(DIST, '../ERRORS.md'), 'utf8').matchAll(/^\| (\w+) \| `([a-z0-9-]+)` \|/gm)) documented.set(name!, code!);
+    for (const [, name, code] of readFileSync(join(DIST, '../sdk/errors/ERRORS.md'), 'utf8').matchAll(/^\| (\w+) \| `([a-z0-9-]+)` \|/gm)) documented.set(name!, code!);
     const actual = new Map([...(await exportedErrorClasses()).keys()].filter((cls) => cls !== CloudletError).map((cls) => [cls.name, cls.code as string]));
     assert.deepEqual(Object.fromEntries([...documented].sort()), Object.fromEntries([...actual].sort()));
   });

@@ -1,8 +1,7 @@
 /**
- * The root of every error the SDK, its native edge and the task runner throw. It lives here, in a
- * folder of its own, because all three import it and none may import the others' internals: the
- * runner does not depend on the SDK, native/ sits below the SDK, and the host bundle ships this
- * folder with dist/sdk and dist/native.
+ * The root of every error the SDK, its native edge and the task runner throw. It lives in the SDK
+ * (the runner already imports the SDK's version, and the host bundle ships dist/sdk), as a leaf
+ * module that imports nothing: native/, below the SDK, imports this one module and no other.
  *
  * Every class declares a static `code`: kebab-case, unique among all classes, stable. A code is
  * part of the API: once shipped it never changes, even when the class or its message does; match on
@@ -22,7 +21,7 @@
 export type ErrorCategory = 'usage' | 'connection' | 'task';
 
 export abstract class CloudletError extends Error {
-  /** The class's code; each class declares its own (the table is ERRORS.md). */
+  /** The class's code; each class declares its own (the table is sdk/errors/ERRORS.md). */
   static readonly code: string;
   /** Stable and machine-readable: the `code` of the class that was thrown. */
   readonly code: string;
