@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { restoreMemory, saveMemory, type QmpClient } from '../../native/qemu/index.js';
 import { quoteWord } from '../../native/shell-quote.js';
 
@@ -34,14 +34,9 @@ describe('quoteWord', () => {
   });
 });
 
-describe('quoteWord in the exec: URIs of saveMemory and restoreMemory', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'shell-quote-'));
-  });
-  after(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+describe('quoteWord in the exec: URIs of saveMemory and restoreMemory', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'shell-quote-'));
+  after(() => rm(dir, { recursive: true, force: true }));
 
   for (const name of ['plain.mem', "it's a snapshot.mem", '$(touch pwned).mem']) {
     it(`saves to and restores from ${JSON.stringify(name)} and nowhere else`, async () => {
