@@ -2,6 +2,7 @@
  * Typed errors of the overlay package. Each carries the data a caller needs to report or act on
  * (member name, byte offset, expected/actual values); tests assert on class and fields, never on text.
  */
+import type { MemberNameProblem } from '../../zip/member-name.js';
 
 /** Base class: every failure of reading or writing an overlay package is one of these. */
 export class OverlayPackageError extends Error {
@@ -16,8 +17,7 @@ export class ZipStructureError extends OverlayPackageError {
   }
 }
 
-export type MemberNameProblem =
-  | 'empty' | 'too-long' | 'nul' | 'absolute' | 'slash' | 'backslash' | 'dot-dot' | 'non-printable';
+export type { MemberNameProblem };
 
 /** A member name that could escape a directory or confuse a tool; names are only looked up, never used as paths. */
 export class MemberNameError extends OverlayPackageError {
