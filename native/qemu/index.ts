@@ -3,7 +3,6 @@ export {
   saveMemory,
   restoreMemory,
   waitForMigration,
-  shellQuote,
   type MigrationInfo,
   type MigrationResult,
   type SaveMemoryOptions,

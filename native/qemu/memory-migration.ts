@@ -6,6 +6,7 @@
  * makes a 100 MB save take 0.75 s instead of 0.11 s, so the save raises `max-bandwidth` first.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { quoteWord } from '../shell-quote.js';
 import type { QmpClient } from './qmp-client.js';
 import { MigrationFailedError, QmpTimeoutError } from './qmp-errors.js';
 
@@ -55,7 +56,7 @@ export async function saveMemory(qmp: QmpClient, file: string, options: SaveMemo
   const { status } = await qmp.execute<{ status: string }>('query-status');
   if (status === 'running') await qmp.execute('stop');
   await qmp.execute('migrate-set-parameters', { 'max-bandwidth': options.maxBandwidth ?? UNLIMITED_BANDWIDTH });
-  const uri = `exec:cat > ${shellQuote(file)}`;
+  const uri = `exec:cat > ${quoteWord(file)}`;
   const started = Date.now();
   await qmp.execute('migrate', { uri });
   const info = await waitForMigration(qmp, 'save', uri, options);
@@ -72,7 +73,7 @@ export async function saveMemory(qmp: QmpClient, file: string, options: SaveMemo
 export async function restoreMemory(qmp: QmpClient, file: string, options: RestoreMemoryOptions = {}): Promise<MigrationResult> {
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`bad stream offset ${offset}`);
-  const uri = offset === 0 ? `exec:cat ${shellQuote(file)}` : `exec:tail -c +${offset + 1} ${shellQuote(file)}`;
+  const uri = offset === 0 ? `exec:cat ${quoteWord(file)}` : `exec:tail -c +${offset + 1} ${quoteWord(file)}`;
   const started = Date.now();
   await qmp.execute('migrate-incoming', { uri });
   const info = await waitForMigration(qmp, 'restore', uri, options);
@@ -100,9 +101,4 @@ export async function waitForMigration(
     if (Date.now() > deadline) throw new QmpTimeoutError(`migration ${direction} via ${uri}`, timeoutMs);
     await sleep(options.pollIntervalMs ?? 20);
   }
-}
-
-/** Quotes one word for `/bin/sh`, which is what QEMU runs an `exec:` URI with. */
-export function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { memberNameProblem, type MemberNameProblem } from '../zip/member-name.js';
 import { ARCHIVE_MEMBERS, MAX_MANIFEST_BYTES } from './archive-manifest.js';
 import { ArchiveFormatError, ArchiveManifestError, UnsafeArchiveMemberError } from './errors.js';
 
@@ -89,8 +90,8 @@ function checkMembers(archive: string, entries: readonly Entry[]): Map<MemberKey
   const members = new Map<MemberKey, Entry>();
   for (const entry of entries) {
     const name = entry.fileNameRaw.toString('latin1');
-    const unsafe = unsafeName(name);
-    if (unsafe) throw new UnsafeArchiveMemberError(archive, name, unsafe);
+    const problem = memberNameProblem(entry.fileNameRaw);
+    if (problem !== undefined) throw new UnsafeArchiveMemberError(archive, name, UNSAFE_NAME[problem]);
     const key = byName.get(name);
     if (key === undefined) throw new UnsafeArchiveMemberError(archive, name, `is not one of ${Object.values(ARCHIVE_MEMBERS).join(', ')}`);
     if (members.has(key)) throw new UnsafeArchiveMemberError(archive, name, 'appears twice');
@@ -105,12 +106,14 @@ function checkMembers(archive: string, entries: readonly Entry[]): Map<MemberKey
   return members;
 }
 
-/** Why a member name could land outside the target directory, or undefined if it cannot. */
-function unsafeName(name: string): string | undefined {
-  if (name === '' || name.length > 255) return 'has no name or an overlong one';
-  if (/[^\x21-\x7e]/.test(name)) return 'contains control, space or non-ASCII characters';
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return 'is an absolute path';
-  if (name.split(/[/\\]/).includes('..')) return 'climbs out of the target directory with ..';
-  if (/[/\\]/.test(name)) return 'has a directory part';
-  return undefined;
-}
+/** How UnsafeArchiveMemberError words each problem of the shared zip name rule. */
+const UNSAFE_NAME: Record<MemberNameProblem, string> = {
+  empty: 'has no name',
+  'too-long': 'has an overlong name',
+  nul: 'contains a NUL byte',
+  absolute: 'is an absolute path',
+  'dot-dot': 'contains .., which could climb out of the target directory',
+  slash: 'has a directory part',
+  backslash: 'has a directory part',
+  'non-printable': 'contains control, space or non-ASCII characters',
+};

@@ -7,7 +7,7 @@ export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './
 export { customizeVm, type Customization, type VmConsole } from './console-input.js';
 export { runSshScript, type SshScript, type SshScriptContext, type SshScriptResult } from './ssh-script.js';
 export { sshArgs, classifySshFailure, formatDestination, type SshTarget, type HostKeyCheck, type SshFailure } from './ssh-command.js';
-export { keyFingerprint, FINGERPRINT } from './ssh-host-key.js';
+export { keyFingerprint, FINGERPRINT } from './ssh-fingerprint.js';
 export * from './ssh-errors.js';
 export { downloadOverlay, isOverlayUrl, DEFAULT_MAX_DOWNLOAD_BYTES } from './download-overlay.js';
 export { VmRegistry } from './vm-registry.js';

@@ -4,14 +4,11 @@
  * the pinned one are written; ssh then makes the server prove it holds that key. Fetching a key
  * this way trusts nothing: a server offering other keys gets no line and is refused.
  */
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { missingTool } from '../../native/host-tool.js';
 import type { SshTarget } from './ssh-command.js';
-
-/** `SHA256:` and 43 unpadded base64 characters, as ssh-keygen -l and ssh print it. */
-export const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
+import { keyFingerprint } from './ssh-fingerprint.js';
 
 /** What the server offered: the known_hosts lines and their fingerprints. */
 export interface ScannedKeys {
@@ -19,15 +16,6 @@ export interface ScannedKeys {
   fingerprints: string[];
   /** ssh-keyscan's stderr, for when it found nothing. */
   stderr: string;
-}
-
-/**
- * The OpenSSH SHA-256 fingerprint of a public key blob given in base64.
- *
- * @example keyFingerprint('AAAAC3NzaC1lZDI1NTE5AAAAI…') // 'SHA256:+aC+uA657ho4…'
- */
-export function keyFingerprint(base64Blob: string): string {
-  return `SHA256:${createHash('sha256').update(Buffer.from(base64Blob, 'base64')).digest('base64').replace(/=+$/, '')}`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { mapExtents, type ChunkRange } from '../image/disk/index.js';
+import { readExactly } from '../image/disk/read-exactly.js';
 import { CHUNK_SIZE } from '../overlay/chunk-io/index.js';
 
 /** Base bytes read per batch: 1 MiB. */
@@ -32,7 +33,7 @@ export async function mergeDisk(base: string, output: string, written: (index: n
       for (let at = Math.floor(extent.start / CHUNK_SIZE) * CHUNK_SIZE; at < end; at += bytes.length) {
         signal?.throwIfAborted();
         const length = Math.min(bytes.length, Math.ceil(end / CHUNK_SIZE) * CHUNK_SIZE - at);
-        await readFully(input, bytes, length, at);
+        await readExactly(base, input, bytes, 0, length, at, (done) => new RangeError(`base disk ended at byte ${at + done}, expected ${length - done} more`));
         let run = -1;
         const flush = async (upTo: number) => {
           if (run >= 0) await writeFully(out, bytes.subarray(run, upTo), at + run);
@@ -62,14 +63,6 @@ function zeroedLookup(ranges: readonly ChunkRange[]): (index: number) => boolean
     const range = ranges[i];
     return range !== undefined && index >= range.first;
   };
-}
-
-async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
-  for (let done = 0; done < length; ) {
-    const { bytesRead } = await file.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new RangeError(`base disk ended at byte ${position + done}, expected ${length - done} more`);
-    done += bytesRead;
-  }
 }
 
 async function writeFully(file: FileHandle, bytes: Buffer, position: number): Promise<void> {

@@ -1,6 +1,6 @@
 // A command is a value: the exact text the remote shell runs, plus the secrets inside it
 // so every display of it (logs, events, errors) can be masked.
-import { quoteWord } from './shell-quote.js';
+import { quoteWord } from '../../native/shell-quote.js';
 
 /** A value that must never appear in output. Create with `secret()`. */
 export class Secret {

@@ -1,7 +1,7 @@
 // Reads and appends OpenSSH known_hosts files, the way `ssh` matches them: plain and
 // hashed (|1|salt|hmac) host names, `[host]:port` for other ports, wildcards, `!negation`,
 // and the @revoked marker. @cert-authority lines are ignored (no certificate support).
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -18,10 +18,8 @@ export function hostPattern(address: string, port: number): string {
   return port === 22 ? address : `[${address}]:${port}`;
 }
 
-/** OpenSSH's fingerprint: `SHA256:` and the unpadded base64 of the key blob's digest. */
-export function fingerprint(key: Buffer): string {
-  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
+/** OpenSSH's fingerprint; the SDK owns it, so a pinned key and a known_hosts key print alike. */
+export { fingerprint } from '../../sdk/launch/ssh-fingerprint.js';
 
 /** The key type named inside an SSH public key blob (its first length-prefixed string). */
 export function keyTypeOf(key: Buffer): string {

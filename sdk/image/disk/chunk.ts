@@ -1,7 +1,11 @@
+import { hash } from 'node:crypto';
 import { UnalignedSizeError } from './errors.js';
 
 /** Disk chunk size: the unit of change detection, hashing and overlay items. */
 export const CHUNK_SIZE = 4096;
+
+/** SHA-256 of an all-zero chunk: the digest that means "nothing here" in hash lists and dedup. Never modify it. */
+export const ZERO_CHUNK_DIGEST = hash('sha256', Buffer.alloc(CHUNK_SIZE), 'buffer');
 
 /** A run of consecutive chunk indexes. */
 export interface ChunkRange {

@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { CHUNK_SIZE, chunkCount } from './chunk.js';
+import { CHUNK_SIZE, chunkCount, ZERO_CHUNK_DIGEST } from './chunk.js';
 import { chunkSpans, type Piece } from './chunk-spans.js';
 import { HashListFormatError } from './errors.js';
 import { mapExtents } from './qemu-img.js';
@@ -32,7 +32,6 @@ const MAX_CHUNKS = 2 ** 40;
 const TABLE_PIECE = 32768 * DIGEST_BYTES;
 /** Disk bytes read per batch: 4 MiB. */
 const READ_BYTES = 1024 * CHUNK_SIZE;
-const ZERO_DIGEST = hash('sha256', Buffer.alloc(CHUNK_SIZE), 'buffer');
 
 export interface HashListHeader {
   chunkSize: number;
@@ -68,7 +67,7 @@ export async function writeHashList(disk: string, out: string): Promise<HashList
     const bytes = Buffer.allocUnsafe(READ_BYTES);
     for await (const span of chunkSpans(pieces())) {
       if (span.kind === 'zeroed') {
-        await table.push(ZERO_DIGEST, span.count);
+        await table.push(ZERO_CHUNK_DIGEST, span.count);
         continue;
       }
       for (let at = span.first * CHUNK_SIZE, end = (span.first + span.count) * CHUNK_SIZE; at < end; at += READ_BYTES) {

@@ -3,7 +3,7 @@
  * delta from, and the images synthesis builds. A memory snapshot plugs in through a thin adapter
  * that maps its pages (RAM block + offset) to page numbers of the flat guest RAM space.
  */
-export const CHUNK_SIZE = 4096;
+export { CHUNK_SIZE } from '../../image/disk/chunk.js';
 
 export interface ChunkReader {
   /** Chunks addressable: valid indexes are 0 … chunks − 1. */

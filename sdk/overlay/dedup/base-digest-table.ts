@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { ZERO_CHUNK_DIGEST } from '../../image/disk/chunk.js';
 import { BaseIndexLimitError, BaseSourceChangedError } from './errors.js';
 
 /** Where base digests come from, in index order; called once per build pass (twice). */
@@ -8,7 +8,6 @@ export type DigestSource = () => AsyncIterable<{ index: number; digest: Uint8Arr
 const LOAD = 0.7;
 /** Values hold index + 1 in a u32 (0 marks an empty slot). */
 const MAX_INDEX = 0xffff_fffe;
-const ZERO_DIGEST = hash('sha256', Buffer.alloc(4096), 'buffer');
 
 /**
  * Which base chunk holds a given SHA-256, in 12 bytes a slot: an open-addressing table keyed by the
@@ -33,14 +32,14 @@ export class BaseDigestTable {
     let count = 0;
     for await (const { index, digest } of source()) {
       if (index > MAX_INDEX) throw new BaseIndexLimitError(index, MAX_INDEX);
-      if (!ZERO_DIGEST.equals(digest)) count++;
+      if (!ZERO_CHUNK_DIGEST.equals(digest)) count++;
     }
     const capacity = Math.max(1, Math.ceil(count / LOAD));
     const table = new BaseDigestTable(new Uint32Array(2 * capacity), new Uint32Array(capacity), 0);
     let seen = 0;
     let entries = 0;
     for await (const { index, digest } of source()) {
-      if (ZERO_DIGEST.equals(digest)) continue;
+      if (ZERO_CHUNK_DIGEST.equals(digest)) continue;
       // More digests than counted would overfill the table: the source changed between passes.
       if (++seen > count) throw new BaseSourceChangedError(count, seen);
       if (table.insert(digest, index)) entries++;

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { ZERO_CHUNK_DIGEST } from '../../image/disk/chunk.js';
 import type { ChunkReader } from '../chunk-io/index.js';
 import type { ItemAddress } from '../items/index.js';
 import type { BaseDigestTable } from './base-digest-table.js';
@@ -15,8 +15,6 @@ export interface DedupBase {
   memory: { table: BaseDigestTable; reader: ChunkReader };
   disk: { table: BaseDigestTable; reader: ChunkReader };
 }
-
-const ZERO_DIGEST = hash('sha256', Buffer.alloc(4096), 'buffer');
 
 /**
  * Finds where else a 4 KiB chunk's content already is, in the order the overlay prefers: the zero
@@ -36,7 +34,7 @@ export class Deduplicator {
   constructor(private readonly base: DedupBase) {}
 
   async match(digest: Buffer, data: Buffer): Promise<DedupMatch | undefined> {
-    if (digest.equals(ZERO_DIGEST)) return { encoding: 'zero' };
+    if (digest.equals(ZERO_CHUNK_DIGEST)) return { encoding: 'zero' };
     const page = await this.confirmed(this.base.memory, digest, data);
     if (page !== undefined) return { encoding: 'base-memory', page };
     const chunk = await this.confirmed(this.base.disk, digest, data);

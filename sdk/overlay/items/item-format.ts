@@ -34,9 +34,11 @@
  * No (kind, index) appears twice in a stream. A delta needs the base chunk at its own address, so
  * its index must also lie inside the base.
  */
+import { CHUNK_SIZE } from '../../image/disk/chunk.js';
 export const ITEM_MAGIC = Buffer.from('CLOVITEM', 'latin1');
 export const ITEM_VERSION = 1;
-export const CHUNK_SIZE = 4096;
+/** The format's chunk is the disk chunk (4096 bytes, as the table says). */
+export { CHUNK_SIZE };
 export const STREAM_HEADER_BYTES = 16;
 export const ITEM_HEADER_BYTES = 16;
 export const END_RECORD_BYTES = ITEM_HEADER_BYTES;

@@ -3,6 +3,7 @@
  * (member name, byte offset, expected/actual values); tests assert on class and fields, never on text.
  */
 import { CloudletError } from '../../errors/cloudlet-error.js';
+import type { MemberNameProblem } from '../../zip/member-name.js';
 
 /** Base class: every failure of reading or writing an overlay package is one of these. */
 export class OverlayPackageError extends CloudletError {
@@ -17,8 +18,7 @@ export class ZipStructureError extends OverlayPackageError {
   }
 }
 
-export type MemberNameProblem =
-  | 'empty' | 'too-long' | 'nul' | 'absolute' | 'slash' | 'backslash' | 'dot-dot' | 'non-printable';
+export type { MemberNameProblem };
 
 /** A member name that could escape a directory or confuse a tool; names are only looked up, never used as paths. */
 export class MemberNameError extends OverlayPackageError {

@@ -1,4 +1,5 @@
 import { encode } from '@msgpack/msgpack';
+import { CHUNK_SIZE } from '../../image/disk/chunk.js';
 import { checkDisjoint, encodeRanges, MAX_CHUNKS, readRanges, type ChunkRange } from './chunk-ranges.js';
 import { ChunkRangeError, MetaFieldError, MetaVersionError } from './errors.js';
 import { MsgpackCursor } from './msgpack-cursor.js';
@@ -31,7 +32,8 @@ import { MsgpackCursor } from './msgpack-cursor.js';
 export const META_FORMAT = 'cloudlet-overlay';
 export const META_VERSION = 1;
 export const META_MEMBER = 'overlay-meta';
-export const CHUNK_SIZE = 4096;
+/** The format's chunk is the disk chunk, 4096 bytes. */
+export { CHUNK_SIZE };
 export const MAX_BLOBS = 4096;
 export const BLOB_CODECS = ['xz', 'zstd', 'none'] as const;
 const MAX_SIZE = 2 ** 50;

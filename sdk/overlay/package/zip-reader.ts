@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { readExactly } from '../../image/disk/read-exactly.js';
 import {
   CompressionMethodError,
   DuplicateMemberError,
@@ -75,7 +76,7 @@ export class StoredZipReader {
     if (offset < 0 || length < 0 || offset + length > member.size) {
       throw new MemberBoundsError(member.name, offset, length, member.size);
     }
-    return readExactly(this.path, this.file, member.dataOffset + offset, length);
+    return readBytes(this.path, this.file, member.dataOffset + offset, length);
   }
 
   async close(): Promise<void> {
@@ -113,7 +114,7 @@ async function readDirectory(path: string, file: FileHandle, limits: ZipLimits):
   if (centralOffset + centralSize !== directoryEnd) {
     fail(directoryEnd, 'central directory does not end where the end records start (prepended or trailing data)');
   }
-  const directory = await readExactly(path, file, centralOffset, centralSize);
+  const directory = await readBytes(path, file, centralOffset, centralSize);
   const members = new Map<string, ZipMember>();
   let at = 0;
   for (let i = 0; i < entries; i++) {
@@ -131,7 +132,7 @@ async function readDirectory(path: string, file: FileHandle, limits: ZipLimits):
 async function readZip64End(path: string, file: FileHandle, endOffset: number): Promise<Zip64End> {
   const at = endOffset - ZIP64_LOCATOR_BYTES - ZIP64_END_BYTES;
   if (at < 0) throw new ZipStructureError(path, endOffset, 'end record says ZIP64 but there is no room for a ZIP64 end record');
-  const parsed = parseZip64End(await readExactly(path, file, at, ZIP64_END_BYTES + ZIP64_LOCATOR_BYTES), at);
+  const parsed = parseZip64End(await readBytes(path, file, at, ZIP64_END_BYTES + ZIP64_LOCATOR_BYTES), at);
   if ('problem' in parsed) throw new ZipStructureError(path, parsed.offset, parsed.problem);
   return parsed;
 }
@@ -140,7 +141,7 @@ async function findEndRecord(path: string, file: FileHandle, fileSize: number): 
   if (fileSize < END_RECORD_BYTES) throw new ZipStructureError(path, 0, 'file is shorter than an end record');
   const tailLength = Math.min(fileSize, END_RECORD_BYTES + MAX_COMMENT_BYTES);
   const tailStart = fileSize - tailLength;
-  const tail = await readExactly(path, file, tailStart, tailLength);
+  const tail = await readBytes(path, file, tailStart, tailLength);
   for (let i = tailLength - END_RECORD_BYTES; i >= 0; i--) {
     // The comment must run exactly to the end of the file, so a signature inside the comment cannot win.
     if (tail.readUInt32LE(i) === END_RECORD_SIGNATURE && tail.readUInt16LE(i + 20) === tailLength - i - END_RECORD_BYTES) {
@@ -193,7 +194,7 @@ async function checkLocalHeader(path: string, file: FileHandle, entry: CentralEn
   const { name, localHeaderOffset: offset } = entry;
   const headerLength = LOCAL_HEADER_BYTES + Buffer.byteLength(name, 'latin1');
   if (offset + headerLength > limit) throw new MemberBoundsError(name, offset, headerLength, limit);
-  const header = await readExactly(path, file, offset, headerLength);
+  const header = await readBytes(path, file, offset, headerLength);
   if (header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE) throw new ZipStructureError(path, offset, `member ${name}: no local header`);
   const localName = header.toString('latin1', LOCAL_HEADER_BYTES, LOCAL_HEADER_BYTES + header.readUInt16LE(26));
   const pairs: [string, number | string, number | string][] = [
@@ -226,13 +227,8 @@ function checkNoOverlap(path: string, members: ZipMember[]): void {
   }
 }
 
-async function readExactly(path: string, file: FileHandle, position: number, length: number): Promise<Buffer> {
+async function readBytes(path: string, file: FileHandle, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await file.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new ZipStructureError(path, position + done, 'file ended early (changed while reading?)');
-    done += bytesRead;
-  }
+  await readExactly(path, file, buffer, 0, length, position, (done) => new ZipStructureError(path, position + done, 'file ended early (changed while reading?)'));
   return buffer;
 }

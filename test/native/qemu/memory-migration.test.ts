@@ -4,7 +4,8 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { MigrationFailedError, QmpCommandError, QmpError, restoreMemory, saveMemory, shellQuote } from '../../../native/qemu/index.js';
+import { MigrationFailedError, QmpCommandError, QmpError, restoreMemory, saveMemory } from '../../../native/qemu/index.js';
+import { quoteWord } from '../../../native/shell-quote.js';
 import { launchGuest, launchRestoredGuest, type GuestCounter, type GuestVm } from '../../fixtures/guest/index.js';
 
 describe('saveMemory and restoreMemory on a real QEMU guest', () => {
@@ -70,7 +71,7 @@ describe('saveMemory and restoreMemory on a real QEMU guest', () => {
   it('restores a stream that starts at an offset in its file (as inside a libvirt save image)', async () => {
     const prefixed = join(dir, 'prefixed.mem');
     await writeFile(prefixed, Buffer.alloc(4099, 0xaa));
-    await execa('sh', ['-c', `cat ${shellQuote(snapshot)} >> ${shellQuote(prefixed)}`]);
+    await execa('sh', ['-c', `cat ${quoteWord(snapshot)} >> ${quoteWord(prefixed)}`]);
     const restored = await launchRestoredGuest({ workDir: dir, name: 'offset', snapshot: prefixed, offset: 4099 });
     started.push(restored);
     await restored.waitForSerial(/^COUNTER \d+ /);

@@ -146,6 +146,12 @@ describe('exportBase and importBase', () => {
     assert.deepEqual(await readdir(join(host.scratch, 'unsafe', 'tmp')), []);
   });
 
+  it('refuses a member name with .. anywhere in it, by the zip name rule overlay packages share', async () => {
+    const path = await writeZip(join(host.scratch, 'dots.zip'), [['manifest.json', Buffer.from('{}')], ['disk__raw', Buffer.alloc(4096)], ['memory.save', Buffer.alloc(1)]], ['disk__raw', 'disk..raw']);
+    await assert.rejects(importBase(path, dir('dots')), (error: unknown) => error instanceof UnsafeArchiveMemberError && error.member === 'disk..raw');
+    assert.deepEqual(await readdir(join(host.scratch, 'dots', 'tmp')), []);
+  });
+
   it('refuses a memory image whose domain XML asks for more than our template (a host device)', async () => {
     const memory = join(host.scratch, 'hostile.save');
     await copyFile(base.files.memory, memory);

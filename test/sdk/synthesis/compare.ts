@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto';
 import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { ZERO_CHUNK_DIGEST } from '../../../sdk/image/disk/chunk.js';
 import { openMemorySnapshot, PageIndex } from '../../../sdk/image/memory/index.js';
 
-const ZERO_DIGEST = createHash('sha256').update(Buffer.alloc(4096)).digest('hex');
+const ZERO_DIGEST = ZERO_CHUNK_DIGEST.toString('hex');
 
 /** SHA-256 of a file, streaming. */
 export async function fileDigest(path: string): Promise<string> {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { raw, secret, sh } from '../../../tasks/command/command.js';
 import { Masker } from '../../../tasks/command/masker.js';
-import { quoteWord } from '../../../tasks/command/shell-quote.js';
+import { quoteWord } from '../../../native/shell-quote.js';
 
 function shellEcho(text: string): string {
   return execFileSync('sh', ['-c', `printf '%s\\n' ${text}`], { encoding: 'utf8' });

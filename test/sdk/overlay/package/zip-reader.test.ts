@@ -76,6 +76,7 @@ describe('StoredZipReader', () => {
     ['', 'empty'],
     ['x'.repeat(256), 'too-long'],
     ['caf\xe9', 'non-printable'],
+    ['a b', 'non-printable'], // the rule base archives brought to the shared zip name check
   ] as const) {
     it(`refuses the member name ${JSON.stringify(name)} as ${problem}`, async () => {
       await assert.rejects(openBytes(buildZip([member(name)])), (e: unknown) =>
