@@ -26,7 +26,7 @@ import { BASE_FILES, writeBaseRecord, type BaseRecord, type BaseVm } from './bas
 import { checkFreeSpace, checkQemuCanReach, type CloudletDirOptions } from './cloudlet-dir.js';
 import { checkRawDisk, copyDisk, sha256File } from './disk-file.js';
 import { writeMemoryPages } from './memory-pages.js';
-import { runStep, type ProgressListener } from './progress.js';
+import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry, type StagingDir } from './registry.js';
 import { replaceSaveImageXml } from './save-image-xml.js';
 
@@ -68,7 +68,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
   const source = resolve(disk);
   const memoryMiB = options.memoryMiB ?? 1024;
   const registry = await BaseRegistry.open(options);
-  const { size: diskSize } = await runStep(emit, 'check', signal, async () => {
+  const { size: diskSize } = await runPhase(emit, 'check', signal, async () => {
     const facts = await checkRawDisk(source);
     await checkQemuCanReach(registry.dir);
     // The copy, the save image and the flat memory file (both at most the RAM size), the hash lists.
@@ -85,7 +85,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
     const staging = await registry.createStaging('create', domainName);
     try {
       const record = await bootAndSave(libvirt, staging.path, domainName, source, { ...options, memoryMiB, diskSize }, emit);
-      return await runStep(emit, 'register', signal, () => register(registry, staging, record), (base) => base.dir);
+      return await runPhase(emit, 'register', signal, () => register(registry, staging, record), (base) => base.dir);
     } catch (error) {
       await libvirt.remove(domainName).catch(() => false);
       await rm(staging.path, { recursive: true, force: true });
@@ -110,7 +110,7 @@ async function bootAndSave(
 ): Promise<BaseRecord> {
   const { signal } = options;
   const file = (name: keyof typeof BASE_FILES) => join(stagingDir, BASE_FILES[name]);
-  await runStep(emit, 'copy', signal, () => copyDisk(source, file('disk'), signal));
+  await runPhase(emit, 'copy', signal, () => copyDisk(source, file('disk'), signal));
 
   const acceleration = await detectAcceleration();
   emit({ kind: 'acceleration', ...acceleration });
@@ -131,22 +131,22 @@ async function bootAndSave(
   });
   // Made by us before libvirt (running as root) appends to it, so the user running this can read it.
   await writeFile(file('console'), '', { mode: 0o644 });
-  const domain = await runStep(emit, 'boot', signal, () => libvirt.create(xml), (vm) => vm.name);
+  const domain = await runPhase(emit, 'boot', signal, () => libvirt.create(xml), (vm) => vm.name);
   emit({ kind: 'console', domain: domain.name, serialLog: file('console') });
   for (const forward of options.forwards ?? []) await addPortForward(libvirt.uri, domain.name, forward);
   // libvirt resolves 'pc' to a versioned machine type; a restore must name that one.
   const { hardware } = domainFacts(await domain.xml());
 
   const serial = new SerialTail(file('console'));
-  await runStep(emit, 'ready', signal, () => waitUntilReady(options.ready, { domain: domain.name, serial, status: () => statusOf(domain), signal }), (ready) => ready.evidence);
-  await runStep(emit, 'save', signal, () => domain.save(file('memory')));
+  await runPhase(emit, 'ready', signal, () => waitUntilReady(options.ready, { domain: domain.name, serial, status: () => statusOf(domain), signal }), (ready) => ready.evidence);
+  await runPhase(emit, 'save', signal, () => domain.save(file('memory')));
 
-  const id = await runStep(emit, 'hash-disk', signal, async () => {
+  const id = await runPhase(emit, 'hash-disk', signal, async () => {
     const digest = await sha256File(file('disk'), signal);
     await writeHashList(file('disk'), file('diskHashes'));
     return digest;
   }, (digest) => digest);
-  const memory = await runStep(emit, 'hash-memory', signal, async () => {
+  const memory = await runPhase(emit, 'hash-memory', signal, async () => {
     const pages = await writeMemoryPages(file('memory'), file('memoryPages'));
     await writeHashList(file('memoryPages'), file('memoryHashes'));
     return pages;

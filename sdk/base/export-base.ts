@@ -13,7 +13,7 @@ import yazl from 'yazl';
 import { ARCHIVE_MEMBERS, manifestFor } from './archive-manifest.js';
 import { ArchiveExistsError } from './errors.js';
 import type { CloudletDirOptions } from './cloudlet-dir.js';
-import { runStep, type ProgressListener } from './progress.js';
+import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry } from './registry.js';
 
 export interface ExportBaseOptions extends CloudletDirOptions {
@@ -42,7 +42,7 @@ export async function exportBase(ref: string, archive: string, options: ExportBa
   const partial = `${target}.partial-${randomBytes(4).toString('hex')}`;
   const level = options.compressionLevel ?? 1;
   try {
-    await runStep(emit, 'archive', options.signal, async () => {
+    await runPhase(emit, 'archive', options.signal, async () => {
       const zip = new yazl.ZipFile();
       zip.addBuffer(Buffer.from(`${JSON.stringify(manifestFor(base), null, 2)}\n`), ARCHIVE_MEMBERS.manifest, { compressionLevel: 9 });
       zip.addFile(base.files.disk, ARCHIVE_MEMBERS.disk, { compressionLevel: level });

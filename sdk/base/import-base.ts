@@ -21,7 +21,7 @@ import { checkRawDisk } from './disk-file.js';
 import { ArchiveManifestError, BaseIdMismatchError, DuplicateBaseError } from './errors.js';
 import { extractMember } from './extract-member.js';
 import { writeMemoryPages } from './memory-pages.js';
-import { runStep, type ProgressListener } from './progress.js';
+import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry } from './registry.js';
 import { replaceSaveImageXml } from './save-image-xml.js';
 
@@ -44,7 +44,7 @@ export async function importBase(archive: string, options: ImportBaseOptions = {
   const registry = await BaseRegistry.open(options);
   const reader = await ArchiveReader.open(source);
   try {
-    const manifest = await runStep(emit, 'check', signal, async () => {
+    const manifest = await runPhase(emit, 'check', signal, async () => {
       const parsed = parseManifest(source, await reader.manifestText());
       if (await registry.has(parsed.id)) throw new DuplicateBaseError(parsed.id, registry.baseDir(parsed.id));
       for (const [member, size] of [['disk', parsed.diskSize], ['memory', parsed.memorySize]] as const) {
@@ -58,18 +58,18 @@ export async function importBase(archive: string, options: ImportBaseOptions = {
     try {
       const file = (name: keyof typeof BASE_FILES) => join(staging.path, BASE_FILES[name]);
       const extract = async (member: MemberKey, to: string) => extractMember(await reader.stream(member), to, signal);
-      const disk = await runStep(emit, 'extract', signal, async () => {
+      const disk = await runPhase(emit, 'extract', signal, async () => {
         const extracted = await extract('disk', file('disk'));
         await extract('memory', file('memory'));
         return extracted;
       });
-      await runStep(emit, 'verify', signal, async () => {
+      await runPhase(emit, 'verify', signal, async () => {
         if (disk.sha256 !== manifest.id) throw new BaseIdMismatchError(source, manifest.id, disk.sha256);
         await checkRawDisk(file('disk'));
         await checkSaveImage(source, file('memory'), manifest);
       });
-      await runStep(emit, 'hash-disk', signal, () => writeHashList(file('disk'), file('diskHashes')));
-      const memory = await runStep(emit, 'hash-memory', signal, async () => {
+      await runPhase(emit, 'hash-disk', signal, () => writeHashList(file('disk'), file('diskHashes')));
+      const memory = await runPhase(emit, 'hash-memory', signal, async () => {
         const pages = await writeMemoryPages(file('memory'), file('memoryPages'));
         await writeHashList(file('memoryPages'), file('memoryHashes'));
         return pages;
@@ -87,7 +87,7 @@ export async function importBase(archive: string, options: ImportBaseOptions = {
         diskSize: manifest.diskSize,
         memory: { saveSize: manifest.memorySize, pages: memory.pages, layout: memory.layout },
       };
-      return await runStep(emit, 'register', signal, async () => {
+      return await runPhase(emit, 'register', signal, async () => {
         await replaceSaveImageXml(file('memory'), baseDomainXml(record, registry.baseDir(record.id)));
         await writeBaseRecord(staging.path, record);
         return registry.commit(staging, record.id);

@@ -9,5 +9,5 @@ export { ARCHIVE_MEMBERS, type BaseArchiveManifest } from './archive-manifest.js
 export { cloudletDirLayout, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
 export { ramPageLayout, type RamPageLayout } from './memory-pages.js';
 export { baseDomainName, baseDomainXml } from './base-domain.js';
-export type { BaseProgress, BaseStep, ProgressListener } from './progress.js';
+export type { Progress, ProgressListener } from '../progress/index.js';
 export * from './errors.js';

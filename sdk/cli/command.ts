@@ -7,6 +7,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorData, UsageError } from '../errors/cloudlet-error.js';
+import { PROGRESS_EVENT_VERSION } from '../progress/index.js';
 
 /** Where a command reads and writes, and the signal Ctrl-C fires. */
 export interface CliIo {
@@ -36,9 +37,9 @@ export interface Command {
 /** Wrong arguments: exit code 2 with the command's usage. The one UsageError of both CLIs (code `usage`). */
 export { UsageError } from '../errors/cloudlet-error.js';
 
-/** The last stdout line of a command that fails under --json: `{"kind":"error","error":{name, code, message, category, …fields}}`. */
+/** The last stdout line of a command that fails under --json: `{"v":1,"kind":"error","error":{name, code, message, category, …fields}}`. */
 export function jsonErrorLine(error: unknown): string {
-  return `${JSON.stringify({ kind: 'error', error: errorData(error) })}\n`;
+  return `${JSON.stringify({ v: PROGRESS_EVENT_VERSION, kind: 'error', error: errorData(error) })}\n`;
 }
 
 type Parsed<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;

@@ -1,15 +1,15 @@
 /**
- * Renders the SDK's progress events: plain lines for people, or with --json one JSON object per
- * line (events, then a final {"kind":"result"}) for programs. Base and launch events share shapes.
+ * Renders the SDK's progress events (sdk/progress/progress-event.ts): plain lines for people, or
+ * with --json one JSON object per line for programs: every event as it is with `v` (the format's
+ * version) first, then a final {"v":1,"kind":"result",…}.
  */
-import type { BaseProgress } from '../base/index.js';
-import type { LaunchProgress } from '../launch/index.js';
+import { PROGRESS_EVENT_VERSION, type Progress } from '../progress/index.js';
 import type { CliIo } from './command.js';
 
-export type ProgressEvent = BaseProgress | LaunchProgress;
+export type { Progress } from '../progress/index.js';
 
 export interface Renderer {
-  progress(event: ProgressEvent): void;
+  progress(event: Progress): void;
   /** The outcome: `lines` for people, `value` for --json. */
   result(lines: readonly string[], value: unknown): void;
 }
@@ -19,8 +19,8 @@ export function renderer(io: CliIo, json: boolean): Renderer {
   const line = (text: string) => io.stdout.write(`${text}\n`);
   if (json) {
     return {
-      progress: (event) => line(JSON.stringify(event)),
-      result: (_lines, value) => line(JSON.stringify({ kind: 'result', ...(value as object) })),
+      progress: (event) => line(jsonLine(event)),
+      result: (_lines, value) => line(jsonLine({ kind: 'result', ...(value as object) })),
     };
   }
   return {
@@ -32,16 +32,28 @@ export function renderer(io: CliIo, json: boolean): Renderer {
   };
 }
 
-function plainLine(event: ProgressEvent): string | undefined {
+/** One `--json` line: the object with the format's version first. */
+export function jsonLine(event: object): string {
+  return JSON.stringify({ v: PROGRESS_EVENT_VERSION, ...event });
+}
+
+function plainLine(event: Progress): string | undefined {
   switch (event.kind) {
-    case 'step-start':
+    case 'phase-start':
+    case 'bytes':
+    case 'blob':
       return undefined;
-    case 'step-done':
-      return `${event.step.padEnd(12)}${`${event.elapsedMs} ms`.padStart(9)}${event.detail ? `  ${event.detail}` : ''}`;
+    case 'phase-end': {
+      // A callee's phases (createOverlay's within `overlay`) are indented under the caller's.
+      const indent = event.within ? '  ' : '';
+      return `${indent}${event.phase.padEnd(12 - indent.length)}${`${event.elapsedMs} ms`.padStart(9)}${event.detail ? `  ${event.detail}` : ''}`;
+    }
+    case 'warning':
+      return `warning: ${event.message}`;
     case 'acceleration':
       return `accelerator: ${event.domainType === 'kvm' ? 'KVM' : 'TCG'} (${event.detail})`;
     case 'console':
-      return `console: ${event.domain} writes to ${event.serialLog} (tail -f ${event.serialLog})${'socket' in event && event.socket ? `; type on it: cloudlet console --socket ${event.socket}` : ''}`;
+      return `console: ${event.domain} writes to ${event.serialLog} (tail -f ${event.serialLog})${event.socket ? `; type on it: cloudlet console --socket ${event.socket}` : ''}`;
     case 'cleaned':
       return `cleaned up: ${event.domain ? `domain ${event.domain}, ` : ''}${event.path}`;
     case 'script-output':

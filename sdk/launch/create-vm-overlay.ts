@@ -16,11 +16,11 @@ import { copyDisk } from '../base/disk-file.js';
 import { replaceSaveImageXml } from '../base/save-image-xml.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
-import { createOverlay, type CreateOverlayResult, type CreateProgressListener } from '../overlay/index.js';
+import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
 import { NoNetworkError, OverlayOutputExistsError, VmExistsError } from './errors.js';
-import { runLaunchStep, type LaunchProgressListener } from './progress.js';
+import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
@@ -32,9 +32,8 @@ export interface CreateVmOverlayOptions extends CloudletDirOptions {
   forwards?: PortForward[];
   /** Default qemu:///system. */
   libvirtUri?: string;
-  onProgress?: LaunchProgressListener;
-  /** createOverlay's own events (phases, blobs). */
-  onOverlayProgress?: CreateProgressListener;
+  /** The steps of this function, and createOverlay's phases and blobs (marked `within: 'overlay'`). */
+  onProgress?: ProgressListener;
   /** Aborting (Ctrl-C) destroys the VM and removes its files and any partial overlay. */
   signal?: AbortSignal;
 }
@@ -63,7 +62,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
   let staging: StagingDir | undefined;
   let restoring = false;
   try {
-    await runLaunchStep(emit, 'check', signal, async () => {
+    await runPhase(emit, 'check', signal, async () => {
       await registry.sweepStale(async (stale) => {
         await libvirt.remove(stale);
       });
@@ -86,7 +85,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       serialLog: files.console,
       consoleSocket: files.socket,
     });
-    await runLaunchStep(emit, 'layer', signal, async () => {
+    await runPhase(emit, 'layer', signal, async () => {
       await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { signal } : {});
       await copyDisk(base.files.memory, files.resume, signal);
       await replaceSaveImageXml(files.resume, xml);
@@ -94,32 +93,32 @@ export async function createVmOverlay(ref: string, customization: Customization,
       await writeFile(files.console, '', { mode: 0o644 });
     }, () => `${files.disk} over ${base.files.disk}`);
 
-    const domain = await runLaunchStep(emit, 'restore', signal, () => {
+    const domain = await runPhase(emit, 'restore', signal, () => {
       restoring = true;
       return libvirt.restore(files.resume, name);
     }, (restored) => restored.name);
     await rm(files.resume, { force: true });
     emit({ kind: 'console', domain: name, serialLog: files.console, socket: files.socket });
-    await runLaunchStep(emit, 'forward', signal, async () => {
+    await runPhase(emit, 'forward', signal, async () => {
       for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
     const { ssh } = customization;
     if (ssh) {
-      await runLaunchStep(emit, 'script', signal, () => runSshScript(ssh, {
+      await runPhase(emit, 'script', signal, () => runSshScript(ssh, {
         workDir: staging!.path,
         ...(signal ? { signal } : {}),
         onOutput: (stream, line) => emit({ kind: 'script-output', stream, line }),
       }), (ran) => `exit 0 in ${ran.ranMs} ms, sshd answered after ${ran.waitedMs} ms (${ran.attempts} attempts)`);
     }
-    await runLaunchStep(emit, 'customize', signal, () => customizeVm(customization, { domain, serialLog: files.console, socket: files.socket }, signal), (ready) => ready.evidence);
-    await runLaunchStep(emit, 'save', signal, async () => {
+    await runPhase(emit, 'customize', signal, () => customizeVm(customization, { domain, serialLog: files.console, socket: files.socket }, signal), (ready) => ready.evidence);
+    await runPhase(emit, 'save', signal, async () => {
       await domain.save(files.saved);
       restoring = false;
       // A transient domain is gone after its save; a leftover definition is not ours to keep.
       await libvirt.remove(name);
     }, () => files.saved);
 
-    const overlay = await runLaunchStep(emit, 'overlay', signal, () => createOverlay({
+    const overlay = await runPhase(emit, 'overlay', signal, () => createOverlay({
       base: {
         disk: base.files.disk,
         memory: base.files.memory,
@@ -132,7 +131,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       },
       customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
       output,
-      ...(options.onOverlayProgress ? { options: { onProgress: options.onOverlayProgress } } : {}),
+      options: { onProgress: within(emit, 'overlay') },
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {

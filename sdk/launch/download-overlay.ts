@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { byteCounter, type ProgressListener } from '../progress/index.js';
 import { OverlayDownloadError } from './errors.js';
 
 /** Default cap: 16 GiB, above any overlay of a sane VM, below filling a cloudlet's disk by accident. */
@@ -18,11 +19,12 @@ export function isOverlayUrl(source: string): boolean {
 }
 
 /**
- * Downloads `url` (http or https only) to `path`; returns the bytes written.
+ * Downloads `url` (http or https only) to `path`; returns the bytes written. `onProgress` gets
+ * `bytes` events of the `download` phase (total from Content-Length when the server sent one).
  *
  * @example await downloadOverlay('https://example.org/vm.overlay.zip', '/tmp/x/overlay.zip', { signal });
  */
-export async function downloadOverlay(url: string, path: string, options: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<number> {
+export async function downloadOverlay(url: string, path: string, options: { maxBytes?: number; signal?: AbortSignal; onProgress?: ProgressListener } = {}): Promise<number> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
   let parsed: URL;
   try {
@@ -49,9 +51,11 @@ export async function downloadOverlay(url: string, path: string, options: { maxB
     throw new OverlayDownloadError(url, `it is ${declared} bytes, more than the limit of ${maxBytes}`, response.status);
   }
   let received = 0;
+  const bytes = byteCounter(options.onProgress ?? (() => undefined), 'download', Number.isFinite(declared) ? declared : undefined);
   const cap = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
+      bytes.add(chunk.length);
       if (received > maxBytes) done(new OverlayDownloadError(url, `it sent more than the limit of ${maxBytes} bytes`, response.status));
       else done(null, chunk);
     },
@@ -65,5 +69,6 @@ export async function downloadOverlay(url: string, path: string, options: { maxB
     if (error instanceof OverlayDownloadError) throw error;
     throw new OverlayDownloadError(url, `the transfer failed after ${received} bytes (${(error as Error).message})`, response.status);
   }
+  bytes.done();
   return received;
 }

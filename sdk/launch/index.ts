@@ -12,5 +12,5 @@ export * from './ssh-errors.js';
 export { downloadOverlay, isOverlayUrl, DEFAULT_MAX_DOWNLOAD_BYTES } from './download-overlay.js';
 export { VmRegistry } from './vm-registry.js';
 export { VM_FILES, type VmRecord, type LaunchedVm } from './vm-record.js';
-export type { LaunchProgress, LaunchProgressListener, LaunchStep } from './progress.js';
+export type { Progress, ProgressListener } from '../progress/index.js';
 export * from './errors.js';

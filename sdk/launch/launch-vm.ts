@@ -19,7 +19,7 @@ import { copyDisk } from '../base/disk-file.js';
 import { readLibvirtSaveHeader } from '../image/memory/index.js';
 import { buildDomainXml, checkUntrustedSaveCookie, detectAcceleration, type DomainType, type VmHardware } from '../vm/index.js';
 import { LaunchInputError, NoNetworkError, VmExistsError } from './errors.js';
-import { runLaunchStep, type LaunchProgressListener } from './progress.js';
+import { runPhase, type ProgressListener } from '../progress/index.js';
 import { VM_FILES, vmWithPaths, writeVmRecord, type LaunchedVm, type VmRecord } from './vm-record.js';
 import { VmRegistry } from './vm-registry.js';
 
@@ -45,7 +45,7 @@ export interface LaunchOptions extends CloudletDirOptions {
   forwards?: PortForward[];
   /** Default qemu:///system. */
   libvirtUri?: string;
-  onProgress?: LaunchProgressListener;
+  onProgress?: ProgressListener;
   /** Aborting (Ctrl-C) stops the work, destroys the VM and removes everything made so far. */
   signal?: AbortSignal;
 }
@@ -89,7 +89,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   // Set just before the restore: only then can a domain of this name be ours to remove.
   let restoring = false;
   try {
-    await runLaunchStep(emit, 'check', signal, async () => {
+    await runPhase(emit, 'check', signal, async () => {
       await registry.bases.sweepStale(async (stale) => {
         await libvirt.remove(stale);
       });
@@ -106,7 +106,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
     const prepared = await registry.createStaging(name);
     staging = prepared;
     const stagingPath = prepared.path;
-    await runLaunchStep(emit, 'copy', signal, async () => {
+    await runPhase(emit, 'copy', signal, async () => {
       const file = (key: keyof typeof VM_FILES) => join(stagingPath, VM_FILES[key]);
       await place(source.disk, file('disk'), source.adopt === true, signal);
       await place(source.memory, file('memory'), source.adopt === true, signal);
@@ -115,16 +115,16 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
       await writeFile(file('console'), '', { mode: 0o644 });
       await writeVmRecord(stagingPath, record);
     }, () => (source.adopt ? 'moved' : 'copied'));
-    const vm = await runLaunchStep(emit, 'register', signal, () => registry.commit(prepared, record), (vm) => vm.dir);
+    const vm = await runPhase(emit, 'register', signal, () => registry.commit(prepared, record), (vm) => vm.dir);
     registered = true;
     staging = undefined;
 
-    const domain = await runLaunchStep(emit, 'restore', signal, () => {
+    const domain = await runPhase(emit, 'restore', signal, () => {
       restoring = true;
       return libvirt.restore(vm.files.memory, name);
     }, (domain) => domain.name);
     emit({ kind: 'console', domain: domain.name, serialLog: vm.files.console, socket: vm.files.socket });
-    await runLaunchStep(emit, 'forward', signal, async () => {
+    await runPhase(emit, 'forward', signal, async () => {
       for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
     signal?.throwIfAborted();

@@ -13,18 +13,16 @@ import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BaseRegistry, type StagingDir } from '../base/index.js';
 import { checkFreeSpace } from '../base/cloudlet-dir.js';
-import { saveImageHeader, synthesize, type SynthesisProgressListener } from '../synthesis/index.js';
+import { saveImageHeader, synthesize } from '../synthesis/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import { downloadOverlay, isOverlayUrl } from './download-overlay.js';
 import { launchVm, type LaunchOptions } from './launch-vm.js';
-import { runLaunchStep } from './progress.js';
+import { runPhase, within } from '../progress/index.js';
 import type { LaunchedVm } from './vm-record.js';
 
 export interface SynthesizeVmOptions extends LaunchOptions {
   /** Largest overlay a URL may deliver; default DEFAULT_MAX_DOWNLOAD_BYTES. */
   maxDownloadBytes?: number;
-  /** synthesize's own events (phases, blobs). */
-  onSynthesisProgress?: SynthesisProgressListener;
 }
 
 /**
@@ -45,20 +43,21 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
     await checkFreeSpace(dir, base.diskSize + base.memory.saveSize);
     const source = isOverlayUrl(overlay) ? join(dir, 'overlay.zip') : resolve(overlay);
     if (isOverlayUrl(overlay)) {
-      await runLaunchStep(emit, 'download', signal, () => downloadOverlay(overlay, source, {
+      await runPhase(emit, 'download', signal, () => downloadOverlay(overlay, source, {
         ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
         ...(signal ? { signal } : {}),
+        onProgress: emit,
       }), (bytes) => `${bytes} bytes from ${overlay}`);
     }
     // Only the header's length matters here: launchVm puts the XML for the VM's final paths in.
     const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk: { path: join(dir, 'disk.raw'), format: 'raw' }, serialLog: join(dir, 'console.log') });
-    const out = await runLaunchStep(emit, 'synthesize', signal, () => synthesize({
+    const out = await runPhase(emit, 'synthesize', signal, () => synthesize({
       base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryPages: base.files.memoryPages },
       overlay: source,
       outputDir: dir,
-      options: { domainXml, ...(signal ? { signal } : {}), ...(options.onSynthesisProgress ? { onProgress: options.onSynthesisProgress } : {}) },
+      options: { domainXml, ...(signal ? { signal } : {}), onProgress: within(emit, 'synthesize') },
     }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
-    const memory = out.memory.endsWith('.save') ? out.memory : await runLaunchStep(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
+    const memory = out.memory.endsWith('.save') ? out.memory : await runPhase(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
     return await launchVm(
       { disk: out.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay } },
       options,

@@ -1,5 +1,6 @@
 import { access, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { phaseSequence, type ProgressListener } from '../progress/index.js';
 import { makeScratchDir } from '../scratch/index.js';
 import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
 import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
@@ -10,7 +11,6 @@ import { DeltaDecoder } from '../overlay/delta/index.js';
 import { openOverlayPackage, type BlobMeta, type OverlayMeta } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
-import type { SynthesisProgressListener } from './progress.js';
 import { readVmState } from '../overlay/create/index.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
@@ -31,7 +31,8 @@ export interface SynthesizeInput {
 export interface SynthesizeOptions {
   /** Domain XML for the rebuilt libvirt save image header; required when the overlay's memory was one. */
   domainXml?: string;
-  onProgress?: SynthesisProgressListener;
+  /** Phases base-id, open, base-memory (without memoryPages), apply (a blob event per blob), write-memory, finish. */
+  onProgress?: ProgressListener;
   /** Aborting stops synthesis at its next blob or run of pages; it then throws the signal's reason and leaves nothing behind. */
   signal?: AbortSignal;
 }
@@ -58,11 +59,12 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   const { base, outputDir } = input;
   const options = input.options ?? {};
   const emit = options.onProgress ?? (() => undefined);
+  const phases = phaseSequence(emit);
   const { signal } = options;
   signal?.throwIfAborted();
-  emit({ type: 'phase', phase: 'base-id' });
+  phases.start('base-id');
   const id = base.id ?? (await baseVmId(base.disk));
-  emit({ type: 'phase', phase: 'open' });
+  phases.start('open');
   const pkg = await openOverlayPackage(input.overlay, { expectedBaseVmId: id });
   const closers: Array<() => Promise<void>> = [() => pkg.close()];
   const scratch = await makeScratchDir(outputDir, '.synthesis-').catch(async (error: unknown) => {
@@ -84,14 +86,14 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
 
     const paths = { disk: join(scratch, 'disk.raw'), pages: join(scratch, 'memory.pages'), memory: join(scratch, 'memory'), basePages: base.memoryPages ?? join(scratch, 'base.pages') };
     if (base.memoryPages === undefined) {
-      emit({ type: 'phase', phase: 'base-memory' });
+      phases.start('base-memory');
       await writeFlatPages(base.memory, paths.basePages);
     }
     const baseMemory = await ChunkFile.open(paths.basePages);
     closers.push(() => baseMemory.close());
     if (baseMemory.chunks !== layout.pages) throw new BasePagesSizeError(paths.basePages, layout.pages, baseMemory.chunks);
 
-    emit({ type: 'phase', phase: 'apply' });
+    phases.start('apply');
     const baseDisk = await ChunkFile.open(base.disk);
     closers.push(() => baseDisk.close());
     const outDisk = await ChunkFile.create(paths.disk, meta.diskSize / CHUNK_SIZE);
@@ -110,16 +112,19 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     ]);
     background.catch(() => undefined);
     try {
+      const applied = { done: 0, total: itemBlobs.reduce((sum, blob) => sum + blob.size, 0) };
       for await (const { blob, data } of prefetchBlobs(pkg, itemBlobs)) {
         signal?.throwIfAborted();
         const items = await applyItems([data], blob, applier);
-        emit({ type: 'blob', name: blob.name, items });
+        applied.done += blob.size;
+        emit({ kind: 'blob', name: blob.name, items, size: blob.size, uncompressedSize: blob.uncompressedSize });
+        emit({ kind: 'bytes', phase: 'apply', ...applied });
       }
       // Written out before anyone else looks: qemu-img map (holes) and a failing flush must not wait for close().
       outDisk.flush();
       outPages.flush();
       await background;
-      emit({ type: 'phase', phase: 'write-memory' });
+      phases.start('write-memory');
       await memory.copyPages(outPages, (page) => claimed.memory.has(page), signal);
       await memory.finish();
     } catch (error) {
@@ -128,12 +133,13 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
       throw error;
     }
 
-    emit({ type: 'phase', phase: 'finish' });
+    phases.start('finish');
     for (const [from, to] of [[paths.disk, final.disk], [paths.memory, final.memory]] as const) {
       await refuseExisting(to);
       await rename(from, to);
       placed.push(to);
     }
+    phases.end();
     return { ...final, meta };
   } catch (error) {
     await Promise.all(placed.map((path) => rm(path, { force: true })));

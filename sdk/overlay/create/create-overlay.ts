@@ -2,6 +2,7 @@ import { stat, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeScratchDir } from '../../scratch/index.js';
 import { diskChanges, imageInfo, writeHashList, type ChunkRange } from '../../image/disk/index.js';
+import { phaseSequence, type ProgressListener } from '../../progress/index.js';
 import { packageVersion } from '../../version.js';
 import { CodecPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
 import type { DeltaAlgorithm } from '../delta/index.js';
@@ -11,7 +12,6 @@ import { baseVmId } from './base-id.js';
 import { prepareBaseMemory, type BaseMemory } from './base-memory.js';
 import { readCustomizedMemory } from './customized-memory.js';
 import { DiskSizeMismatchError } from './errors.js';
-import type { CreateProgressListener } from './progress.js';
 import { encodeVmState } from './vm-state.js';
 
 export interface BaseVm {
@@ -40,7 +40,8 @@ export interface CreateOverlayOptions {
   delta?: DeltaAlgorithm;
   maxBlobBytes?: number;
   pool?: CodecPool;
-  onProgress?: CreateProgressListener;
+  /** Phases base-id, base-disk-hashes, base-memory, customized-memory, encode (a blob event per blob), finish. */
+  onProgress?: ProgressListener;
 }
 
 export interface CreateOverlayInput {
@@ -77,20 +78,21 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
   const { base, customized, output } = input;
   const options = input.options ?? {};
   const emit = options.onProgress ?? (() => undefined);
+  const phases = phaseSequence(emit);
   const pool = options.pool ?? new CodecPool();
   const scratch = await makeScratchDir(dirname(output), '.overlay-');
   try {
     const baseBytes = (await stat(base.disk)).size;
     const customizedBytes = (await imageInfo(customized.disk, customized.diskFormat)).virtualSize;
     if (customizedBytes !== baseBytes) throw new DiskSizeMismatchError(baseBytes, customizedBytes);
-    emit({ type: 'phase', phase: 'base-id' });
+    phases.start('base-id');
     const id = base.id ?? (await baseVmId(base.disk));
-    emit({ type: 'phase', phase: 'base-disk-hashes' });
+    phases.start('base-disk-hashes');
     const diskHashes = base.prepared?.diskHashes ?? join(scratch, 'base-disk.hashes');
     if (!base.prepared) await writeHashList(base.disk, diskHashes);
-    emit({ type: 'phase', phase: 'base-memory' });
+    phases.start('base-memory');
     const baseMemory = base.prepared?.memory ?? (await prepareBaseMemory(base.memory, base.memoryCache ?? dirname(base.memory)));
-    emit({ type: 'phase', phase: 'customized-memory' });
+    phases.start('customized-memory');
     const memory = await readCustomizedMemory(customized.memory);
     baseMemory.layout.assertSame(memory.layout.blocks);
 
@@ -104,7 +106,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
       const state = encodeVmState(memory.state);
       const stateData = choice.codec === 'none' ? state : await pool.compress(state, choice);
       await writer.addBlob(stateData, { codec: choice.codec, uncompressedSize: state.length });
-      emit({ type: 'phase', phase: 'encode' });
+      phases.start('encode');
       const zeroed: ChunkRange[] = [];
       const chunks = async function* (): AsyncGenerator<OverlayChunk> {
         yield* memory.chunks();
@@ -116,10 +118,11 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
       const blobOptions: ItemBlobOptions = { codec: choice, pool, maxBlobBytes: options.maxBlobBytes };
       for await (const blob of compressItemBlobs(opened.encoder.items(chunks()), blobOptions)) {
         const written = await writer.addBlob(blob.data, blob);
-        emit({ type: 'blob', name: written.name, items: blob.items, size: written.size, uncompressedSize: blob.uncompressedSize });
+        emit({ kind: 'blob', name: written.name, items: blob.items, size: written.size, uncompressedSize: blob.uncompressedSize });
       }
-      emit({ type: 'phase', phase: 'finish' });
+      phases.start('finish');
       const meta = await writer.finish(zeroed);
+      phases.end();
       return { path: output, meta, size: (await stat(output)).size, stats: opened.encoder.stats };
     } catch (error) {
       await writer.abort();

@@ -5,5 +5,4 @@ export { baseVmId } from './base-id.js';
 export { encodeVmState, decodeVmState, MAX_VM_STATE_BYTES, type VmState } from './vm-state.js';
 export { readVmState } from './read-vm-state.js';
 export { readCustomizedMemory, type CustomizedMemory } from './customized-memory.js';
-export type { CreateProgress, CreateProgressListener } from './progress.js';
 export * from './errors.js';

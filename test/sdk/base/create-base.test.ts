@@ -13,9 +13,9 @@ import {
   listBases,
   NotEnoughSpaceError,
   NotRawDiskError,
-  type BaseProgress,
   type BaseVm,
   type CreateBaseOptions,
+  type Progress,
 } from '../../../sdk/base/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
@@ -29,7 +29,7 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
   let sourceHash: string;
   let base: BaseVm;
   let options: CreateBaseOptions;
-  const events: BaseProgress[] = [];
+  const events: Progress[] = [];
 
   before(async () => {
     host = await prepareLibvirtHost('base-');
@@ -58,9 +58,9 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
     assert.match(base.hardware.machine, /^pc-i440fx-\d/);
     assert.equal((await stat(base.files.console)).mode & 0o777, 0o644, 'the console log stays readable by whoever made the base');
     assert.deepEqual(events.filter((e) => e.kind === 'acceleration').length, 1, 'KVM or TCG is said once');
-    const steps = events.flatMap((e) => (e.kind === 'step-done' ? [e] : []));
-    assert.deepEqual(steps.map((s) => s.step), ['check', 'copy', 'boot', 'ready', 'save', 'hash-disk', 'hash-memory', 'register']);
-    t.diagnostic(steps.map((s) => `${s.step} ${s.elapsedMs} ms`).join(', '));
+    const steps = events.flatMap((e) => (e.kind === 'phase-end' ? [e] : []));
+    assert.deepEqual(steps.map((s) => s.phase), ['check', 'copy', 'boot', 'ready', 'save', 'hash-disk', 'hash-memory', 'register']);
+    t.diagnostic(steps.map((s) => `${s.phase} ${s.elapsedMs} ms`).join(', '));
   });
 
   it('writes hash lists of the disk and of the flat memory file', async () => {
@@ -122,7 +122,7 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const hostPort = (taken.address() as AddressInfo).port;
-    const seen: BaseProgress[] = [];
+    const seen: Progress[] = [];
     const forwards = [{ protocol: 'tcp', hostPort, guestPort: 22 }] as const;
     await assert.rejects(createBase(disk.path, { ...options, forwards: [...forwards], onProgress: (event) => seen.push(event) }), (error: unknown) => error instanceof PortInUseError && error.hostPort === hostPort);
     taken.close();
@@ -134,10 +134,10 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
 
   it('cleans up when interrupted while the VM boots: no domain, no files, nothing registered', async () => {
     const controller = new AbortController();
-    const seen: BaseProgress[] = [];
-    const onProgress = (event: BaseProgress) => {
+    const seen: Progress[] = [];
+    const onProgress = (event: Progress) => {
       seen.push(event);
-      if (event.kind === 'step-start' && event.step === 'ready') setTimeout(() => controller.abort(), 500);
+      if (event.kind === 'phase-start' && event.phase === 'ready') setTimeout(() => controller.abort(), 500);
     };
     await assert.rejects(createBase(disk.path, { ...options, onProgress, signal: controller.signal }), { name: 'AbortError' });
     const booted = seen.find((e) => e.kind === 'console');

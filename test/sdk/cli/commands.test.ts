@@ -51,7 +51,7 @@ describe('the cloudlet VM commands, on the real libvirtd', () => {
     assert.equal(result.kind, 'result');
     assert.equal(result.base.name, 'tiny');
     baseId = result.base.id;
-    t.diagnostic(made.json.filter((e) => e.kind === 'step-done').map((e) => `${String(e.step)} ${String(e.elapsedMs)} ms`).join(', '));
+    t.diagnostic(made.json.filter((e) => e.kind === 'phase-end').map((e) => `${String(e.phase)} ${String(e.elapsedMs)} ms`).join(', '));
     assert.deepEqual(await listedIds(), [baseId]);
 
     const plain = await cloudlet(['list-base'], { env });

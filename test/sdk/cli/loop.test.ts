@@ -69,10 +69,10 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
       env,
       onOutput: (text) => {
         for (const line of text.split('\n').filter((l) => l.startsWith('{'))) {
-          const event = JSON.parse(line) as { kind: string; step?: string; serialLog?: string };
+          const event = JSON.parse(line) as { kind: string; phase?: string; serialLog?: string };
           if (event.kind === 'console') consoleLog = event.serialLog!;
           // Read before the command removes the customized VM's files: what the guest said up to its save.
-          if (event.kind === 'step-done' && event.step === 'save') savedLog = readFileSync(consoleLog, 'latin1');
+          if (event.kind === 'phase-end' && event.phase === 'save') savedLog = readFileSync(consoleLog, 'latin1');
         }
       },
     });
@@ -80,7 +80,7 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     const result = run.json.at(-1) as { kind: string; overlay: { path: string; size: number; base: { id: string } } };
     assert.equal(result.overlay.base.id, baseId);
     assert.equal((await stat(overlayPath)).size, result.overlay.size);
-    t.diagnostic(`overlay ${result.overlay.size} bytes in ${Date.now() - started} ms; ${run.json.filter((e) => e.kind === 'step-done').map((e) => `${String(e.step)} ${String(e.elapsedMs)} ms`).join(', ')}`);
+    t.diagnostic(`overlay ${result.overlay.size} bytes in ${Date.now() - started} ms; ${run.json.filter((e) => e.kind === 'phase-end').map((e) => `${String(e.phase)} ${String(e.elapsedMs)} ms`).join(', ')}`);
     assert.ok(samples(savedLog).customs.includes(103), 'the second counter ran before the save');
     assert.equal(await libvirt.find('loop-custom'), undefined);
     assert.deepEqual(await tmpEntries(), []);
@@ -115,7 +115,7 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
       await sleep(250);
       after = samples(await readFile(vm.console, 'latin1'));
     }
-    t.diagnostic(`synthesis to resumed VM ${resumedMs} ms; ${run.json.filter((e) => e.kind === 'step-done').map((e) => `${String(e.step)} ${String(e.elapsedMs)} ms`).join(', ')}`);
+    t.diagnostic(`synthesis to resumed VM ${resumedMs} ms; ${run.json.filter((e) => e.kind === 'phase-end').map((e) => `${String(e.phase)} ${String(e.elapsedMs)} ms`).join(', ')}`);
     const before = samples(savedLog);
     const lastSaved = before.counters.at(-1)!;
     const firstResumed = after.counters[0]!;
@@ -161,7 +161,7 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     try {
       const run = await cloudlet(['synthesis', 'tiny', `${url}/tiny.overlay.zip`, '--name', 'loop-url', '--json'], { env });
       assert.equal(run.code, 0, run.stderr);
-      assert.ok(run.json.some((event) => event.kind === 'step-done' && event.step === 'download'));
+      assert.ok(run.json.some((event) => event.kind === 'phase-end' && event.phase === 'download'));
       assert.equal((await cloudlet(['destroy', 'loop-url'], { env })).code, 0);
 
       await assert.rejects(downloadOverlay(`${url}/tiny.overlay.zip`, join(host.scratch, 'capped.zip'), { maxBytes: 1000 }), OverlayDownloadError);

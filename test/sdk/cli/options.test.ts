@@ -114,7 +114,7 @@ describe('--json failures', () => {
     const usage = await cloudlet(['list-base', '--json', '--no-such-option']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /^cloudlet list-base: .*\nusage: cloudlet list-base/);
-    assert.deepEqual(usage.json.at(-1), { kind: 'error', error: { name: 'UsageError', code: 'usage', message: usage.stderr.split('\n')[0]!.replace('cloudlet list-base: ', ''), category: 'usage' } });
+    assert.deepEqual(usage.json.at(-1), { v: 1, kind: 'error', error: { name: 'UsageError', code: 'usage', message: usage.stderr.split('\n')[0]!.replace('cloudlet list-base: ', ''), category: 'usage' } });
     const missing = await cloudlet(['info-overlay', '/nonexistent/x.overlay.zip', '--json']);
     assert.equal(missing.code, 1, missing.stderr);
     const error = missing.json.at(-1)?.['error'] as Record<string, unknown> | undefined;

@@ -21,7 +21,7 @@ import {
   NoNetworkError,
   VmExistsError,
   VmNotFoundError,
-  type LaunchProgress,
+  type Progress,
 } from '../../../sdk/launch/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog } from '../../fixtures/guest/index.js';
@@ -69,7 +69,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
   };
 
   it('resumes the saved guest (the counter goes on, no second boot), lists it, and destroys it without a trace', async (t) => {
-    const events: LaunchProgress[] = [];
+    const events: Progress[] = [];
     const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
     const hostPort = await freePort();
     const started = Date.now();
@@ -90,9 +90,9 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     assert.match(domainXml, new RegExp(`<uuid>${vm.uuid}</uuid>`));
     assert.match(domainXml, new RegExp(`source file='${vm.files.disk}'`), 'the disk is the VM own copy');
     assert.equal(events.filter((e) => e.kind === 'acceleration').length, 1, 'KVM or TCG is said once');
-    const steps = events.flatMap((e) => (e.kind === 'step-done' ? [e] : []));
-    assert.deepEqual(steps.map((s) => s.step), ['check', 'copy', 'register', 'restore', 'forward']);
-    t.diagnostic(`launch ${launchMs} ms: ${steps.map((s) => `${s.step} ${s.elapsedMs} ms`).join(', ')}`);
+    const steps = events.flatMap((e) => (e.kind === 'phase-end' ? [e] : []));
+    assert.deepEqual(steps.map((s) => s.phase), ['check', 'copy', 'register', 'restore', 'forward']);
+    t.diagnostic(`launch ${launchMs} ms: ${steps.map((s) => `${s.phase} ${s.elapsedMs} ms`).join(', ')}`);
 
     const listed = await listVms({ cloudletDir });
     assert.deepEqual(listed.map((v) => [v.name, v.state]), [['resumed-vm', 'running']]);
@@ -214,9 +214,9 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     await createOverlay({ base: { disk: base.files.disk, memory: base.files.memory, id: base.id }, customized: { disk: base.files.disk, diskFormat: 'raw', memory: bare }, output: overlay });
 
     const controller = new AbortController();
-    const interrupted = synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-interrupted', signal: controller.signal, onSynthesisProgress: (event) => {
+    const interrupted = synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-interrupted', signal: controller.signal, onProgress: (event) => {
       // The overlay holds nothing but the VM state (the base's own): no blob of items, so the memory phase.
-      if (event.type === 'phase' && event.phase === 'write-memory') controller.abort();
+      if (event.kind === 'phase-start' && event.phase === 'write-memory') controller.abort();
     } });
     await assert.rejects(interrupted, { name: 'AbortError' });
     assert.equal(await libvirt.find('synth-interrupted'), undefined);
@@ -224,10 +224,10 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     assert.deepEqual(await tmpEntries(), []);
 
     const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
-    const events: LaunchProgress[] = [];
+    const events: Progress[] = [];
     const vm = await synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-bare', onProgress: (e) => events.push(e) });
     try {
-      assert.ok(events.some((e) => e.kind === 'step-done' && e.step === 'wrap'), 'the bare stream was wrapped');
+      assert.ok(events.some((e) => e.kind === 'phase-end' && e.phase === 'wrap'), 'the bare stream was wrapped');
       const [, first] = await new SerialLog(vm.files.console).waitFor(/^COUNTER (\d+) UPTIME/, 20_000);
       assert.equal(Number(first), saved.counter + 1, 'the counter in guest RAM continued');
     } finally {
@@ -238,8 +238,8 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
   for (const step of ['copy', 'restore'] as const) {
     it(`cleans up when interrupted at the ${step} step: no domain, no files, nothing registered`, async () => {
       const controller = new AbortController();
-      const onProgress = (event: LaunchProgress) => {
-        if (event.kind === 'step-start' && event.step === step) controller.abort();
+      const onProgress = (event: Progress) => {
+        if (event.kind === 'phase-start' && event.phase === step) controller.abort();
       };
       await assert.rejects(launchBase(base.id, { cloudletDir, name: `interrupted-${step}`, onProgress, signal: controller.signal }), { name: 'AbortError' });
       assert.equal(await libvirt.find(`interrupted-${step}`), undefined);

@@ -72,7 +72,7 @@ describe('cloudlet overlay --ssh: a script over SSH through a forwarded port', (
     assert.equal(run.code, 0, run.stderr);
     const outputs = run.json.filter((event) => event.kind === 'script-output').map((event) => [event.stream, event.line]);
     assert.deepEqual(outputs, [['stdout', 'started'], ['stderr', 'to-stderr']]);
-    t.diagnostic(run.json.filter((e) => e.kind === 'step-done').map((e) => `${String(e.step)} ${String(e.elapsedMs)} ms (${String(e.detail)})`).join(', '));
+    t.diagnostic(run.json.filter((e) => e.kind === 'phase-end').map((e) => `${String(e.phase)} ${String(e.elapsedMs)} ms (${String(e.detail)})`).join(', '));
 
     const synthesized = await cloudlet(['synthesis', 'sshbase', output, '--name', 'ssh-vm', '--json'], { env });
     assert.equal(synthesized.code, 0, synthesized.stderr);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { createOverlay, type CreateProgress } from '../../../sdk/overlay/index.js';
-import { OutputExistsError, OutputSpaceError, synthesize, type SynthesisProgress } from '../../../sdk/synthesis/index.js';
+import { createOverlay } from '../../../sdk/overlay/index.js';
+import type { Progress } from '../../../sdk/progress/index.js';
+import { OutputExistsError, OutputSpaceError, synthesize } from '../../../sdk/synthesis/index.js';
 import { encodeLibvirtSaveHeader, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { generatedVm, type GeneratedVm } from '../overlay/create/generated-vm.js';
 import { assertDirHolds, assertSameDisk, assertSamePages } from './compare.js';
@@ -19,24 +20,24 @@ describe('synthesize on a generated VM', () => {
   after(async () => vm.remove());
 
   it('rebuilds the customized disk and memory bit for bit from the base and the overlay', async () => {
-    const events: CreateProgress[] = [];
+    const events: Progress[] = [];
     const output = join(vm.dir, 'a.overlay');
     const created = await createOverlay({ base: vm.base, customized: vm.customized, output, options: { ...FAST, onProgress: (e) => events.push(e) } });
     assert.equal(created.size, (await stat(output)).size);
-    assert.ok(events.some((e) => e.type === 'blob'));
-    assert.deepEqual(events.filter((e) => e.type === 'phase').map((e) => e.type === 'phase' && e.phase).at(-1), 'finish');
+    assert.ok(events.some((e) => e.kind === 'blob'));
+    assert.deepEqual(events.filter((e) => e.kind === 'phase-start').map((e) => e.kind === 'phase-start' && e.phase).at(-1), 'finish');
     assert.ok(created.stats.memory.zero > 0 && created.stats.memory['base-memory'] > 0, JSON.stringify(created.stats.memory));
     assert.ok(created.meta.diskZeroed.length > 0, 'the write -z run is a zeroed run');
 
     const out = join(vm.dir, 'out-a');
     await mkdir(out);
-    const synthEvents: SynthesisProgress[] = [];
+    const synthEvents: Progress[] = [];
     const result = await synthesize({ base: vm.base, overlay: output, outputDir: out, options: { onProgress: (e) => synthEvents.push(e) } });
     assert.deepEqual(result, { disk: join(out, 'disk.raw'), memory: join(out, 'memory.mem'), meta: created.meta });
     await assertDirHolds(out, ['disk.raw', 'memory.mem']);
     await assertSameDisk(result.disk, vm.customized.disk, 'qcow2', vm.dir);
     await assertSamePages(result.memory, vm.customized.memory);
-    assert.ok(synthEvents.some((e) => e.type === 'blob'));
+    assert.ok(synthEvents.some((e) => e.kind === 'blob'));
   });
 
   it('round-trips with zstd blobs, the codec for fast links', async () => {
@@ -70,8 +71,8 @@ describe('synthesize on a generated VM', () => {
       await mkdir(out);
       const controller = new AbortController();
       const reason = new Error(`Ctrl-C at ${when}`);
-      const onProgress = (event: SynthesisProgress) => {
-        if (event.type === when || (event.type === 'phase' && event.phase === when)) controller.abort(reason);
+      const onProgress = (event: Progress) => {
+        if (event.kind === when || (event.kind === 'phase-start' && event.phase === when)) controller.abort(reason);
       };
       await assert.rejects(synthesize({ base: vm.base, overlay: output, outputDir: out, options: { onProgress, signal: controller.signal } }), (error: unknown) => error === reason);
       await assertDirHolds(out, []);
@@ -92,7 +93,7 @@ describe('synthesize on a generated VM', () => {
     // The child stops (blocking its thread) once synthesis is applying items, with its scratch files written.
     const script = `const { synthesize } = await import(${JSON.stringify(synthesisModule)});
       await synthesize({ base: ${JSON.stringify(vm.base)}, overlay: ${JSON.stringify(output)}, outputDir: ${JSON.stringify(out)}, options: { onProgress: (e) => {
-        if (e.type === 'blob') { process.stdout.write('applying\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); }
+        if (e.kind === 'blob') { process.stdout.write('applying\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); }
       } } });`;
     const child = execa(process.execPath, [...(import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : []), '--input-type=module', '-e', script], { reject: false, buffer: false });
     await new Promise<void>((resolve, reject) => {

@@ -91,8 +91,8 @@ describe('createOverlay', () => {
   it('removes the partial package when it fails after blobs were written (a listener that throws)', async () => {
     const output = join(vm.dir, 'aborted.overlay');
     const failure = new Error('listener gave up');
-    const onProgress = (event: { type: string }) => {
-      if (event.type === 'blob') throw failure;
+    const onProgress = (event: { kind: string }) => {
+      if (event.kind === 'blob') throw failure;
     };
     await assert.rejects(createOverlay({ base: vm.base, customized: vm.customized, output, options: { ...FAST, onProgress } }), (error) => error === failure);
     await assertNothingFor(output);
