@@ -1,6 +1,6 @@
 // Runs steps in order on one host: plan each, apply its actions (or list them under
-// --dry-run), report changed / unchanged / skipped. A failing step stops the host with
-// the step's name; steps are idempotent, so a re-run continues where it stopped.
+// --dry-run), report changed / unchanged / skipped as a `step` event. A failing step stops
+// the host with the step's name; steps are idempotent, so a re-run continues where it stopped.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -55,6 +55,7 @@ export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>
   const reports: StepReport[] = [];
   for (const step of steps) {
     let report: StepReport;
+    const started = Date.now();
     try {
       const plan = step.plan(await step.gather(ctx, settings), settings);
       const notes = plan.notes ?? [];
@@ -69,9 +70,7 @@ export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>
       if (error instanceof StepError) throw error;
       throw new StepError(ctx.host.name, step.name, (error as Error).message.replace(`${ctx.host.name}: `, ''), { cause: error });
     }
-    ctx.log(step.reportOnly ? `${step.title}: ${report.detail}` : `${step.title}: ${report.status}: ${report.detail}`);
-    for (const line of report.details) ctx.log(`  ${line}`);
-    for (const note of report.notes) ctx.log(`${step.title}: NOTE: ${note}`);
+    ctx.reportStep({ ...report, title: step.title, verdict: step.reportOnly === true, durationMs: Date.now() - started });
     reports.push(report);
   }
   return reports;

@@ -3,6 +3,7 @@
 // (or, under --dry-run, only reports them). Planners are unit-tested with facts alone.
 import type { Command } from '../command/command.js';
 import { RunnerError } from '../errors.js';
+import type { StepStatus } from '../run/events.js';
 import type { TaskContext } from '../task/task-context.js';
 
 export type Action =
@@ -48,7 +49,7 @@ export interface Step<F> {
   plan(facts: F, settings: InstallSettings): Plan;
 }
 
-export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'would-change';
+export type { StepStatus } from '../run/events.js';
 
 export interface StepReport {
   readonly step: string;

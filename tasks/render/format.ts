@@ -1,5 +1,5 @@
 // Small text helpers shared by the plain and listr2 renderers.
-import type { HostResult, RunSummary } from '../run/events.js';
+import type { HostResult, RunSummary, StepEvent } from '../run/events.js';
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -24,4 +24,10 @@ export function summaryLines(summary: RunSummary): string[] {
   const lines = summary.results.map((r) => `  ${r.host.padEnd(width)}  ${valueLine(resultLine(r).split('\n')[0], 120)}`);
   const counts = `${summary.ok} ok, ${summary.failed} failed, ${summary.unreachable} unreachable, ${summary.skipped} skipped`;
   return [`${summary.task}: ${counts} in ${seconds(summary.durationMs)}`, ...lines];
+}
+
+/** A step as people read it: `Title: status: detail` (a verdict without the status), the lines under it, its notes. */
+export function stepLines(event: StepEvent): string[] {
+  const head = event.verdict ? `${event.title}: ${event.detail}` : `${event.title}: ${event.status}: ${event.detail}`;
+  return [head, ...event.details.map((line) => `  ${line}`), ...event.notes.map((note) => `${event.title}: NOTE: ${note}`)];
 }

@@ -2,7 +2,7 @@
 // then the summary. Hosts are listr2 tasks that settle when the runner reports them.
 import { Listr } from 'listr2';
 import type { HostResult, RunEvent } from '../run/events.js';
-import { summaryLines, valueLine } from './format.js';
+import { stepLines, summaryLines, valueLine } from './format.js';
 import type { Renderer, Write } from './renderer.js';
 
 /** The part of listr2's task wrapper this renderer uses. */
@@ -67,6 +67,7 @@ export function listrRenderer(write: Write): Renderer {
     if (!task) return;
     if (event.type === 'command') task.output = `${event.sudo ? 'sudo' : '$'} ${event.command}`;
     else if (event.type === 'output' || event.type === 'log') task.output = 'line' in event ? event.line : event.message;
+    else if (event.type === 'step') task.output = stepLines(event)[0];
     else if (event.type === 'connect-retry') task.output = `retry ${event.attempt}: ${event.reason}`;
   };
 

@@ -1,6 +1,6 @@
 // Plain lines prefixed with the host name: for logs, CI and pipes (no terminal codes).
 import type { RunEvent } from '../run/events.js';
-import { resultLine, seconds, summaryLines, valueLine } from './format.js';
+import { resultLine, seconds, stepLines, summaryLines, valueLine } from './format.js';
 import type { Renderer, Write } from './renderer.js';
 
 export function plainRenderer(write: Write): Renderer {
@@ -23,6 +23,9 @@ export function plainRenderer(write: Write): Renderer {
         break;
       case 'log':
         write(`[${event.host}] ${event.message}`);
+        break;
+      case 'step':
+        for (const line of stepLines(event)) write(`[${event.host}] ${line}`);
         break;
       case 'host-end': {
         const { result } = event;

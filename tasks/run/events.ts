@@ -32,6 +32,27 @@ export interface RunSummary {
   readonly durationMs: number;
 }
 
+/** What a host step did (tasks/host/step.ts); `would-change` under --dry-run. */
+export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'would-change';
+
+/** One step of a host task (install, check) on one host, from check to change. */
+export interface StepEvent {
+  readonly type: 'step';
+  readonly host: string;
+  /** The step's name (`packages`, `deploy-sdk`) and the title people read (`Packages`). */
+  readonly step: string;
+  readonly title: string;
+  readonly status: StepStatus;
+  /** A step that only reads and reports (preflight, verify): people see its detail without the status. */
+  readonly verdict: boolean;
+  /** Why unchanged or skipped, or what changed / would change. */
+  readonly detail: string;
+  /** Lines shown under the step, such as a table of checks. */
+  readonly details: readonly string[];
+  readonly notes: readonly string[];
+  readonly durationMs: number;
+}
+
 export type RunEvent =
   | { readonly type: 'run-start'; readonly task: string; readonly hosts: readonly string[]; readonly dryRun: boolean; readonly parallel: number }
   | { readonly type: 'host-start'; readonly host: string }
@@ -40,6 +61,7 @@ export type RunEvent =
   | { readonly type: 'command'; readonly host: string; readonly command: string; readonly sudo: boolean }
   | { readonly type: 'output'; readonly host: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }
   | { readonly type: 'log'; readonly host: string; readonly message: string }
+  | StepEvent
   | { readonly type: 'host-end'; readonly result: HostResult }
   | { readonly type: 'run-end'; readonly summary: RunSummary };
 

@@ -10,7 +10,7 @@ import type { Connection } from '../connection/connection.js';
 import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
 import type { Fact } from '../facts/fact.js';
 import type { HostTarget } from '../hosts/host-target.js';
-import type { EventSink } from '../run/events.js';
+import type { EventSink, StepEvent } from '../run/events.js';
 import { LineSplitter } from './line-splitter.js';
 import { guardCommand } from './remote-guard.js';
 import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
@@ -65,6 +65,8 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   fact<T>(fact: Fact<T>): Promise<T>;
   /** Reports a line of progress. */
   log(message: string): void;
+  /** Reports what a host step did (a typed `step` event; renderers print it as log lines did). */
+  reportStep(step: Omit<StepEvent, 'type' | 'host'>): void;
 }
 
 export interface ContextSettings {
@@ -167,6 +169,10 @@ export class HostContext<O> implements TaskContext<O> {
 
   log(message: string): void {
     this.settings.emit({ type: 'log', host: this.host.name, message });
+  }
+
+  reportStep(step: Omit<StepEvent, 'type' | 'host'>): void {
+    this.settings.emit({ type: 'step', host: this.host.name, ...step });
   }
 
   private resolvePath(path: string): string {

@@ -174,9 +174,9 @@ describe('install and check on real hosts', () => {
     const run = await cli(['-H', 'fresh', 'install']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     for (const [step, status] of Object.entries(steps(run, 'fresh'))) assert.ok(status === 'unchanged' || status === 'skipped', `${step}: ${status}`);
-    const stepLines = run.events.filter((e) => e.type === 'log' && /^[^ ][^:]*: (unchanged|skipped|changed)/.test(String(e['message'])));
-    assert.equal(stepLines.length, 7, 'every changing step says unchanged or skipped');
-    const verdicts = run.events.filter((e) => e.type === 'log' && /^(Preflight: Debian GNU\/Linux 12|Verify: (NOT )?READY)/.test(String(e['message'])));
+    const stepEvents = run.events.filter((e) => e.type === 'step' && e['verdict'] === false && /^(unchanged|skipped|changed)$/.test(String(e['status'])));
+    assert.equal(stepEvents.length, 7, 'every changing step says unchanged or skipped');
+    const verdicts = run.events.filter((e) => e.type === 'step' && e['verdict'] === true && /^(Preflight: Debian GNU\/Linux 12|Verify: (NOT )?READY)/.test(`${String(e['title'])}: ${String(e['detail'])}`));
     assert.equal(verdicts.length, 2, 'preflight and verify report as verdicts');
     assert.deepEqual(snapshot(fresh), before);
   });
@@ -209,9 +209,11 @@ describe('install and check on real hosts', () => {
     // No libvirtd runs inside the test host (no init system there), so the host is honestly not ready.
     assert.equal(run.code, 4);
     assert.match(String(error['message']), /libvirt/);
-    const logs = run.events.filter((e) => e.type === 'log').map((e) => String(e['message']));
-    assert.ok(logs.some((line) => /^Verify: NOT READY: libvirt: libvirt 9\.0\.0; daemon not reachable.* — start it.*libvirtd.* \((TCG|KVM)\)$/.test(line)), logs.join('\n'));
-    assert.ok(logs.some((line) => /^ {2}ok {4}qemu +QEMU 7\.2/.test(line)), logs.join('\n'));
-    assert.ok(logs.some((line) => /^ {2}FAIL {2}libvirt +libvirt 9\.0\.0; daemon not reachable/.test(line)), logs.join('\n'));
+    const verify = run.events.find((e) => e.type === 'step' && e['step'] === 'verify');
+    const said = JSON.stringify(verify);
+    assert.match(`${String(verify?.['title'])}: ${String(verify?.['detail'])}`, /^Verify: NOT READY: libvirt: libvirt 9\.0\.0; daemon not reachable.* — start it.*libvirtd.* \((TCG|KVM)\)$/, said);
+    const details = (verify?.['details'] ?? []) as string[];
+    assert.ok(details.some((line) => /^ok {4}qemu +QEMU 7\.2/.test(line)), said);
+    assert.ok(details.some((line) => /^FAIL {2}libvirt +libvirt 9\.0\.0; daemon not reachable/.test(line)), said);
   });
 });
