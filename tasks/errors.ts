@@ -242,8 +242,9 @@ export class TransferError extends RunnerError {
     readonly localPath: string,
     readonly remotePath: string,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`);
+    super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`, options);
   }
 }
 

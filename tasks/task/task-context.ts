@@ -82,10 +82,6 @@ interface Scope {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TAIL_LINES = 20;
-/** Seconds between the polite TERM and the KILL that `timeout` sends. */
-const KILL_GRACE_S = 5;
-/** `timeout` exits with 124 when it stopped the command. */
-const TIMEOUT_EXIT = 124;
 
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
@@ -192,25 +188,22 @@ export class HostContext<O> implements TaskContext<O> {
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
-    // The host's own `timeout` kills the command there; the local timer is the backstop if the host hangs.
-    const text = this.scoped(cmd.text);
-    const limited = timeoutMs === undefined ? text : sh`timeout -k ${KILL_GRACE_S} ${timeoutMs / 1000} sh -c ${text}`.text;
-    const guarded = guardCommand(limited, options.stdin);
+    // The transport's own timer decides a timeout: an exit code (even `timeout`'s 124) never does.
+    const guarded = guardCommand(this.scoped(cmd.text), options.stdin);
     const invocation = sudo ? sudoInvocation(sudo.mode, guarded, this.settings.sudoPassword, sudo.user) : undefined;
     const responder = invocation?.responder;
     const result = await this.connection.exec(invocation ? invocation.command.text : guarded, {
       display,
       holdStdin: true,
-      ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs + (KILL_GRACE_S + 5) * 1000 } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(responder ? { responder } : {}),
       ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
     });
     lines.flush();
     const stdout = masker.mask(result.stdout);
     const stderr = masker.mask(result.stderr);
-    if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.answerRefused);
-    const timedOut = timeoutMs !== undefined && (result.signal === 'TIMEOUT' || (result.exitCode === TIMEOUT_EXIT && Date.now() - started >= timeoutMs));
-    if (timedOut) throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
+    if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.stopped === 'answer-refused');
+    if (result.stopped === 'timeout') throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
     if (result.exitCode !== 0 && options.check !== false) {
       throw new CommandError(host, display, result.exitCode, result.signal, tail(stdout), tail(stderr));
     }
