@@ -115,6 +115,44 @@ export class LimitError extends UsageError {
   }
 }
 
+/** `cloudlet-tasks config` named a key the runner does not keep. */
+export class ConfigKeyError extends UsageError {
+  constructor(
+    readonly key: string,
+    readonly known: readonly string[],
+    readonly suggestion: string | undefined,
+  ) {
+    super(`unknown config key '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; known keys: ${known.join(', ')}`);
+  }
+}
+
+/** A config value of the wrong kind: given to `config set`, or found in the config file (then `file` names it). */
+export class ConfigValueError extends UsageError {
+  constructor(
+    readonly key: string,
+    readonly value: string,
+    readonly expected: string,
+    readonly file?: string,
+  ) {
+    super(
+      file
+        ? `${file}: '${key}' is '${value}', but must be ${expected}; fix it with: cloudlet-tasks config set ${key} VALUE (or config unset ${key})`
+        : `config ${key}: '${value}' must be ${expected}`,
+    );
+  }
+}
+
+/** The operator's config file cannot be read or written. */
+export class ConfigFileError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`config file ${file}: ${detail}`, options);
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   readonly category = 'connection';
