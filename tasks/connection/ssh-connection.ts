@@ -152,9 +152,11 @@ class SshConnection implements Connection {
         let signal: string | null = null;
         let stopped: StopReason | null = null;
         const prompts = options.responder ? new PromptWatcher(options.responder.prompt) : undefined;
+        // Closing the channel ends the command's stdin, on which the context's remote guard kills the
+        // command's whole session. No signal request: sshd sends it to the process group, which
+        // would kill the guard's watcher first and leave the command running.
         const stop = (reason: StopReason): void => {
           stopped ??= reason;
-          channel.signal('KILL');
           channel.close();
         };
         const stdout = (s: string): void => {

@@ -93,11 +93,20 @@ describe('task context on real hosts', () => {
     assert.match(String(error['message']), /exited with code 7/);
   });
 
-  it('stops a command that runs past --command-timeout', async () => {
-    const run = await runCli([...base, '--command-timeout', '1', '-H', 'easy', 'run', '--', 'sleep 30']);
+  it('stops a command that runs past --command-timeout, and what it started on the host', async () => {
+    const run = await runCli([...base, '--command-timeout', '1', '-H', 'easy', 'run', '--', 'sleep 37 & sleep 38']);
     assert.equal(run.code, 4);
     assert.equal(resultsByHost(run).get('easy')!.error!['name'], 'CommandTimeoutError');
     assert.ok(run.durationMs < 20_000);
+    const sleeping = async (): Promise<boolean> => {
+      const ps = await lab.host('easy').exec(['sh', '-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "']);
+      return /sleep 3[78]/.test(ps.stdout);
+    };
+    for (let i = 0; i < 100 && (await sleeping()); i += 1) await new Promise((r) => setTimeout(r, 100));
+    if (await sleeping()) {
+      const left = await lab.host('easy').exec(['sh', '-c', 'for p in /proc/[0-9]*; do echo "$p: $(tr "\\0" " " < $p/cmdline)"; done 2>/dev/null']);
+      assert.fail(`the timed-out command still runs on the host:\n${left.stdout}`);
+    }
   });
 
   it('keeps 4-byte characters whole across SSH data chunks (100k emoji)', async () => {
