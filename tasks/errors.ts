@@ -121,6 +121,47 @@ export class LimitError extends UsageError {
   }
 }
 
+/** `cloudlet-tasks config` named a key the runner does not keep. */
+export class ConfigKeyError extends UsageError {
+  static override readonly code: string = 'config-key-unknown';
+  constructor(
+    readonly key: string,
+    readonly known: readonly string[],
+    readonly suggestion: string | undefined,
+  ) {
+    super(`unknown config key '${key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}; known keys: ${known.join(', ')}`);
+  }
+}
+
+/** A config value of the wrong kind: given to `config set`, or found in the config file (then `file` names it). */
+export class ConfigValueError extends UsageError {
+  static override readonly code: string = 'config-value-invalid';
+  constructor(
+    readonly key: string,
+    readonly value: string,
+    readonly expected: string,
+    readonly file?: string,
+  ) {
+    super(
+      file
+        ? `${file}: '${key}' is '${value}', but must be ${expected}; fix it with: cloudlet-tasks config set ${key} VALUE (or config unset ${key})`
+        : `config ${key}: '${value}' must be ${expected}`,
+    );
+  }
+}
+
+/** The operator's config file cannot be read or written. */
+export class ConfigFileError extends UsageError {
+  static override readonly code: string = 'config-file-invalid';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`config file ${file}: ${detail}`, options);
+  }
+}
+
 /** The host could not be reached or refused us. */
 export class ConnectionError extends RunnerError {
   static override readonly code: string = 'host-unreachable';
@@ -256,8 +297,9 @@ export class TransferError extends RunnerError {
     readonly localPath: string,
     readonly remotePath: string,
     readonly reason: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`);
+    super(`${host}: ${direction} ${direction === 'put' ? `${localPath} -> ${remotePath}` : `${remotePath} -> ${localPath}`} failed: ${reason}`, options);
   }
 }
 

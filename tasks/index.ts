@@ -1,7 +1,7 @@
 // The public API for writing tasks and driving the runner from code.
 export { sh, secret, raw, type Command } from './command/command.js';
 export { defineTask, type Task, type OptionSpecs } from './task/define-task.js';
-export type { TaskContext, CommandResult, RunOptions, SudoOptions, PutOptions } from './task/task-context.js';
+export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions } from './task/task-context.js';
 export { defineFact, type Fact } from './facts/fact.js';
 export * as facts from './facts/index.js';
 export * from './errors.js';

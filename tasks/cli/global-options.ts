@@ -1,6 +1,8 @@
 // The runner's own options and the split of the command line into them, the task name,
-// the task's options and the words after `--`.
+// the task's options and the words after `--`; then the operator's config fills in what the
+// command line left out.
 import { UsageError } from '../errors.js';
+import type { ConfigValue } from './operator-config.js';
 
 interface GlobalSpec {
   readonly long: string;
@@ -92,4 +94,23 @@ export function numberOption(globals: GlobalValues, name: string, fallback: numb
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min) throw new UsageError(`--${name} must be a number >= ${min}, got '${String(raw)}'`);
   return value;
+}
+
+/**
+ * Fills the options the command line left out from the operator's config (`cloudlet-tasks config`):
+ * a flag overrides the config, the config overrides the built-in default.
+ *
+ * @example withConfig({ parallel: '2' }, { parallel: 4, inventory: '/lab.yml' }) // { parallel: '2', inventory: '/lab.yml' }
+ */
+export function withConfig(globals: GlobalValues, config: Readonly<Record<string, ConfigValue>>): GlobalValues {
+  const out: GlobalValues = { ...globals };
+  for (const [key, value] of Object.entries(config)) {
+    if (out[key] !== undefined) continue;
+    if (typeof value === 'boolean') {
+      if (value) out[key] = true;
+    } else {
+      out[key] = String(value);
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { packageVersion } from '../../sdk/version.js';
 import { Masker } from '../command/masker.js';
 import { connectSsh } from '../connection/ssh-connection.js';
-import { CloudletError, UnknownTaskError } from '../errors.js';
+import { CloudletError, UnknownTaskError, UsageError } from '../errors.js';
 import { loadInventory } from '../hosts/inventory.js';
 import { limitHosts } from '../hosts/limit-hosts.js';
 import { resolveHosts } from '../hosts/resolve-hosts.js';
@@ -16,9 +16,11 @@ import type { Renderer } from '../render/renderer.js';
 import { runTask } from '../run/runner.js';
 import { askSecret } from './ask-secret.js';
 import { cliTasks } from './cli-tasks.js';
+import { configCommand } from './config-command.js';
 import { ExitCode, exitCodeFor, exitCodeForError } from './exit-codes.js';
-import { numberOption, splitCommandLine, type GlobalValues } from './global-options.js';
+import { numberOption, splitCommandLine, withConfig, type GlobalValues } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
+import { OperatorConfig } from './operator-config.js';
 import { parseTaskOptions } from './task-options.js';
 
 export interface CliIo {
@@ -42,24 +44,29 @@ function pickRenderer(globals: GlobalValues, io: CliIo): Renderer {
 
 async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const line = splitCommandLine(argv);
-  const { globals } = line;
-  if (globals['version']) {
+  if (line.globals['version']) {
     io.stdout.write(`${packageVersion()}\n`);
     return ExitCode.ok;
   }
-  const { tasks, skipped } = await cliTasks(globals['tasks-file'] as string | undefined, io.cwd);
+  // `config` needs no tasks and no hosts; it also comes before a tasks file's task of that name.
+  if (line.task === 'config') {
+    if (line.args.length > 0) throw new UsageError("config takes no words after '--'");
+    return configCommand(line.taskTokens, line.globals, io);
+  }
+  const { tasks, skipped } = await cliTasks(line.globals['tasks-file'] as string | undefined, io.cwd);
   const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
   // A task that is not built in was most likely meant to come from the file that failed.
   if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, tasks.map((t) => t.name));
   if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
   if (!task) {
     io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
-    return globals['help'] ? ExitCode.ok : ExitCode.usage;
+    return line.globals['help'] ? ExitCode.ok : ExitCode.usage;
   }
-  if (globals['help']) {
+  if (line.globals['help']) {
     io.stdout.write(`${taskHelp(task)}\n`);
     return ExitCode.ok;
   }
+  const globals = withConfig(line.globals, new OperatorConfig(io.env).values());
   const options = parseTaskOptions(task, line.taskTokens, line.args);
   const parallel = numberOption(globals, 'parallel', 10, 1);
   const retries = numberOption(globals, 'retries', 2, 0);

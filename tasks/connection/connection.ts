@@ -1,5 +1,6 @@
-// The one contract every transport fulfils. Tasks never see a transport: they get a
-// task context (task/task-context.ts) that builds sudo, cd and env on top of this.
+// The one contract every transport fulfils (ssh-connection.ts, local-connection.ts). Tasks
+// never see a transport: they get a task context (task/task-context.ts) that builds sudo, cd
+// and env on top of this.
 import type { HostTarget } from '../hosts/host-target.js';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -7,7 +8,7 @@ export type OutputStream = 'stdout' | 'stderr';
 export interface ExecOptions {
   /** What is shown for this command (secrets already masked). */
   readonly display: string;
-  /** Stops the command after this long; undefined waits forever. */
+  /** Stops the command after this long (then `stopped` is 'timeout'); undefined waits forever. */
   readonly timeoutMs?: number;
   /** Called with each chunk of output as it arrives (prompts already removed). */
   readonly onData?: (stream: OutputStream, chunk: string) => void;
@@ -25,22 +26,31 @@ export interface PromptResponder {
   readonly answer: string;
 }
 
+/**
+ * Why the transport itself stopped a command: its `timeoutMs` ran out (the transport's own
+ * timer decided, never an exit code), the responder's answer was refused (its prompt came
+ * again), or the connection was closed under it (an interrupted run).
+ */
+export type StopReason = 'timeout' | 'answer-refused' | 'closed';
+
 export interface ExecResult {
+  /** null when the command was stopped or killed by a signal. */
   readonly exitCode: number | null;
+  /** The signal that ended the command, as Node names it ('SIGTERM'); only real signals. */
   readonly signal: string | null;
   readonly stdout: string;
   readonly stderr: string;
-  /** The responder's answer was refused (its prompt came again); the command was stopped. */
-  readonly answerRefused: boolean;
+  /** Set when the transport stopped the command; exitCode is then null. */
+  readonly stopped: StopReason | null;
 }
 
 export interface Connection {
   readonly host: HostTarget;
   /** Runs shell text with the login user's shell; never throws for a non-zero exit. */
   exec(text: string, options: ExecOptions): Promise<ExecResult>;
-  /** Uploads a local file (SFTP). */
+  /** Uploads a local file (SFTP; a copy for the local transport). Throws TransferError. */
   put(localPath: string, remotePath: string): Promise<void>;
-  /** Downloads a remote file (SFTP). */
+  /** Downloads a remote file (SFTP; a copy for the local transport). Throws TransferError. */
   get(remotePath: string, localPath: string): Promise<void>;
   close(): Promise<void>;
 }

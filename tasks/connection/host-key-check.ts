@@ -1,6 +1,7 @@
 // Host key verification against known_hosts. Unlike Fabric (which accepts every key),
 // an unknown key is refused unless the operator asked to accept and record new keys,
 // and a changed or revoked key is always refused.
+import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { HostKeyChangedError, HostKeyUnknownError } from '../errors.js';
 import { fingerprint, hostPattern, keyTypeOf, loadKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.js';
 
@@ -15,15 +16,15 @@ export interface HostKeyPolicy {
 
 export interface HostKeyCheck {
   /** Host key algorithms to ask for, known types first, so a known host is not mistaken for a new one. */
-  readonly algorithms: string[] | undefined;
+  readonly algorithms: ServerHostKeyAlgorithm[] | undefined;
   /** Resolves when the key is acceptable, rejects with a typed error otherwise. */
   verify(key: Buffer): Promise<void>;
 }
 
-const ALGORITHMS_FOR_TYPE: Record<string, string[]> = {
+const ALGORITHMS_FOR_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
-const DEFAULT_ALGORITHMS = [
+const DEFAULT_ALGORITHMS: readonly ServerHostKeyAlgorithm[] = [
   'ssh-ed25519',
   'ecdsa-sha2-nistp256',
   'ecdsa-sha2-nistp384',
@@ -33,10 +34,17 @@ const DEFAULT_ALGORITHMS = [
   'ssh-rsa',
 ];
 
-function preferredAlgorithms(known: readonly KnownKey[]): string[] | undefined {
+/** Key types ssh2 can verify; a known_hosts entry of another type (sk-*, certificates) cannot be asked for. */
+const SSH2_HOST_KEY_TYPES = new Set<string>([...DEFAULT_ALGORITHMS, 'ssh-dss']);
+
+function isHostKeyAlgorithm(name: string): name is ServerHostKeyAlgorithm {
+  return SSH2_HOST_KEY_TYPES.has(name);
+}
+
+function preferredAlgorithms(known: readonly KnownKey[]): ServerHostKeyAlgorithm[] | undefined {
   const usable = known.filter((entry) => !entry.revoked);
   if (usable.length === 0) return undefined;
-  const first = usable.flatMap((entry) => ALGORITHMS_FOR_TYPE[entry.keyType] ?? [entry.keyType]);
+  const first = usable.flatMap((entry) => ALGORITHMS_FOR_TYPE[entry.keyType] ?? [entry.keyType].filter(isHostKeyAlgorithm));
   return [...new Set([...first, ...DEFAULT_ALGORITHMS])];
 }
 

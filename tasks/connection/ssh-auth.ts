@@ -2,11 +2,11 @@
 // then key files, then password (also as keyboard-interactive, which PAM servers use).
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import ssh2, { type AuthenticationType } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type KeyboardInteractiveCallback, type Prompt } from 'ssh2';
 
 export interface AuthMethod {
   readonly label: string;
-  readonly auth: Record<string, unknown> & { type: AuthenticationType };
+  readonly auth: AnyAuthMethod;
 }
 
 export interface AuthSettings {
@@ -50,7 +50,7 @@ export async function authMethods(user: string, identityFiles: readonly string[]
       auth: {
         type: 'keyboard-interactive',
         username: user,
-        prompt: (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
+        prompt: (_name: string, _instructions: string, _lang: string, prompts: Prompt[], finish: KeyboardInteractiveCallback) =>
           finish(prompts.map(() => password)),
       },
     });

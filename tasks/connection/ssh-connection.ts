@@ -3,13 +3,14 @@
 // hop's socket, and exec with a live channel so a sudo prompt can be answered and a timeout
 // can stop the command.
 import type { Duplex } from 'node:stream';
-import { NodeSSH } from 'node-ssh';
-import type { Client, ClientChannel } from 'ssh2';
+import { NodeSSH, type Config } from 'node-ssh';
+import type { AnyAuthMethod, Client, ClientChannel, VerifyCallback } from 'ssh2';
 import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
 import type { HostTarget } from '../hosts/host-target.js';
-import type { Connection, ExecOptions, ExecResult } from './connection.js';
+import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';
+import { OutputDecoder } from './output-decoder.js';
 import { openProxyCommand, type ProxySocket } from './proxy-command-socket.js';
 import { authMethods, type AuthSettings } from './ssh-auth.js';
 
@@ -50,30 +51,32 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
   // Started only now: node-ssh hands the socket to ssh2 without waiting, so ssh2 sees the command's every end.
   const proxy = !sock && hop.proxyCommand !== undefined ? openProxyCommand(hop.proxyCommand) : undefined;
   const transport = sock ?? proxy?.sock;
+  const config: Config = {
+    ...(transport ? { sock: transport } : { host: hop.address }),
+    port: hop.port,
+    username: hop.user,
+    readyTimeout: settings.connectTimeoutMs,
+    keepaliveInterval: 15_000,
+    ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms } } : {}),
+    hostVerifier: (key: Buffer, verify: VerifyCallback) => {
+      check.verify(key).then(
+        () => verify(true),
+        (error: Error) => {
+          hostKeyError = error;
+          verify(false);
+        },
+      );
+    },
+    authHandler: (_left, _partial, next) => {
+      const method = methods.shift();
+      // ssh2 ends authentication when handed `false`; its type for `next` leaves that out.
+      if (!method) return (next as (auth: AnyAuthMethod | false) => void)(false);
+      tried.push(method.label);
+      next(method.auth);
+    },
+  };
   try {
-    await ssh.connect({
-      ...(transport ? { sock: transport } : { host: hop.address }),
-      port: hop.port,
-      username: hop.user,
-      readyTimeout: settings.connectTimeoutMs,
-      keepaliveInterval: 15_000,
-      ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms as never } } : {}),
-      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        check.verify(key).then(
-          () => verify(true),
-          (error: Error) => {
-            hostKeyError = error;
-            verify(false);
-          },
-        );
-      },
-      authHandler: (_left: unknown, _partial: unknown, next: (auth: unknown) => void) => {
-        const method = methods.shift();
-        if (!method) return next(false);
-        tried.push(method.label);
-        next(method.auth);
-      },
-    } as never);
+    await ssh.connect(config);
   } catch (error) {
     ssh.dispose();
     const failure = hostKeyError ?? connectFailure(hop, error, tried);
@@ -125,6 +128,8 @@ function closeHops(hops: readonly Hop[]): void {
 }
 
 class SshConnection implements Connection {
+  private closed = false;
+
   constructor(
     readonly host: HostTarget,
     private readonly hops: readonly Hop[],
@@ -142,34 +147,38 @@ class SshConnection implements Connection {
         if (error) return reject(new ConnectionError(this.host.name, this.host.address, this.host.port, `cannot start a command: ${error.message}`, { retryable: false, cause: error }));
         const out: string[] = [];
         const err: string[] = [];
+        const decoder = new OutputDecoder();
         let exitCode: number | null = null;
         let signal: string | null = null;
+        let stopped: StopReason | null = null;
         const prompts = options.responder ? new PromptWatcher(options.responder.prompt) : undefined;
-        let answerRefused = false;
-        const stop = (reason: string): void => {
-          signal = reason;
-          channel.signal('KILL');
+        // Closing the channel ends the command's stdin, on which the context's remote guard kills the
+        // command's whole session. No signal request: sshd sends it to the process group, which
+        // would kill the guard's watcher first and leave the command running.
+        const stop = (reason: StopReason): void => {
+          stopped ??= reason;
           channel.close();
         };
-        channel.on('data', (chunk: Buffer) => {
-          const s = chunk.toString('utf8');
+        const stdout = (s: string): void => {
+          if (!s) return;
           out.push(s);
           options.onData?.('stdout', s);
-        });
+        };
+        const stderr = (s: string): void => {
+          if (!s) return;
+          err.push(s);
+          options.onData?.('stderr', s);
+        };
+        channel.on('data', (chunk: Buffer) => stdout(decoder.write('stdout', chunk)));
         channel.stderr.on('data', (chunk: Buffer) => {
-          const { text, seen } = prompts ? prompts.feed(chunk.toString('utf8')) : { text: chunk.toString('utf8'), seen: 0 };
+          const decoded = decoder.write('stderr', chunk);
+          const { text, seen } = prompts ? prompts.feed(decoded) : { text: decoded, seen: 0 };
           if (seen > 0 && prompts!.total === seen) {
             channel.write(`${options.responder!.answer}\n`);
             if (!options.holdStdin) channel.end(options.stdin ?? '');
           }
-          if (prompts && prompts.total > 1) {
-            answerRefused = true;
-            stop('ANSWER-REFUSED');
-          }
-          if (text) {
-            err.push(text);
-            options.onData?.('stderr', text);
-          }
+          if (prompts && prompts.total > 1) stop('answer-refused');
+          stderr(text);
         });
         channel.on('exit', (code: number | null, sig?: string) => {
           exitCode = code;
@@ -180,17 +189,15 @@ class SshConnection implements Connection {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          const held = prompts?.flush();
-          if (held) {
-            err.push(held);
-            options.onData?.('stderr', held);
-          }
-          const stopped = signal === 'TIMEOUT' || answerRefused;
-          resolve({ exitCode: stopped ? null : exitCode, signal, stdout: out.join(''), stderr: err.join(''), answerRefused });
+          if (this.closed) stopped ??= 'closed';
+          stdout(decoder.end('stdout'));
+          const rest = decoder.end('stderr');
+          stderr(prompts ? prompts.feed(rest).text + prompts.flush() : rest);
+          resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: out.join(''), stderr: err.join(''), stopped });
         };
-        // sshd may keep a channel open until its process ends, so a timeout settles at once.
+        // Our own timer decides a timeout; sshd may keep a channel open until its process ends, so it settles at once.
         const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-          stop('TIMEOUT');
+          stop('timeout');
           settle();
         }, options.timeoutMs);
         channel.on('close', settle);
@@ -203,7 +210,7 @@ class SshConnection implements Connection {
     try {
       await this.ssh.putFile(localPath, remotePath);
     } catch (error) {
-      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message);
+      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
     }
   }
 
@@ -211,11 +218,12 @@ class SshConnection implements Connection {
     try {
       await this.ssh.getFile(localPath, remotePath);
     } catch (error) {
-      throw new TransferError(this.host.name, 'get', localPath, remotePath, (error as Error).message);
+      throw new TransferError(this.host.name, 'get', localPath, remotePath, (error as Error).message, { cause: error });
     }
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     closeHops(this.hops);
   }
 }

@@ -65,7 +65,7 @@ export function listrRenderer(write: Write): Renderer {
     }
     const task = 'host' in event ? hosts.get(event.host)?.task : undefined;
     if (!task) return;
-    if (event.type === 'command') task.output = `${event.sudo ? 'sudo' : '$'} ${event.command}`;
+    if (event.type === 'command') task.output = `${event.local ? 'local $' : event.sudo ? 'sudo' : '$'} ${event.command}`;
     else if (event.type === 'output' || event.type === 'log') task.output = 'line' in event ? event.line : event.message;
     else if (event.type === 'step') task.output = stepLines(event)[0];
     else if (event.type === 'connect-retry') task.output = `retry ${event.attempt}: ${event.reason}`;

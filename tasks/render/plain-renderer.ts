@@ -16,7 +16,7 @@ export function plainRenderer(write: Write): Renderer {
         write(`[${event.host}] connected in ${seconds(event.durationMs)}`);
         break;
       case 'command':
-        write(`[${event.host}] ${event.sudo ? 'sudo' : '$'} ${event.command}`);
+        write(`[${event.host}] ${event.local ? 'local $' : event.sudo ? 'sudo' : '$'} ${event.command}`);
         break;
       case 'output':
         write(`[${event.host}] ${event.stream === 'stderr' ? 'err' : 'out'}: ${event.line}`);

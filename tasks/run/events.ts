@@ -58,7 +58,14 @@ export type RunEvent =
   | { readonly type: 'host-start'; readonly host: string }
   | { readonly type: 'connect-retry'; readonly host: string; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'connected'; readonly host: string; readonly durationMs: number }
-  | { readonly type: 'command'; readonly host: string; readonly command: string; readonly sudo: boolean }
+  | {
+      readonly type: 'command';
+      readonly host: string;
+      readonly command: string;
+      readonly sudo: boolean;
+      /** Run on the operator's machine for this host (ctx.local); absent for the host's own commands. */
+      readonly local?: boolean;
+    }
   | { readonly type: 'output'; readonly host: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }
   | { readonly type: 'log'; readonly host: string; readonly message: string }
   | StepEvent

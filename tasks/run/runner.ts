@@ -103,8 +103,12 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
     ...(settings.commandTimeoutMs !== undefined ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
     ...(settings.sudoPassword !== undefined ? { sudoPassword: settings.sudoPassword } : {}),
   });
-  // An interrupt closes the connection, which ends the commands in flight on this host.
-  const onAbort = (): void => void connection.close();
+  // An interrupt closes the connection, which ends the commands in flight on this host, and
+  // stops the task's operator-side (ctx.local) commands.
+  const onAbort = (): void => {
+    void connection.close();
+    void context.close();
+  };
   settings.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const value = await settings.task.body(context);
@@ -114,6 +118,7 @@ async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostR
     return { host: host.name, status, durationMs: Date.now() - started, error: errorInfo(error) };
   } finally {
     settings.signal?.removeEventListener('abort', onAbort);
+    await context.close();
     await connection.close();
   }
 }

@@ -1,12 +1,15 @@
-// What a task body gets for one host: run, sudo, put, get, scoped cd and env, facts and
-// dry-run, all reporting through events. Scopes live in AsyncLocalStorage so parallel
-// branches of one body never see each other's cd or env (zx's model, without globals).
+// What a task body gets for one host: run, sudo, put, get, scoped cd and env, facts, dry-run
+// and `local` (a command on the operator's machine), all reporting through events. Scopes live
+// in AsyncLocalStorage so parallel branches of one body never see each other's cd or env
+// (zx's model, without globals). The host is reached through a Connection (SSH, or the local
+// transport in tests); `local` always goes through the local transport.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh, toCommand, type Command } from '../command/command.js';
 import type { Masker } from '../command/masker.js';
 import type { Connection } from '../connection/connection.js';
+import { connectLocal } from '../connection/local-connection.js';
 import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
 import type { Fact } from '../facts/fact.js';
 import type { HostTarget } from '../hosts/host-target.js';
@@ -23,6 +26,13 @@ export interface RunOptions {
   readonly stdin?: string;
   /** Emit no events for this command (fact probes); the result still has its output. */
   readonly quiet?: boolean;
+}
+
+export interface LocalOptions extends RunOptions {
+  /** Working directory on the operator's machine (ctx.cd names the host's directories and does not apply). */
+  readonly cwd?: string;
+  /** Extra environment variables (ctx.withEnv does not apply). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface SudoOptions extends RunOptions {
@@ -54,6 +64,14 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   /** True under --dry-run: read facts, report what would change, change nothing. */
   readonly dryRun: boolean;
   run(command: Command | string, options?: RunOptions): Promise<CommandResult>;
+  /**
+   * Runs a command on the operator's machine (Fabric's `c.local`) with /bin/sh: masked in events,
+   * CommandError on a non-zero exit unless `check: false`, the same --command-timeout. Like `run`,
+   * it runs under --dry-run too: check `ctx.dryRun` before a local command that changes something.
+   *
+   * @example const rev = (await ctx.local('git rev-parse HEAD', { cwd: ctx.options.repo })).stdout.trim();
+   */
+  local(command: Command | string, options?: LocalOptions): Promise<CommandResult>;
   sudo(command: Command | string, options?: SudoOptions): Promise<CommandResult>;
   put(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
   get(remotePath: string, localPath: string): Promise<void>;
@@ -84,10 +102,27 @@ interface Scope {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const TAIL_LINES = 20;
-/** Seconds between the polite TERM and the KILL that `timeout` sends. */
-const KILL_GRACE_S = 5;
-/** `timeout` exits with 124 when it stopped the command. */
-const TIMEOUT_EXIT = 124;
+
+interface Target {
+  readonly connection: Connection;
+  /** On the operator's machine: no remote guard (the local transport kills the process tree itself). */
+  readonly local: boolean;
+  readonly sudo?: { readonly mode: SudoMode; readonly user?: string };
+}
+
+function checkEnvNames(env: Readonly<Record<string, string>>): void {
+  for (const name of Object.keys(env)) {
+    if (!ENV_NAME.test(name)) throw new UsageError(`invalid environment variable name '${name}'`);
+  }
+}
+
+/** Prefixes shell text with a cd and exports. */
+function inScope(text: string, cwd: string | undefined, env: Readonly<Record<string, string>>): string {
+  const parts: string[] = [];
+  if (cwd) parts.push(sh`cd ${cwd}`.text);
+  for (const [name, value] of Object.entries(env)) parts.push(`export ${name}=${sh`${value}`.text}`);
+  return [...parts, text].join(' && ');
+}
 
 function tail(text: string): string {
   return text.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
@@ -97,6 +132,7 @@ export class HostContext<O> implements TaskContext<O> {
   readonly #scope = new AsyncLocalStorage<Scope>();
   readonly #facts = new Map<string, Promise<unknown>>();
   #sudoMode: Promise<SudoMode> | undefined;
+  #local: Connection | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -115,13 +151,30 @@ export class HostContext<O> implements TaskContext<O> {
 
   run(command: Command | string, options: RunOptions = {}): Promise<CommandResult> {
     const cmd = toCommand(command);
-    return this.execute(cmd, options);
+    return this.execute(cmd, this.scoped(cmd.text), options, { connection: this.connection, local: false });
+  }
+
+  async local(command: Command | string, options: LocalOptions = {}): Promise<CommandResult> {
+    const cmd = toCommand(command);
+    checkEnvNames(options.env ?? {});
+    this.#local ??= connectLocal();
+    return this.execute(cmd, inScope(cmd.text, options.cwd, options.env ?? {}), options, { connection: this.#local, local: true });
   }
 
   async sudo(command: Command | string, options: SudoOptions = {}): Promise<CommandResult> {
     this.#sudoMode ??= probeSudo(this.connection, this.settings.sudoPassword);
     const mode = await this.#sudoMode;
-    return this.execute(toCommand(command), options, { mode, ...(options.user ? { user: options.user } : {}) });
+    const cmd = toCommand(command);
+    return this.execute(cmd, this.scoped(cmd.text), options, {
+      connection: this.connection,
+      local: false,
+      sudo: { mode, ...(options.user ? { user: options.user } : {}) },
+    });
+  }
+
+  /** Stops the operator-side commands still running; the runner closes the host connection itself. */
+  async close(): Promise<void> {
+    await this.#local?.close();
   }
 
   async put(localPath: string, remotePath: string, options: PutOptions = {}): Promise<void> {
@@ -151,9 +204,7 @@ export class HostContext<O> implements TaskContext<O> {
   }
 
   withEnv<T>(env: Readonly<Record<string, string>>, body: () => Promise<T>): Promise<T> {
-    for (const name of Object.keys(env)) {
-      if (!ENV_NAME.test(name)) throw new UsageError(`invalid environment variable name '${name}'`);
-    }
+    checkEnvNames(env);
     const current = this.#scope.getStore() ?? { env: {} };
     return this.#scope.run({ ...current, env: { ...current.env, ...env } }, body);
   }
@@ -182,41 +233,36 @@ export class HostContext<O> implements TaskContext<O> {
 
   private scoped(text: string): string {
     const scope = this.#scope.getStore();
-    if (!scope) return text;
-    const parts: string[] = [];
-    if (scope.cwd) parts.push(sh`cd ${scope.cwd}`.text);
-    for (const [name, value] of Object.entries(scope.env)) parts.push(`export ${name}=${sh`${value}`.text}`);
-    return [...parts, text].join(' && ');
+    return scope ? inScope(text, scope.cwd, scope.env) : text;
   }
 
-  private async execute(cmd: Command, options: RunOptions, sudo?: { mode: SudoMode; user?: string }): Promise<CommandResult> {
+  /** Runs `scopedText` (`cmd` inside its cd and env) on the target; events and errors show `cmd` as given. */
+  private async execute(cmd: Command, scopedText: string, options: RunOptions, target: Target): Promise<CommandResult> {
     const { masker, emit } = this.settings;
+    const { sudo, local } = target;
     masker.add(...cmd.secrets);
     const display = masker.mask(cmd.text);
     const host = this.host.name;
-    if (!options.quiet) emit({ type: 'command', host, command: display, sudo: sudo !== undefined });
+    if (!options.quiet) emit({ type: 'command', host, command: display, sudo: sudo !== undefined, ...(local ? { local } : {}) });
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
-    // The host's own `timeout` kills the command there; the local timer is the backstop if the host hangs.
-    const text = this.scoped(cmd.text);
-    const limited = timeoutMs === undefined ? text : sh`timeout -k ${KILL_GRACE_S} ${timeoutMs / 1000} sh -c ${text}`.text;
-    const guarded = guardCommand(limited, options.stdin);
-    const invocation = sudo ? sudoInvocation(sudo.mode, guarded, this.settings.sudoPassword, sudo.user) : undefined;
+    // The transport's own timer decides a timeout: an exit code (even `timeout`'s 124) never does.
+    const text = local ? scopedText : guardCommand(scopedText, options.stdin);
+    const invocation = sudo ? sudoInvocation(sudo.mode, text, this.settings.sudoPassword, sudo.user) : undefined;
     const responder = invocation?.responder;
-    const result = await this.connection.exec(invocation ? invocation.command.text : guarded, {
+    const result = await target.connection.exec(invocation ? invocation.command.text : text, {
       display,
-      holdStdin: true,
-      ...(timeoutMs !== undefined ? { timeoutMs: timeoutMs + (KILL_GRACE_S + 5) * 1000 } : {}),
+      ...(local ? (options.stdin !== undefined ? { stdin: options.stdin } : {}) : { holdStdin: true }),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       ...(responder ? { responder } : {}),
       ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
     });
     lines.flush();
     const stdout = masker.mask(result.stdout);
     const stderr = masker.mask(result.stderr);
-    if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.answerRefused);
-    const timedOut = timeoutMs !== undefined && (result.signal === 'TIMEOUT' || (result.exitCode === TIMEOUT_EXIT && Date.now() - started >= timeoutMs));
-    if (timedOut) throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
+    if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.stopped === 'answer-refused');
+    if (result.stopped === 'timeout') throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
     if (result.exitCode !== 0 && options.check !== false) {
       throw new CommandError(host, display, result.exitCode, result.signal, tail(stdout), tail(stderr));
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTaskOptions } from '../../../tasks/cli/task-options.js';
-import { splitCommandLine } from '../../../tasks/cli/global-options.js';
+import { splitCommandLine, withConfig } from '../../../tasks/cli/global-options.js';
 import { UsageError } from '../../../tasks/errors.js';
 import { defineTask } from '../../../tasks/task/define-task.js';
 
@@ -51,5 +51,13 @@ describe('task options', () => {
     assert.throws(() => parseTaskOptions(task, ['--mode', 'c'], []), /one of a, b/);
     assert.throws(() => parseTaskOptions(task, ['word'], []), UsageError);
     assert.throws(() => parseTaskOptions(task, [], ['x']), /takes no words after/);
+  });
+});
+
+describe('config defaults', () => {
+  it('fill only what the command line left out; true booleans become flags', () => {
+    const merged = withConfig({ parallel: '2', hosts: ['a'] }, { parallel: 4, 'connect-timeout': 2.5, 'accept-new-host-keys': true, inventory: '/lab.yml' });
+    assert.deepEqual(merged, { parallel: '2', hosts: ['a'], 'connect-timeout': '2.5', 'accept-new-host-keys': true, inventory: '/lab.yml' });
+    assert.deepEqual(withConfig({}, { 'accept-new-host-keys': false }), {});
   });
 });

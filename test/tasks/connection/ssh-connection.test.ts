@@ -51,6 +51,20 @@ describe('SSH connections to real hosts', () => {
     assert.ok(second.events.some((e) => e.type === 'output' && e['line'] === 'alpha'));
   });
 
+  it('takes the host key policy and known_hosts file from the operator config', async () => {
+    const xdg = mkdtempSync(join(lab.dir, 'xdg-'));
+    const env = { XDG_CONFIG_HOME: xdg };
+    const known = join(lab.dir, 'config_known_hosts');
+    assert.equal((await runCli(['config', 'set', 'known-hosts', known], { env })).code, 0);
+    const refused = await runCli(['--json', '-k', lab.keyFile, '-H', direct('alpha'), 'run', '--', 'true'], { env });
+    assert.equal(refused.code, 3);
+    assert.equal(resultsByHost(refused).get(direct('alpha'))!.error!['knownHostsFile'], known);
+    assert.equal((await runCli(['config', 'set', 'accept-new-host-keys', 'true'], { env })).code, 0);
+    const accepted = await runCli(['--json', '-k', lab.keyFile, '-H', direct('alpha'), 'run', '--', 'hostname'], { env });
+    assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
+    assert.match(readFileSync(known, 'utf8'), /ssh-ed25519 /);
+  });
+
   it('always refuses a changed host key, even with --accept-new-host-keys', async () => {
     const before = readFileSync(lab.knownHostsFile, 'utf8');
     await lab.host('rotor').rotateHostKey();

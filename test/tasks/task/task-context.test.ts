@@ -6,6 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { connectSsh } from '../../../tasks/connection/ssh-connection.js';
+import { TransferError } from '../../../tasks/errors.js';
 import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
 
@@ -91,10 +93,67 @@ describe('task context on real hosts', () => {
     assert.match(String(error['message']), /exited with code 7/);
   });
 
-  it('stops a command that runs past --command-timeout', async () => {
-    const run = await runCli([...base, '--command-timeout', '1', '-H', 'easy', 'run', '--', 'sleep 30']);
+  it('stops a command that runs past --command-timeout, and what it started on the host', async () => {
+    const run = await runCli([...base, '--command-timeout', '1', '-H', 'easy', 'run', '--', 'sleep 37 & sleep 38']);
     assert.equal(run.code, 4);
     assert.equal(resultsByHost(run).get('easy')!.error!['name'], 'CommandTimeoutError');
     assert.ok(run.durationMs < 20_000);
+    const sleeping = async (): Promise<boolean> => {
+      const ps = await lab.host('easy').exec(['sh', '-c', 'cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "']);
+      return /sleep 3[78]/.test(ps.stdout);
+    };
+    for (let i = 0; i < 100 && (await sleeping()); i += 1) await new Promise((r) => setTimeout(r, 100));
+    if (await sleeping()) {
+      const left = await lab.host('easy').exec(['sh', '-c', 'for p in /proc/[0-9]*; do echo "$p: $(tr "\\0" " " < $p/cmdline)"; done 2>/dev/null']);
+      assert.fail(`the timed-out command still runs on the host:\n${left.stdout}`);
+    }
+  });
+
+  it('keeps 4-byte characters whole across SSH data chunks (100k emoji)', async () => {
+    const count = 100_000;
+    // One ASCII byte first, read with the rest from a file by cat, so the data chunks cut characters in the middle.
+    const run = await runCli([...base, '-H', 'easy', 'run', '--', `f=$(mktemp); { printf x; printf '\\360\\237\\230\\200%.0s' $(seq ${count}); } >"$f"; cat "$f"; rm -f "$f"`]);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.events.filter((e) => e.type === 'output').map((e) => String(e['line']));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.length, 1 + count * 2);
+    assert.ok(lines[0] === `x${'\u{1F600}'.repeat(count)}`, 'the emoji came back changed');
+  });
+
+  it('reports a command that exits 124 by itself as exit 124, not as a timeout', async () => {
+    const run = await runCli([...base, '--command-timeout', '30', '-H', 'easy', 'run', '--', 'sleep 1; exit 124']);
+    assert.equal(run.code, 4);
+    const error = resultsByHost(run).get('easy')!.error!;
+    assert.equal(error['name'], 'CommandError');
+    assert.equal(error['exitCode'], 124);
+    assert.equal(error['signal'], null);
+  });
+
+  it('runs ctx.local on the operator machine next to the host commands, secrets masked', async () => {
+    const token = `tok-${randomBytes(6).toString('hex')}`;
+    const run = await runCli([...base, '-H', 'easy', 'local-and-remote', '--token', token]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.deepEqual(resultsByHost(run).get('easy')!.value, { localChars: token.length, remote: 'easy' });
+    const commands = run.events.filter((e) => e.type === 'command');
+    assert.deepEqual(commands.map((e) => e['local'] === true), [true, false]);
+    assert.ok(!run.stdout.includes(token));
+  });
+
+  it('keeps the SFTP error as the cause of a failed transfer', async () => {
+    const host = lab.host('easy');
+    const connection = await connectSsh(
+      { name: 'easy', address: host.address, port: host.port, user: 'ops', identityFiles: [lab.keyFile], jumps: [], knownHostsFiles: [], vars: {}, groups: [] },
+      { hostKeys: { knownHostsFiles: [lab.knownHostsFile], recordFile: lab.knownHostsFile, acceptNew: false }, connectTimeoutMs: 10_000, auth: {} },
+    );
+    try {
+      await assert.rejects(connection.get('/nonexistent/file', join(lab.dir, 'never')), (error: unknown) => {
+        assert.ok(error instanceof TransferError);
+        assert.equal(error.direction, 'get');
+        assert.ok(error.cause instanceof Error, 'the SFTP error is kept as the cause');
+        return true;
+      });
+    } finally {
+      await connection.close();
+    }
   });
 });
