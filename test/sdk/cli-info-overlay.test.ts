@@ -49,7 +49,11 @@ describe('cloudlet info-overlay', () => {
     await writeFile(bad, bytes);
     const run = await cloudlet('info-overlay', bad, '--json');
     assert.equal(run.exitCode, 1);
-    assert.equal(run.stdout, '');
+    // With --json, stdout holds no report: only the one error line, with the error's stable code.
+    const lines = run.stdout.trim().split('\n');
+    assert.equal(lines.length, 1, run.stdout);
+    const line = JSON.parse(lines[0]!) as { kind: string; error: { name: string; code: string } };
+    assert.deepEqual([line.kind, line.error.name, line.error.code], ['error', 'ChecksumError', 'overlay-checksum']);
     assert.match(run.stderr, /ChecksumError/);
   });
 
