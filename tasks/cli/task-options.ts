@@ -4,7 +4,12 @@ import { parseOptions, type OptionSpecs as ArgSpecs } from '../../sdk/cli/args.j
 import { UsageError } from '../errors.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 
-/** A task's options as the parser reads them: a number is a string until checked here. */
+/**
+ * A task's options as the shared parser reads them and taskHelp lists them: a number is a string
+ * (shown as N) until parseTaskOptions checks it.
+ *
+ * @example taskArgSpecs(run) // { sudo: { type: 'boolean', … }, 'as-user': { type: 'string', placeholder: 'VALUE', … } }
+ */
 export function taskArgSpecs(task: Task): ArgSpecs {
   return Object.fromEntries(
     Object.entries(task.options).map(([name, spec]) => [
@@ -14,6 +19,12 @@ export function taskArgSpecs(task: Task): ArgSpecs {
   );
 }
 
+/**
+ * The options the command line gives a task, typed and checked (numbers, choices, the task's own
+ * validate); words outside `--` are refused, and so are words after `--` for a task that takes none.
+ *
+ * @example parseTaskOptions(demo, ['--count=3', '--force'], []) // { count: 3, force: true }
+ */
 export function parseTaskOptions(task: Task, tokens: readonly string[], args: readonly string[]): OptionValues<OptionSpecs> {
   const known = Object.keys(task.options).map((n) => `--${n}`).join(', ') || 'none';
   const { values: given, positionals } = parseOptions(tokens, taskArgSpecs(task), {
