@@ -1,13 +1,13 @@
 /**
- * The contract of a `cloudlet` command module, and the argument parsing they share. A command
- * declares its operands and options; defineCommand parses them and derives the usage from the same
+ * The contract of a `cloudlet` command module. A command declares its operands and options;
+ * defineCommand parses them (args.ts, the parser both CLIs share) and derives the usage from the same
  * declaration, so the usage cannot drift from what is accepted. The command calls the SDK, renders
  * its progress events and returns an exit code: 0 ok, 1 the operation failed, 2 usage; dispatch
  * (commands.ts) maps thrown errors to those codes.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorData, UsageError } from '../errors/cloudlet-error.js';
 import { PROGRESS_EVENT_VERSION } from '../progress/index.js';
+import { optionSynopsis, parseOptions, type OptionSpecs, type ParsedArgs } from './args.js';
 
 /** Where a command reads and writes, and the signal Ctrl-C fires. */
 export interface CliIo {
@@ -18,10 +18,8 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-type ParseOptions = NonNullable<ParseArgsConfig['options']>;
-
-/** parseArgs' option config plus how a string option's value is shown in the usage (default: its name in capitals). */
-export type OptionSpecs = { readonly [long: string]: ParseOptions[string] & { readonly placeholder?: string } };
+/** The options a command declares, for the parser both CLIs share (args.ts). */
+export type { OptionSpecs } from './args.js';
 
 export interface Command {
   name: string;
@@ -42,7 +40,7 @@ export function jsonErrorLine(error: unknown): string {
   return `${JSON.stringify({ v: PROGRESS_EVENT_VERSION, kind: 'error', error: errorData(error) })}\n`;
 }
 
-type Parsed<O extends OptionSpecs> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
+type Parsed<O extends OptionSpecs> = ParsedArgs<O>;
 
 export interface CommandSpec<O extends OptionSpecs> {
   name: string;
@@ -75,23 +73,13 @@ export function defineCommand<O extends OptionSpecs>(spec: CommandSpec<O>): Comm
     name: spec.name,
     summary: spec.summary,
     options: spec.options,
-    usage: [spec.name, ...spec.operands, ...Object.entries(spec.options).map(([long, option]) => usageOf(long, option))].join(' '),
+    usage: [spec.name, ...spec.operands, ...Object.entries(spec.options).map(([long, option]) => optionSynopsis(long, option))].join(' '),
     run: async (args, io) => spec.run(parseCommandArgs(args, spec.options, [min, max]), io),
   };
 }
 
-function usageOf(long: string, option: OptionSpecs[string]): string {
-  if (option.type === 'boolean') return `[--${long}]`;
-  return `[--${long} ${option.placeholder ?? long.toUpperCase()}${option.multiple ? ' ...' : ''}]`;
-}
-
 function parseCommandArgs<O extends OptionSpecs>(args: readonly string[], options: O, [min, max]: [number, number]): Parsed<O> {
-  let parsed: Parsed<O>;
-  try {
-    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseOptions(args, options);
   const count = parsed.positionals.length;
   if (count < min) throw new UsageError(`missing argument${min - count > 1 ? 's' : ''}`);
   if (count > max) throw new UsageError(`unexpected argument '${parsed.positionals[max]}'`);

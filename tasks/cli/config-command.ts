@@ -37,7 +37,7 @@ function expectWords(action: string, words: readonly string[], names: readonly s
 
 /** Runs the `config` subcommand; `words` follow `config` on the command line. */
 export function configCommand(words: readonly string[], globals: GlobalValues, io: ConfigIo): number {
-  if (globals['help']) {
+  if (globals.help) {
     io.stdout.write(`${configHelp()}\n`);
     return ExitCode.ok;
   }
@@ -64,7 +64,7 @@ export function configCommand(words: readonly string[], globals: GlobalValues, i
     case 'list': {
       expectWords('list', rest, []);
       const values = config.values();
-      if (globals['json']) io.stdout.write(`${JSON.stringify(values)}\n`);
+      if (globals.json) io.stdout.write(`${JSON.stringify(values)}\n`);
       else for (const [key, value] of Object.entries(values)) io.stdout.write(`${key}=${String(value)}\n`);
       return ExitCode.ok;
     }

@@ -1,43 +1,38 @@
 // The runner's own options and the split of the command line into them, the task name,
 // the task's options and the words after `--`; then the operator's config fills in what the
 // command line left out.
+import { optionName, parseOperandLine, type OptionSpecs, type ParsedValues } from '../../sdk/cli/args.js';
 import { UsageError } from '../errors.js';
 import type { ConfigValue } from './operator-config.js';
 
-interface GlobalSpec {
-  readonly long: string;
-  readonly short?: string;
-  readonly value?: string;
-  readonly repeat?: boolean;
-  readonly help: string;
-}
+/** The runner's options: what the parser accepts and what --help lists (help.ts), in this order. */
+export const GLOBAL_OPTIONS = {
+  hosts: { type: 'string', short: 'H', placeholder: 'LIST', multiple: true, help: 'hosts: user@host:port, ssh_config aliases, inventory hosts or groups (comma-separated)' },
+  inventory: { type: 'string', short: 'i', placeholder: 'FILE', help: 'YAML inventory of hosts, groups and variables' },
+  limit: { type: 'string', short: 'l', placeholder: 'PATTERN', help: "only the selected hosts that match: names, groups, globs (lab*), !exclude, &intersect; ',' or ':' between" },
+  'tasks-file': { type: 'string', short: 'f', placeholder: 'FILE', help: 'load tasks from this file (default: ./cloudlet-tasks.ts, .mts, .cts, .mjs, .cjs or .js if present)' },
+  user: { type: 'string', short: 'u', placeholder: 'USER', help: 'login user where the host, inventory and ssh_config name none' },
+  identity: { type: 'string', short: 'k', placeholder: 'FILE', multiple: true, help: 'private key file to offer (after ssh-agent keys)' },
+  'ssh-config': { type: 'string', short: 'F', placeholder: 'FILE', help: 'ssh_config file (default ~/.ssh/config)' },
+  'known-hosts': { type: 'string', placeholder: 'FILE', help: 'known_hosts file to check and record keys in (default ~/.ssh/known_hosts)' },
+  'accept-new-host-keys': { type: 'boolean', help: 'record the key of a host seen for the first time (a changed key is still refused)' },
+  'ask-password': { type: 'boolean', help: 'ask once for the SSH login password (or set CLOUDLET_SSH_PASSWORD)' },
+  'ask-sudo-password': { type: 'boolean', help: 'ask once for the sudo password of all hosts (or set CLOUDLET_SUDO_PASSWORD)' },
+  parallel: { type: 'string', short: 'P', placeholder: 'N', help: 'hosts worked on at once (default 10)' },
+  'fail-fast': { type: 'boolean', help: 'start no further host after the first failure' },
+  retries: { type: 'string', placeholder: 'N', help: 'extra connection attempts with back-off for unreachable hosts (default 2)' },
+  'connect-timeout': { type: 'string', placeholder: 'SECONDS', help: 'give up connecting after this long (default 10)' },
+  'command-timeout': { type: 'string', placeholder: 'SECONDS', help: 'stop any command running longer than this (default: no limit)' },
+  'dry-run': { type: 'boolean', short: 'n', help: 'show what would change and change nothing' },
+  json: { type: 'boolean', help: 'print one JSON event per line' },
+  plain: { type: 'boolean', help: 'print plain prefixed lines even on a terminal' },
+  debug: { type: 'boolean', help: 'print stack traces of unexpected errors' },
+  help: { type: 'boolean', short: 'h', help: 'show help (for a task: cloudlet-tasks TASK --help)' },
+  version: { type: 'boolean', short: 'V', help: 'show the version' },
+} as const satisfies OptionSpecs;
 
-export const GLOBAL_OPTIONS: readonly GlobalSpec[] = [
-  { long: 'hosts', short: 'H', value: 'LIST', repeat: true, help: 'hosts: user@host:port, ssh_config aliases, inventory hosts or groups (comma-separated)' },
-  { long: 'inventory', short: 'i', value: 'FILE', help: 'YAML inventory of hosts, groups and variables' },
-  { long: 'limit', short: 'l', value: 'PATTERN', help: "only the selected hosts that match: names, groups, globs (lab*), !exclude, &intersect; ',' or ':' between" },
-  { long: 'tasks-file', short: 'f', value: 'FILE', help: 'load tasks from this file (default: ./cloudlet-tasks.ts, .mts, .cts, .mjs, .cjs or .js if present)' },
-  { long: 'user', short: 'u', value: 'USER', help: 'login user where the host, inventory and ssh_config name none' },
-  { long: 'identity', short: 'k', value: 'FILE', repeat: true, help: 'private key file to offer (after ssh-agent keys)' },
-  { long: 'ssh-config', short: 'F', value: 'FILE', help: 'ssh_config file (default ~/.ssh/config)' },
-  { long: 'known-hosts', value: 'FILE', help: 'known_hosts file to check and record keys in (default ~/.ssh/known_hosts)' },
-  { long: 'accept-new-host-keys', help: 'record the key of a host seen for the first time (a changed key is still refused)' },
-  { long: 'ask-password', help: 'ask once for the SSH login password (or set CLOUDLET_SSH_PASSWORD)' },
-  { long: 'ask-sudo-password', help: 'ask once for the sudo password of all hosts (or set CLOUDLET_SUDO_PASSWORD)' },
-  { long: 'parallel', short: 'P', value: 'N', help: 'hosts worked on at once (default 10)' },
-  { long: 'fail-fast', help: 'start no further host after the first failure' },
-  { long: 'retries', value: 'N', help: 'extra connection attempts with back-off for unreachable hosts (default 2)' },
-  { long: 'connect-timeout', value: 'SECONDS', help: 'give up connecting after this long (default 10)' },
-  { long: 'command-timeout', value: 'SECONDS', help: 'stop any command running longer than this (default: no limit)' },
-  { long: 'dry-run', short: 'n', help: 'show what would change and change nothing' },
-  { long: 'json', help: 'print one JSON event per line' },
-  { long: 'plain', help: 'print plain prefixed lines even on a terminal' },
-  { long: 'debug', help: 'print stack traces of unexpected errors' },
-  { long: 'help', short: 'h', help: 'show help (for a task: cloudlet-tasks TASK --help)' },
-  { long: 'version', short: 'V', help: 'show the version' },
-];
-
-export type GlobalValues = Record<string, string | string[] | boolean | undefined>;
+/** The runner options given, typed from GLOBAL_OPTIONS: `parallel` a string, `hosts` a list, `json` a flag; each undefined when absent. */
+export type GlobalValues = ParsedValues<typeof GLOBAL_OPTIONS>;
 
 export interface SplitCommandLine {
   readonly globals: GlobalValues;
@@ -50,45 +45,25 @@ export interface SplitCommandLine {
 
 /** The runner option a task option named `name` would be mistaken for on the command line. */
 export function globalOptionNamed(name: string): string | undefined {
-  const spec = GLOBAL_OPTIONS.find((candidate) => candidate.long === name);
-  return spec && `${spec.short ? `-${spec.short}/` : ''}--${spec.long}`;
+  return Object.hasOwn(GLOBAL_OPTIONS, name) ? optionName(name, GLOBAL_OPTIONS[name as keyof typeof GLOBAL_OPTIONS]) : undefined;
 }
 
-function find(token: string): GlobalSpec | undefined {
-  if (token.startsWith('--')) return GLOBAL_OPTIONS.find((spec) => spec.long === token.slice(2));
-  return GLOBAL_OPTIONS.find((spec) => spec.short !== undefined && `-${spec.short}` === token);
-}
-
+/**
+ * Splits `cloudlet-tasks [options] TASK [task options] [-- words]` with the parser the `cloudlet`
+ * CLI uses (sdk/cli/args.ts). A runner option after the task is still the runner's (task options
+ * may not share its names, cli-tasks.ts), so `TASK --help` shows the task's help.
+ *
+ * @example splitCommandLine(['-P4', 'run', '--sudo', '--', 'id']) // { globals: { parallel: '4' }, task: 'run', taskTokens: ['--sudo'], args: ['id'] }
+ */
 export function splitCommandLine(argv: readonly string[]): SplitCommandLine {
-  const globals: GlobalValues = {};
-  const taskTokens: string[] = [];
-  let task: string | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const raw = argv[i]!;
-    if (raw === '--') return { globals, ...(task ? { task } : {}), taskTokens, args: argv.slice(i + 1) };
-    const [token, inline] = raw.startsWith('--') && raw.includes('=') ? [raw.slice(0, raw.indexOf('=')), raw.slice(raw.indexOf('=') + 1)] : [raw, undefined];
-    const spec = token.startsWith('-') ? find(token) : undefined;
-    if (!spec) {
-      if (task === undefined && !token.startsWith('-')) task = token;
-      else if (task === undefined) throw new UsageError(`unknown option '${token}' (see cloudlet-tasks --help)`);
-      else taskTokens.push(raw);
-      continue;
-    }
-    if (!spec.value) {
-      if (inline !== undefined) throw new UsageError(`option --${spec.long} takes no value`);
-      globals[spec.long] = true;
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`option --${spec.long} needs a value (${spec.value})`);
-    if (spec.repeat) globals[spec.long] = [...((globals[spec.long] as string[] | undefined) ?? []), value];
-    else globals[spec.long] = value;
-  }
-  return { globals, ...(task ? { task } : {}), taskTokens, args: [] };
+  const line = parseOperandLine(argv, GLOBAL_OPTIONS, { unknown: (option) => `unknown option '${option}' (see cloudlet-tasks --help)` });
+  return { globals: line.values, ...(line.operand ? { task: line.operand } : {}), taskTokens: line.operandArgs, args: line.rest };
 }
+
+type NumericOption = 'parallel' | 'retries' | 'connect-timeout' | 'command-timeout';
 
 /** Reads a numeric global option, checking its range. */
-export function numberOption(globals: GlobalValues, name: string, fallback: number, min: number): number {
+export function numberOption(globals: GlobalValues, name: NumericOption, fallback: number, min: number): number {
   const raw = globals[name];
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -105,11 +80,11 @@ export function numberOption(globals: GlobalValues, name: string, fallback: numb
 export function withConfig(globals: GlobalValues, config: Readonly<Record<string, ConfigValue>>): GlobalValues {
   const out: GlobalValues = { ...globals };
   for (const [key, value] of Object.entries(config)) {
-    if (out[key] !== undefined) continue;
+    if (!Object.hasOwn(GLOBAL_OPTIONS, key) || out[key as keyof GlobalValues] !== undefined) continue;
     if (typeof value === 'boolean') {
-      if (value) out[key] = true;
+      if (value) Object.assign(out, { [key]: true });
     } else {
-      out[key] = String(value);
+      Object.assign(out, { [key]: String(value) });
     }
   }
   return out;

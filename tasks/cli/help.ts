@@ -1,6 +1,9 @@
-// Help texts: the runner's (with every task) and one task's.
+// Help texts: the runner's (with every task) and one task's, listing the options from the specs
+// the parser reads (GLOBAL_OPTIONS, taskArgSpecs), so what --help shows is what is accepted.
+import { optionLabel } from '../../sdk/cli/args.js';
 import type { Task } from '../task/define-task.js';
 import { GLOBAL_OPTIONS } from './global-options.js';
+import { taskArgSpecs } from './task-options.js';
 
 function columns(rows: [string, string][]): string[] {
   const width = Math.max(...rows.map(([left]) => left.length));
@@ -20,17 +23,20 @@ export function mainHelp(tasks: readonly Task[], version: string): string {
     ...columns(tasks.map((task) => [task.name, task.help])),
     '',
     'options:',
-    ...columns(GLOBAL_OPTIONS.map((o) => [`${o.short ? `-${o.short}, ` : '    '}--${o.long}${o.value ? ` ${o.value}` : ''}`, o.help])),
+    ...columns(Object.entries(GLOBAL_OPTIONS).map(([long, spec]) => [optionLabel(long, spec), spec.help])),
     '',
     'exit codes: 0 ok, 2 usage error, 3 a host unreachable, 4 the task failed on a host, 130 interrupted',
   ].join('\n');
 }
 
 export function taskHelp(task: Task): string {
-  const options = Object.entries(task.options).map(([name, spec]): [string, string] => [
-    `--${name}${spec.type === 'boolean' ? '' : ` ${spec.type === 'number' ? 'N' : 'VALUE'}`}`,
-    `${spec.help}${spec.choices ? ` (${spec.choices.join(', ')})` : ''}${spec.default !== undefined ? ` [default: ${String(spec.default)}]` : ''}`,
-  ]);
+  const options = Object.entries(taskArgSpecs(task)).map(([name, arg]): [string, string] => {
+    const spec = task.options[name]!;
+    return [
+      optionLabel(name, arg).trimStart(),
+      `${spec.help}${spec.choices ? ` (${spec.choices.join(', ')})` : ''}${spec.default !== undefined ? ` [default: ${String(spec.default)}]` : ''}`,
+    ];
+  });
   return [
     `cloudlet-tasks ${task.name}: ${task.help}`,
     '',

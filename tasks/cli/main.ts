@@ -30,21 +30,21 @@ export interface CliIo {
   readonly cwd: string;
 }
 
-async function secretFrom(globals: GlobalValues, flag: string, envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function secretFrom(globals: GlobalValues, flag: 'ask-password' | 'ask-sudo-password', envName: string, prompt: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (globals[flag]) return askSecret(prompt);
   return env[envName];
 }
 
 function pickRenderer(globals: GlobalValues, io: CliIo): Renderer {
   const write = (text: string): void => void io.stdout.write(`${text}\n`);
-  if (globals['json']) return jsonRenderer(write);
-  if (globals['plain'] || !io.stdout.isTTY || io.env['CI']) return plainRenderer(write);
+  if (globals.json) return jsonRenderer(write);
+  if (globals.plain || !io.stdout.isTTY || io.env['CI']) return plainRenderer(write);
   return listrRenderer(write);
 }
 
 async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const line = splitCommandLine(argv);
-  if (line.globals['version']) {
+  if (line.globals.version) {
     io.stdout.write(`${packageVersion()}\n`);
     return ExitCode.ok;
   }
@@ -53,16 +53,16 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
     if (line.args.length > 0) throw new UsageError("config takes no words after '--'");
     return configCommand(line.taskTokens, line.globals, io);
   }
-  const { tasks, skipped } = await cliTasks(line.globals['tasks-file'] as string | undefined, io.cwd);
+  const { tasks, skipped } = await cliTasks(line.globals['tasks-file'], io.cwd);
   const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
   // A task that is not built in was most likely meant to come from the file that failed.
   if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, tasks.map((t) => t.name));
   if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
   if (!task) {
     io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
-    return line.globals['help'] ? ExitCode.ok : ExitCode.usage;
+    return line.globals.help ? ExitCode.ok : ExitCode.usage;
   }
-  if (line.globals['help']) {
+  if (line.globals.help) {
     io.stdout.write(`${taskHelp(task)}\n`);
     return ExitCode.ok;
   }
@@ -72,21 +72,21 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const retries = numberOption(globals, 'retries', 2, 0);
   const connectTimeoutMs = numberOption(globals, 'connect-timeout', 10, 0.1) * 1000;
   const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
-  const inventory = globals['inventory'] ? await loadInventory(globals['inventory'] as string) : undefined;
-  const sshConfig = await loadSshConfig(globals['ssh-config'] as string | undefined);
-  const selected = await resolveHosts((globals['hosts'] as string[] | undefined) ?? [], {
+  const inventory = globals.inventory ? await loadInventory(globals.inventory) : undefined;
+  const sshConfig = await loadSshConfig(globals['ssh-config']);
+  const selected = await resolveHosts(globals.hosts ?? [], {
     sshConfig,
     ...(inventory ? { inventory } : {}),
-    ...(globals['user'] ? { defaultUser: globals['user'] as string } : {}),
-    identityFiles: (globals['identity'] as string[] | undefined) ?? [],
+    ...(globals.user ? { defaultUser: globals.user } : {}),
+    identityFiles: globals.identity ?? [],
   });
-  const hosts = globals['limit'] === undefined ? selected : limitHosts(selected, globals['limit'] as string);
+  const hosts = globals.limit === undefined ? selected : limitHosts(selected, globals.limit);
   const sshPassword = await secretFrom(globals, 'ask-password', 'CLOUDLET_SSH_PASSWORD', 'SSH password: ', io.env);
   const sudoPassword = await secretFrom(globals, 'ask-sudo-password', 'CLOUDLET_SUDO_PASSWORD', 'sudo password: ', io.env);
   const masker = new Masker();
   masker.add(...[sshPassword, sudoPassword].filter((s): s is string => s !== undefined));
 
-  const knownHosts = globals['known-hosts'] as string | undefined;
+  const knownHosts = globals['known-hosts'];
   const defaultKnown = `${homedir()}/.ssh/known_hosts`;
   const sshSettings = {
     hostKeys: {

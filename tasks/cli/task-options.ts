@@ -1,30 +1,44 @@
-// Parses the options a task declares (typed: string, number, boolean, choices).
+// Parses the options a task declares (typed: string, number, boolean, choices) with the parser
+// both CLIs share (sdk/cli/args.ts); taskHelp lists them from the same specs.
+import { parseOptions, type OptionSpecs as ArgSpecs } from '../../sdk/cli/args.js';
 import { UsageError } from '../errors.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 
+/**
+ * A task's options as the shared parser reads them and taskHelp lists them: a number is a string
+ * (shown as N) until parseTaskOptions checks it.
+ *
+ * @example taskArgSpecs(run) // { sudo: { type: 'boolean', … }, 'as-user': { type: 'string', placeholder: 'VALUE', … } }
+ */
+export function taskArgSpecs(task: Task): ArgSpecs {
+  return Object.fromEntries(
+    Object.entries(task.options).map(([name, spec]) => [
+      name,
+      spec.type === 'boolean' ? { type: 'boolean', help: spec.help } : { type: 'string', placeholder: spec.type === 'number' ? 'N' : 'VALUE', help: spec.help },
+    ]),
+  );
+}
+
+/**
+ * The options the command line gives a task, typed and checked (numbers, choices, the task's own
+ * validate); words outside `--` are refused, and so are words after `--` for a task that takes none.
+ *
+ * @example parseTaskOptions(demo, ['--count=3', '--force'], []) // { count: 3, force: true }
+ */
 export function parseTaskOptions(task: Task, tokens: readonly string[], args: readonly string[]): OptionValues<OptionSpecs> {
+  const known = Object.keys(task.options).map((n) => `--${n}`).join(', ') || 'none';
+  const { values: given, positionals } = parseOptions(tokens, taskArgSpecs(task), {
+    of: ` of task '${task.name}'`,
+    unknown: (option) => `unknown option '${option}' for task '${task.name}' (its options: ${known})`,
+  });
+  const word = positionals[0];
+  if (word !== undefined) throw new UsageError(`task '${task.name}' takes no word '${word}'${task.acceptsArgs ? "; put the command after '--'" : ''}`);
   // Only what the command line says; defaults and inventory variables are applied per host (task/host-options.ts).
-  const values: Record<string, string | number | boolean | undefined> = {};
-  for (let i = 0; i < tokens.length; i += 1) {
-    const raw = tokens[i]!;
-    if (!raw.startsWith('--')) {
-      throw new UsageError(`task '${task.name}' takes no word '${raw}'${task.acceptsArgs ? "; put the command after '--'" : ''}`);
-    }
-    const eq = raw.indexOf('=');
-    const name = eq === -1 ? raw.slice(2) : raw.slice(2, eq);
-    const spec = task.options[name];
-    if (!spec) {
-      const known = Object.keys(task.options).map((n) => `--${n}`).join(', ') || 'none';
-      throw new UsageError(`unknown option '--${name}' for task '${task.name}' (its options: ${known})`);
-    }
-    if (spec.type === 'boolean') {
-      if (eq !== -1) throw new UsageError(`option --${name} of task '${task.name}' takes no value`);
-      values[name] = true;
-      continue;
-    }
-    const text = eq === -1 ? tokens[++i] : raw.slice(eq + 1);
-    if (text === undefined) throw new UsageError(`option --${name} of task '${task.name}' needs a value`);
-    if (spec.type === 'number') {
+  const values: Record<string, string | number | boolean> = {};
+  for (const [name, text] of Object.entries(given)) {
+    const spec = task.options[name]!;
+    if (typeof text !== 'string') values[name] = true;
+    else if (spec.type === 'number') {
       const number = Number(text);
       if (!Number.isFinite(number)) throw new UsageError(`option --${name} of task '${task.name}' must be a number, got '${text}'`);
       values[name] = number;

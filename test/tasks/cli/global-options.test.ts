@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTaskOptions } from '../../../tasks/cli/task-options.js';
-import { splitCommandLine, withConfig } from '../../../tasks/cli/global-options.js';
+import { GLOBAL_OPTIONS, splitCommandLine, withConfig } from '../../../tasks/cli/global-options.js';
+import { mainHelp } from '../../../tasks/cli/help.js';
+import { defineCommand, type CliIo } from '../../../sdk/cli/command.js';
 import { UsageError } from '../../../tasks/errors.js';
 import { defineTask } from '../../../tasks/task/define-task.js';
 
@@ -17,6 +19,33 @@ describe('command line', () => {
   it('accepts --name=value and repeated options', () => {
     const line = splitCommandLine(['--hosts=a', '-H', 'b', '--known-hosts=/k', 'facts']);
     assert.deepEqual(line.globals, { hosts: ['a', 'b'], 'known-hosts': '/k' });
+  });
+
+  it('takes a short option with its value attached: -P4', () => {
+    assert.deepEqual(splitCommandLine(['-P4', '-nH', 'a', 'facts']).globals, { parallel: '4', 'dry-run': true, hosts: ['a'] });
+    assert.deepEqual(splitCommandLine(['--parallel', '4', 'facts']).globals, splitCommandLine(['--parallel=4', 'facts']).globals);
+  });
+
+  it('types the runner options from their specs', () => {
+    const { globals } = splitCommandLine(['-H', 'a', '-P4', '--json', '-f', 'x.ts', 'facts']);
+    const hosts: string[] | undefined = globals.hosts;
+    const parallel: string | undefined = globals.parallel;
+    const tasksFile: string | undefined = globals['tasks-file'];
+    const json: boolean | undefined = globals.json;
+    // @ts-expect-error --parallel is a string until numberOption checks it
+    const wrong: number | undefined = globals.parallel;
+    // @ts-expect-error no such runner option
+    void globals.bogus;
+    assert.deepEqual([hosts, parallel, tasksFile, json, wrong], [['a'], '4', 'x.ts', true, '4']);
+  });
+
+  it('parses the same specs as a cloudlet command, through the one parser', async () => {
+    let seen: unknown;
+    const command = defineCommand({ name: 'probe', summary: 'the runner options as a cloudlet command', operands: ['<task>'], options: GLOBAL_OPTIONS, run: async ({ values }) => ((seen = values), 0) });
+    const argv = ['-P4', '--hosts=a', '-k', 'id', '--dry-run', 'facts'];
+    await command.run(argv, {} as CliIo);
+    assert.deepEqual(seen, splitCommandLine(argv).globals);
+    for (const [long, spec] of Object.entries(GLOBAL_OPTIONS)) assert.ok(mainHelp([], '0').includes(`--${long}${spec.type === 'string' ? ` ${spec.placeholder}` : ''}  `), long);
   });
 
   it('refuses unknown options before the task and missing values', () => {

@@ -27,6 +27,8 @@ describe('cloudlet-tasks command line', () => {
       [['--bogus'], /unknown option '--bogus'/],
       [['-H', 'a:99999', 'run', '--', 'true'], /port must be/],
       [['-f', '/nonexistent/tasks.ts', '--help'], /tasks file not found/],
+      [['-P0', '-H', 'a', 'run', '--', 'true'], /--parallel must be a number >= 1, got '0'/],
+      [['-H', 'a', 'run', '-P', '--', 'true'], /option --parallel needs a value \(N\)/],
     ];
     for (const [args, pattern] of cases) {
       const run = await runCli(args);
