@@ -13,7 +13,14 @@ export type Action =
    * Copies a local file, made only when the action runs, into a private directory on the host
    * (`mktemp -d`, the login user's, 0700) and runs `then` on it with sudo; the directory goes after.
    */
-  | { readonly kind: 'upload'; readonly description: string; readonly source: () => Promise<UploadSource>; readonly then: (remotePath: string, source: UploadSource) => Command };
+  | {
+      readonly kind: 'upload';
+      readonly description: string;
+      /** Makes the local file (a build, a download); called only when the action runs. */
+      readonly source: () => Promise<UploadSource>;
+      /** The command run with sudo on the uploaded copy at `remotePath`. */
+      readonly then: (remotePath: string, source: UploadSource) => Command;
+    };
 
 export interface UploadSource {
   readonly path: string;
@@ -40,13 +47,20 @@ export interface InstallSettings {
   readonly prefix: string;
 }
 
-export interface Step<F> {
+/**
+ * One idempotent change to a host: `gather` reads what is there (facts), `plan` decides, from
+ * those facts and the settings alone, what to do. `F` is the facts type, `S` the settings every
+ * step of a run receives (the install task's are its options; yours can be anything).
+ */
+export interface Step<F, S = void> {
   readonly name: string;
   readonly title: string;
   /** Reads and reports, never changes (preflight, verify): logged as a verdict, without a status. */
   readonly reportOnly?: boolean;
-  gather(ctx: TaskContext, settings: InstallSettings): Promise<F>;
-  plan(facts: F, settings: InstallSettings): Plan;
+  /** Reads the host; never changes it (it runs under --dry-run too). */
+  gather(ctx: TaskContext, settings: S): Promise<F>;
+  /** A pure function: the actions that bring the host to the wanted state, or why none are needed. */
+  plan(facts: F, settings: S): Plan;
 }
 
 export type { StepStatus } from '../run/events.js';
@@ -70,7 +84,22 @@ export class HostRefused extends RunnerError {
   }
 }
 
-/** Declares a step with its facts type inferred. */
-export function defineStep<F>(step: Step<F>): Step<F> {
+/**
+ * Declares a step, with its facts type inferred from `gather`; run steps with {@link applySteps}.
+ *
+ * @example
+ * ```ts
+ * const motd = defineStep({
+ *   name: 'motd',
+ *   title: 'message of the day',
+ *   gather: async (ctx) => (await ctx.run('cat /etc/motd', { check: false, quiet: true })).stdout,
+ *   plan: (current) =>
+ *     current === 'lab host\n'
+ *       ? { kind: 'unchanged', reason: 'already set' }
+ *       : { kind: 'change', actions: [{ kind: 'file', description: 'write /etc/motd', path: '/etc/motd', content: 'lab host\n', mode: '0644' }] },
+ * });
+ * ```
+ */
+export function defineStep<F, S = void>(step: Step<F, S>): Step<F, S> {
   return step;
 }
