@@ -47,6 +47,7 @@ export type Progress =
   | { kind: 'script-output'; stream: 'stdout' | 'stderr'; line: string }
   | { kind: 'cleaned'; domain: string | undefined; path: string };
 
+/** The callback a long SDK call takes as `onProgress`; it gets every {@link Progress} event. */
 export type ProgressListener = (event: Progress) => void;
 
 /**

@@ -8,12 +8,15 @@ export class Secret {
   constructor(value: string) {
     this.#value = value;
   }
+  /** The value itself, for the command text only; never print it. */
   reveal(): string {
     return this.#value;
   }
+  /** `***`: a secret in a template string or a log line stays hidden. */
   toString(): string {
     return '***';
   }
+  /** `***`, in JSON too. */
   toJSON(): string {
     return '***';
   }

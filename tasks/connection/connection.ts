@@ -52,5 +52,6 @@ export interface Connection {
   put(localPath: string, remotePath: string): Promise<void>;
   /** Downloads a remote file (SFTP; a copy for the local transport). Throws TransferError. */
   get(remotePath: string, localPath: string): Promise<void>;
+  /** Ends the connection; commands still running end with it. */
   close(): Promise<void>;
 }

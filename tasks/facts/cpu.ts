@@ -19,6 +19,7 @@ export function parseCpuInfo(text: string): CpuInfo {
   };
 }
 
+/** A fact: CPU vendor, model and virtualization extension (vmx, svm). Read it in a task with `await ctx.fact(cpuInfo)`. */
 export const cpuInfo = defineFact({
   name: 'cpu',
   command: sh`cat /proc/cpuinfo`,

@@ -30,6 +30,7 @@ export function parseOsRelease(text: string): OsRelease {
   };
 }
 
+/** A fact: /etc/os-release: distribution ID, version and codename. Read it in a task with `await ctx.fact(osRelease)`. */
 export const osRelease = defineFact({
   name: 'os-release',
   command: sh`cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release`,

@@ -72,4 +72,5 @@ export type RunEvent =
   | { readonly type: 'host-end'; readonly result: HostResult }
   | { readonly type: 'run-end'; readonly summary: RunSummary };
 
+/** Receives the run's events, in order; `cloudlet-tasks` renders them (listr2, plain or JSON lines). */
 export type EventSink = (event: RunEvent) => void;

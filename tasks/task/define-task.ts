@@ -39,6 +39,7 @@ export interface Task<S extends OptionSpecs = OptionSpecs> {
   readonly acceptsArgs?: boolean;
   /** Checks options and args before any host is contacted; throw UsageError to refuse. */
   validate?(options: OptionValues<S>, args: readonly string[]): void;
+  /** Runs on each host; what it returns is the host's result `value`. */
   body(ctx: TaskContext<OptionValues<S>>): Promise<unknown>;
 }
 

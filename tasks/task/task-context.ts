@@ -63,6 +63,10 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   readonly args: readonly string[];
   /** True under --dry-run: read facts, report what would change, change nothing. */
   readonly dryRun: boolean;
+  /**
+   * Runs a command on the host as the login user; a non-zero exit throws CommandError unless
+   * `check: false`. Build commands with `sh` so every value is quoted; a string runs as written.
+   */
   run(command: Command | string, options?: RunOptions): Promise<CommandResult>;
   /**
    * Runs a command on the operator's machine (Fabric's `c.local`) with /bin/sh: masked in events,
@@ -72,8 +76,11 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
    * @example const rev = (await ctx.local('git rev-parse HEAD', { cwd: ctx.options.repo })).stdout.trim();
    */
   local(command: Command | string, options?: LocalOptions): Promise<CommandResult>;
+  /** Runs a command as root (or `user`) through sudo, answering its password prompt when the run has one. */
   sudo(command: Command | string, options?: SudoOptions): Promise<CommandResult>;
+  /** Uploads a local file; with `sudo`, `mode` and `owner` it is installed as root would. */
   put(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
+  /** Downloads a file of the host. */
   get(remotePath: string, localPath: string): Promise<void>;
   /** Runs `body` with commands executed in `dir` (relative to an outer cd). */
   cd<T>(dir: string, body: () => Promise<T>): Promise<T>;
