@@ -21,7 +21,7 @@ import { runPhase, within } from '../progress/index.js';
 import type { LaunchedVm } from './vm-record.js';
 
 export interface SynthesizeVmOptions extends LaunchOptions {
-  /** Largest overlay a URL may deliver; default DEFAULT_MAX_DOWNLOAD_BYTES. */
+  /** Largest overlay a URL may deliver; default 16 GiB. */
   maxDownloadBytes?: number;
 }
 

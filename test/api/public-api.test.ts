@@ -126,6 +126,15 @@ describe('the public API', () => {
     assert.doesNotMatch(docs.output, /warning|error/i);
   });
 
+  it('names every exported function, class and constant but the errors in the README section API', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## API\n'), readme.indexOf('\n## ', readme.indexOf('\n## API\n') + 1));
+    for (const entry of Object.keys(SURFACE) as EntryPoint[]) {
+      const unnamed = SURFACE[entry].values.filter((name) => !name.endsWith('Error') && !section.includes(`\`${name}`));
+      assert.deepEqual(unnamed, [], `cloudlet-tasks/${entry} exports missing from README.md ## API`);
+    }
+  });
+
   it('exports no namespace objects: every name is flat', async () => {
     for (const entry of Object.keys(SURFACE) as EntryPoint[]) {
       const module = (await import(`cloudlet-tasks/${entry}`)) as Record<string, unknown>;
