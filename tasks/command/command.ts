@@ -37,6 +37,7 @@ export function raw(text: string): RawFragment {
   return new RawFragment(text);
 }
 
+/** A command as a value: the text the shell runs and the secrets inside it. Make one with `sh`. */
 export interface Command {
   /** What the remote shell runs. */
   readonly text: string;
@@ -44,6 +45,7 @@ export interface Command {
   readonly secrets: readonly string[];
 }
 
+/** What `sh` accepts inside `${}`: strings and numbers (quoted), secret(), raw(), commands and arrays of these. */
 export type CommandValue = string | number | Secret | RawFragment | Command | readonly CommandValue[];
 
 export function isCommand(value: unknown): value is Command {

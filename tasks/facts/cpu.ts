@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The cpuInfo fact. */
 export interface CpuInfo {
   readonly vendor: 'intel' | 'amd' | 'other';
   readonly model: string;

@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The osRelease fact. */
 export interface OsRelease {
   readonly id: string;
   readonly idLike: readonly string[];

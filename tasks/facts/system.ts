@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The systemInfo fact. */
 export interface SystemInfo {
   readonly kernel: string;
   readonly arch: string;

@@ -6,6 +6,7 @@ import { RunnerError } from '../errors.js';
 import type { StepStatus } from '../run/events.js';
 import type { TaskContext } from '../task/task-context.js';
 
+/** One change a step makes: run a command with sudo, write a file, or upload a file and run a command on it. */
 export type Action =
   | { readonly kind: 'command'; readonly description: string; readonly command: Command }
   | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
@@ -22,12 +23,14 @@ export type Action =
       readonly then: (remotePath: string, source: UploadSource) => Command;
     };
 
+/** A local file an upload action sends, with its checksum. */
 export interface UploadSource {
   readonly path: string;
   /** Hex SHA-256 of the file, for the host to check before it uses the upload. */
   readonly sha256: string;
 }
 
+/** What a step's plan decided: unchanged (with the reason), skipped, or the actions to run. */
 export type Plan =
   /** Nothing to do: the host is as wanted. */
   | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[]; readonly details?: readonly string[] }
@@ -65,6 +68,7 @@ export interface Step<F, S = void> {
 
 export type { StepStatus } from '../run/events.js';
 
+/** What applySteps reports for one step. */
 export interface StepReport {
   readonly step: string;
   readonly status: StepStatus;

@@ -29,6 +29,7 @@ export interface OverlayBase {
   prepared?: { diskHashes: string; memory: BaseMemory };
 }
 
+/** The customized VM an overlay captures: its disk and memory snapshot files. */
 export interface CustomizedVm {
   disk: string;
   /** qcow2: an overlay whose backing file is the base disk; raw: a full copy. */
@@ -36,6 +37,7 @@ export interface CustomizedVm {
   memory: string;
 }
 
+/** Options of createOverlay: codec, delta algorithm, blob size, progress. */
 export interface CreateOverlayOptions {
   /** Blob codec; default xz at its default preset. */
   codec?: { codec: BlobCodec; level?: number };
@@ -47,6 +49,7 @@ export interface CreateOverlayOptions {
   onProgress?: ProgressListener;
 }
 
+/** What createOverlay makes a package of, and where it writes it. */
 export interface CreateOverlayInput {
   base: OverlayBase;
   customized: CustomizedVm;
@@ -55,6 +58,7 @@ export interface CreateOverlayInput {
   options?: CreateOverlayOptions;
 }
 
+/** The package createOverlay wrote: its path, meta, size and what the items were encoded as. */
 export interface CreateOverlayResult {
   path: string;
   meta: OverlayMeta;
