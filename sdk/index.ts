@@ -1,7 +1,7 @@
 // The SDK's public API (`cloudlet-tasks/sdk`): the operations the `cloudlet` command is built
 // on, their option and result types, the progress event and the typed errors. Formats and
 // their codecs (overlay meta, VM state, zip, memory streams) stay internal. The names are
-// checked by test/sdk/index.test.ts; the docs are `npm run docs`.
+// checked by test/api/public-api.test.ts; the docs are `npm run docs`.
 export { packageVersion } from './version.js';
 // The error root every SDK, native and runner error extends: `code`, `category`, and errorData for JSON.
 export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from './errors/cloudlet-error.js';

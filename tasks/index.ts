@@ -1,6 +1,6 @@
 // The runner's public API (`cloudlet-tasks/tasks`): what a tasks file and a program that drives
 // the runner use. Everything else under tasks/ is internal. The names are checked by
-// test/tasks/index.test.ts; the docs are `npm run docs`.
+// test/api/public-api.test.ts; the docs are `npm run docs`.
 
 // Writing tasks: commands as quoted values, typed options, the per-host context.
 export { sh, secret, raw, Secret, RawFragment, type Command, type CommandValue } from './command/command.js';
