@@ -1,12 +1,54 @@
-// The SDK's public API.
+// The SDK's public API (`cloudlet-tasks/sdk`): the operations the `cloudlet` command is built
+// on, their option and result types, the progress event and the typed errors. Formats and
+// their codecs (overlay meta, VM state, zip, memory streams) stay internal. The names are
+// checked by test/api/public-api.test.ts; the docs are `npm run docs`.
 export { packageVersion } from './version.js';
 // The error root every SDK, native and runner error extends: `code`, `category`, and errorData for JSON.
 export { CloudletError, UsageError, errorData, type ErrorCategory, type ErrorData } from './errors/cloudlet-error.js';
-export { doctor, formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/index.js';
-// The one progress event every SDK function's onProgress receives (a versioned format: its table is in sdk/progress/progress-event.ts).
-export * from './progress/index.js';
-export * from './overlay/index.js';
-export * from './synthesis/index.js';
-// Namespaced: base VM records and synthesized VMs share names (BaseVm, …) with overlay inputs.
-export * as base from './base/index.js';
-export * as launch from './launch/index.js';
+export { doctor, formatDoctorReport, type DoctorReport, type DoctorCheck, type DoctorOptions } from './doctor/index.js';
+export type { CheckLevel } from './doctor/checks.js';
+// The one progress event every long call's onProgress receives (its table is in sdk/progress/progress-event.ts).
+export { PROGRESS_EVENT_VERSION, type Phase, type Progress, type ProgressListener } from './progress/progress-event.js';
+
+// Overlays: make one from a base and a customized VM, read what one holds, synthesize from one.
+export { createOverlay, type OverlayBase, type CustomizedVm, type CreateOverlayInput, type CreateOverlayOptions, type CreateOverlayResult } from './overlay/create/create-overlay.js';
+export type { DeltaAlgorithm } from './overlay/delta/delta-encoder.js';
+export type { EncoderStats } from './overlay/encode/item-encoder.js';
+export type { ItemKind, Encoding } from './overlay/items/item-format.js';
+export type { OverlayMeta, BlobMeta, BlobCodec } from './overlay/package/meta.js';
+export type { ChunkRange } from './overlay/package/chunk-ranges.js';
+export { overlayInfo, type OverlayInfo } from './overlay/info/overlay-info.js';
+export { formatOverlayInfo } from './overlay/info/format-info.js';
+export { synthesize, type SynthesizeInput, type SynthesizeOptions, type SynthesizeResult } from './synthesis/synthesize.js';
+
+// Base VMs, registered under the cloudlet directory (~/.cloudlet).
+export { createBase, type CreateBaseOptions } from './base/create-base.js';
+export { importBase, type ImportBaseOptions } from './base/import-base.js';
+export { exportBase, type ExportBaseOptions, type ExportedBase } from './base/export-base.js';
+export { listBases, deleteBase } from './base/manage-bases.js';
+export type { BaseRecord, BaseVm } from './base/base-record.js';
+export type { CloudletDirOptions } from './base/cloudlet-dir.js';
+export type { RamPageLayout } from './base/memory-pages.js';
+export type { DomainType, VmHardware } from './vm/domain-xml.js';
+export type { Readiness } from './vm/readiness.js';
+export type { PortForward } from '../native/libvirt/port-forward.js';
+
+// Synthesized VMs: launched from a base plus an overlay, listed, attached to, destroyed.
+export { synthesizeVm, type SynthesizeVmOptions } from './launch/synthesize-vm.js';
+export { launchVm, type LaunchSource, type LaunchOptions } from './launch/launch-vm.js';
+export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './launch/manage-vms.js';
+export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './launch/create-vm-overlay.js';
+export type { Customization } from './launch/console-input.js';
+export type { SshScript } from './launch/ssh-script.js';
+export type { SshTarget, HostKeyCheck } from './launch/ssh-command.js';
+export type { DomainStateName } from '../native/libvirt/domain.js';
+export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './launch/vm-console.js';
+export type { VmRecord, LaunchedVm } from './launch/vm-record.js';
+
+// Errors users match on: every one is a CloudletError with a stable `code` (sdk/errors/ERRORS.md).
+export * from './overlay/create/errors.js';
+export * from './overlay/package/errors.js';
+export * from './synthesis/errors.js';
+export * from './base/errors.js';
+export * from './launch/errors.js';
+export * from './launch/ssh-errors.js';

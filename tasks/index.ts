@@ -1,10 +1,28 @@
-// The public API for writing tasks and driving the runner from code.
-export { sh, secret, raw, type Command } from './command/command.js';
-export { defineTask, type Task, type OptionSpecs } from './task/define-task.js';
+// The runner's public API (`cloudlet-tasks/tasks`): what a tasks file and a program that drives
+// the runner use. Everything else under tasks/ is internal. The names are checked by
+// test/api/public-api.test.ts; the docs are `npm run docs`.
+
+// Writing tasks: commands as quoted values, typed options, the per-host context.
+export { sh, secret, raw, Secret, RawFragment, type Command, type CommandValue } from './command/command.js';
+export { defineTask, type Task, type OptionSpecs, type OptionSpec, type OptionType, type OptionValue, type OptionValues } from './task/define-task.js';
 export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions } from './task/task-context.js';
+// Facts: read-only probes, run once per host (`ctx.fact(osRelease)`).
 export { defineFact, type Fact } from './facts/fact.js';
-export * as facts from './facts/index.js';
-export * from './errors.js';
+export { osRelease, type OsRelease } from './facts/os-release.js';
+export { systemInfo, type SystemInfo } from './facts/system.js';
+export { cpuInfo, type CpuInfo } from './facts/cpu.js';
+// Steps: check, then change; `applySteps` runs them in a task body.
+export { defineStep, HostRefused, type Step, type Plan, type Action, type UploadSource, type StepReport, type StepStatus } from './host/step.js';
+export { applySteps, StepError } from './host/apply-steps.js';
+// Running a task from code.
 export { runTask, type RunSettings } from './run/runner.js';
-export type { RunEvent, RunSummary, HostResult } from './run/events.js';
-export type { HostTarget } from './hosts/host-target.js';
+export type { RetryPolicy } from './run/retry.js';
+export type { RunEvent, StepEvent, EventSink, RunSummary, HostResult, HostStatus, ErrorInfo } from './run/events.js';
+export { hostTarget, type HostTarget } from './hosts/host-target.js';
+export { connectSsh, defaultSshSettings, type SshSettings } from './connection/ssh-connection.js';
+export type { HostKeyPolicy } from './connection/host-key-check.js';
+export type { AuthSettings } from './connection/ssh-auth.js';
+export type { Connection, ExecOptions, ExecResult, OutputStream, PromptResponder, StopReason } from './connection/connection.js';
+export { Masker } from './command/masker.js';
+// Errors: every one is a CloudletError with a stable `code`.
+export * from './errors.js';

@@ -5,6 +5,7 @@
 import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { toLibvirtError } from './errors.js';
 
+/** A libvirt domain state, as virsh names it. */
 export type DomainStateName = 'no-state' | 'running' | 'blocked' | 'paused' | 'shutdown' | 'shut-off' | 'crashed' | 'pm-suspended';
 
 /** Indexed by libvirt's virDomainState (0–7, part of its stable ABI), so the addon loads only when used. */

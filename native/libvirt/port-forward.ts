@@ -8,6 +8,7 @@ import { execa, ExecaError } from 'execa';
 import { LibvirtOperationError, PortInUseError, toLibvirtError } from './errors.js';
 import { missingTool } from '../host-tool.js';
 
+/** A host TCP port forwarded to a port of the VM. */
 export interface PortForward {
   protocol: 'tcp' | 'udp';
   /** IPv4 address on the host to listen on; default 127.0.0.1. */

@@ -30,6 +30,7 @@ export const BASE_FILES = {
 
 export const BASE_ID = /^[0-9a-f]{64}$/;
 
+/** What base.json holds for a registered base VM (format "cloudlet-base", version 1). */
 export interface BaseRecord {
   format: 'cloudlet-base';
   version: 1;

@@ -13,6 +13,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CloudletDirUnreachableError, NotEnoughSpaceError } from './errors.js';
 
+/** Where the registries live: `cloudletDir`, default ~/.cloudlet. */
 export interface CloudletDirOptions {
   /** Default: $CLOUDLET_DIR, else ~/.cloudlet. */
   cloudletDir?: string;

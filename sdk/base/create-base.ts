@@ -30,6 +30,7 @@ import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry, type StagingDir } from './registry.js';
 import { replaceSaveImageXml } from './save-image-xml.js';
 
+/** Options of createBase: when the booted VM is ready, its name, hardware, network and port forwards, progress. */
 export interface CreateBaseOptions extends CloudletDirOptions {
   /** When the booted VM counts as ready to be saved. */
   ready: Readiness;

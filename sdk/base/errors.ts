@@ -1,6 +1,7 @@
 /** Errors of base VM handling. Each says what failed, where, and what to do, and carries its data. */
 import { CloudletError } from '../errors/cloudlet-error.js';
 
+/** The root of the base VM registry errors; catch it for any of them. */
 export class BaseError extends CloudletError {
   static override readonly code: string = 'base';
 }
@@ -21,6 +22,7 @@ export class DiskSizeError extends BaseError {
   }
 }
 
+/** No registered base VM has this ID, ID prefix or name. */
 export class BaseNotFoundError extends BaseError {
   static override readonly code: string = 'base-not-found';
   constructor(readonly ref: string, readonly registryDir: string) {
@@ -36,6 +38,7 @@ export class AmbiguousBaseError extends BaseError {
   }
 }
 
+/** A base VM with this disk (the same base ID) is registered already. */
 export class DuplicateBaseError extends BaseError {
   static override readonly code: string = 'base-duplicate';
   constructor(readonly id: string, readonly dir: string) {
@@ -51,6 +54,7 @@ export class BaseRecordError extends BaseError {
   }
 }
 
+/** The cloudlet directory's file system has too little free space for the operation. */
 export class NotEnoughSpaceError extends BaseError {
   static override readonly code: string = 'base-not-enough-space';
   constructor(readonly dir: string, readonly neededBytes: number, readonly availableBytes: number) {
@@ -69,6 +73,7 @@ export class CloudletDirUnreachableError extends BaseError {
   }
 }
 
+/** Another command held the registry lock for too long. */
 export class RegistryLockTimeoutError extends BaseError {
   static override readonly code: string = 'base-registry-lock-timeout';
   constructor(readonly lockDir: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {

@@ -16,6 +16,7 @@ import type { CloudletDirOptions } from './cloudlet-dir.js';
 import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry } from './registry.js';
 
+/** Options of exportBase. */
 export interface ExportBaseOptions extends CloudletDirOptions {
   /** Deflate level 0 (store) to 9. Default 1: zero runs of sparse disks shrink as much as at 9, far faster. */
   compressionLevel?: number;
@@ -23,6 +24,7 @@ export interface ExportBaseOptions extends CloudletDirOptions {
   signal?: AbortSignal;
 }
 
+/** The archive exportBase wrote. */
 export interface ExportedBase {
   archive: string;
   id: string;

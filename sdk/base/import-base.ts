@@ -25,6 +25,7 @@ import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry } from './registry.js';
 import { replaceSaveImageXml } from './save-image-xml.js';
 
+/** Options of importBase. */
 export interface ImportBaseOptions extends CloudletDirOptions {
   /** A label for the base; default: the name in the manifest. */
   name?: string;

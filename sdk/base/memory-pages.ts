@@ -4,6 +4,7 @@
  */
 import { PageLayout, writeFlatPages, type RamBlock } from '../image/memory/index.js';
 
+/** Where each RAM block of the VM lies in the flat page file. */
 export type RamPageLayout = Array<{ block: string; length: number; firstPage: number }>;
 
 export interface MemoryPagesResult {

@@ -7,8 +7,10 @@ import { constants } from 'node:fs';
 import { access, open, readFile, statfs } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
+/** The verdict of one doctor check. */
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
+/** One check of doctor: its name, verdict, detail and, when it did not pass, the fix. */
 export interface DoctorCheck {
   readonly name: string;
   readonly level: CheckLevel;

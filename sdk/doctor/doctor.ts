@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkAcceleration, checkFuse, checkQemu, checkSpace, type DoctorCheck } from './checks.js';
 import { checkLibvirt } from './libvirt-check.js';
 
+/** What doctor found: every check, the accelerator VMs will use (kvm or tcg), and whether all passed. */
 export interface DoctorReport {
   readonly accel: 'kvm' | 'tcg';
   readonly checks: readonly DoctorCheck[];
@@ -11,6 +12,7 @@ export interface DoctorReport {
   readonly ok: boolean;
 }
 
+/** Options of doctor: the cloudlet directory and libvirt URI to check, the free space wanted. */
 export interface DoctorOptions {
   /** Where base VMs and overlays are kept. */
   readonly cloudletDir?: string;

@@ -20,6 +20,7 @@
 
 export type ErrorCategory = 'usage' | 'connection' | 'task';
 
+/** The root of every error of the SDK, native/ and the runner: a stable `code`, a `category` that picks the exit code, and data fields. */
 export abstract class CloudletError extends Error {
   /** The class's code; each class declares its own (the table is sdk/errors/ERRORS.md). */
   static readonly code: string;

@@ -12,6 +12,7 @@ import { SerialTail, waitUntilReady, type Readiness, type ReadyResult } from '..
 import { ConsoleInputError } from './errors.js';
 import type { SshScript } from './ssh-script.js';
 
+/** How a base VM is customized before its overlay is made: lines typed on its console and/or an SSH script, and when it is done (`until`). */
 export interface Customization {
   /** Run first, over SSH through a forwarded port; it must exit 0. */
   ssh?: SshScript;

@@ -23,6 +23,7 @@ import { NoNetworkError, OverlayOutputExistsError, VmExistsError } from './error
 import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 
+/** Options of createVmOverlay: the output path, the working VM's name and port forwards, the libvirt URI, progress, abort signal. */
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
   /** The overlay package to write; never replaced. */
   output: string;
@@ -38,6 +39,7 @@ export interface CreateVmOverlayOptions extends CloudletDirOptions {
   signal?: AbortSignal;
 }
 
+/** The overlay createVmOverlay made, with the base it was made against. */
 export interface VmOverlay extends CreateOverlayResult {
   base: Pick<BaseVm, 'id' | 'name'>;
 }

@@ -1,10 +1,12 @@
 /** Errors of launching and managing synthesized VMs. Each says what failed and what to do, and carries its data. */
 import { CloudletError } from '../errors/cloudlet-error.js';
 
+/** The root of the errors of launching and managing synthesized VMs. */
 export class LaunchError extends CloudletError {
   static override readonly code: string = 'launch';
 }
 
+/** No synthesized VM has this ID, ID prefix or name. */
 export class VmNotFoundError extends LaunchError {
   static override readonly code: string = 'launch-vm-not-found';
   constructor(readonly ref: string, readonly registryDir: string) {

@@ -38,6 +38,7 @@ export interface LaunchSource {
   origin?: { base?: string; overlay?: string };
 }
 
+/** Options of launching a VM: its name, port forwards, the libvirt URI, progress, abort signal. */
 export interface LaunchOptions extends CloudletDirOptions {
   /** The libvirt domain name; default cloudlet-vm-<id>. */
   name?: string;

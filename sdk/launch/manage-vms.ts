@@ -11,6 +11,7 @@ export interface VmStatus extends LaunchedVm {
   state: DomainStateName | 'gone' | 'unknown';
 }
 
+/** Options of listing and destroying synthesized VMs. */
 export interface ManageVmOptions extends CloudletDirOptions {
   /** Default qemu:///system. */
   libvirtUri?: string;

@@ -20,6 +20,7 @@ import { classifySshFailure, formatDestination, sshArgs, sshMessage, type HostKe
 import { SshAuthError, SshConnectError, SshHostKeyError, SshScriptError, SshSessionLostError, type SshConnectProblem } from './ssh-errors.js';
 import { scanHostKeys, writePinnedKnownHosts } from './ssh-host-key.js';
 
+/** A script run in the VM over SSH to customize it, and how its host key is checked. */
 export interface SshScript {
   target: SshTarget;
   /** The private key to log in with; no other key, agent or password is tried. */

@@ -20,8 +20,9 @@ import { launchVm, type LaunchOptions } from './launch-vm.js';
 import { runPhase, within } from '../progress/index.js';
 import type { LaunchedVm } from './vm-record.js';
 
+/** Options of synthesizeVm: those of launching, and a cap on downloaded overlays. */
 export interface SynthesizeVmOptions extends LaunchOptions {
-  /** Largest overlay a URL may deliver; default DEFAULT_MAX_DOWNLOAD_BYTES. */
+  /** Largest overlay a URL may deliver; default 16 GiB. */
   maxDownloadBytes?: number;
 }
 

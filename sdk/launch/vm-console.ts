@@ -14,6 +14,7 @@ import { VmRegistry } from './vm-registry.js';
 /** Ctrl-]: ends the session, as in virsh console and telnet. */
 export const CONSOLE_ESCAPE = 0x1d;
 
+/** The terminal a console session reads from and writes to. */
 export interface ConsoleStreams {
   /** What the user types; raw bytes (the CLI puts a terminal in raw mode). */
   input: NodeJS.ReadableStream;

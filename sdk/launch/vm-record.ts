@@ -26,6 +26,7 @@ export const VM_FILES = {
 /** VM IDs: 12 random hex digits, the directory name under vms/. */
 export const VM_ID = /^[0-9a-f]{12}$/;
 
+/** What vm.json holds for a synthesized VM. */
 export interface VmRecord {
   format: 'cloudlet-vm';
   version: 1;

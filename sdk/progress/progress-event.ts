@@ -26,6 +26,7 @@ import type { DomainType } from '../vm/index.js';
 /** The version of the `--json` lines; bump it when a field changes meaning. */
 export const PROGRESS_EVENT_VERSION = 1;
 
+/** The phases long SDK calls report, each started and ended by a Progress event. */
 export type Phase =
   /** base: create, import, export */
   | 'check' | 'copy' | 'boot' | 'ready' | 'save' | 'hash-disk' | 'hash-memory' | 'register' | 'extract' | 'verify' | 'archive'
@@ -36,6 +37,7 @@ export type Phase =
   /** synthesize (also base-id, base-memory, finish) */
   | 'open' | 'apply' | 'write-memory';
 
+/** The one progress event of the SDK (its table of kinds is at the top of sdk/progress/progress-event.ts). */
 export type Progress =
   | { kind: 'phase-start'; phase: Phase; within?: Phase }
   | { kind: 'phase-end'; phase: Phase; within?: Phase; elapsedMs: number; detail: string }
@@ -47,6 +49,7 @@ export type Progress =
   | { kind: 'script-output'; stream: 'stdout' | 'stderr'; line: string }
   | { kind: 'cleaned'; domain: string | undefined; path: string };
 
+/** The callback a long SDK call takes as `onProgress`; it gets every {@link Progress} event. */
 export type ProgressListener = (event: Progress) => void;
 
 /**

@@ -15,6 +15,7 @@ import { readVmState } from '../overlay/create/index.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
 
+/** What synthesize rebuilds from: the base VM's files, the overlay package, and where the output goes. */
 export interface SynthesizeInput {
   /**
    * The base VM: its raw disk, its memory snapshot, and what a registered base keeps beside them:
@@ -28,6 +29,7 @@ export interface SynthesizeInput {
   options?: SynthesizeOptions;
 }
 
+/** Options of synthesize: the domain XML template, progress, abort signal. */
 export interface SynthesizeOptions {
   /** Domain XML for the rebuilt libvirt save image header; required when the overlay's memory was one. */
   domainXml?: string;
@@ -37,6 +39,7 @@ export interface SynthesizeOptions {
   signal?: AbortSignal;
 }
 
+/** The disk and memory snapshot synthesize wrote. */
 export interface SynthesizeResult {
   /** The raw disk, bit-identical to the customized disk. */
   disk: string;

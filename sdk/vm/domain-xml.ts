@@ -13,6 +13,7 @@
 import { isAbsolute } from 'node:path';
 import { DomainSpecError } from './errors.js';
 
+/** The libvirt domain type: kvm (hardware virtualization) or qemu (TCG). */
 export type DomainType = 'kvm' | 'qemu';
 
 /** What must be equal between a saved VM and the domain that restores it. */

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadinessTimeoutError, VmStoppedError } from './errors.js';
 import type { SerialTail } from './serial-tail.js';
 
+/** When a booted or resumed VM counts as ready: a pattern on its serial console, an open TCP port, a delay, or a promise the caller settles. */
 export type Readiness =
   /** A console line matches `pattern`. */
   | { kind: 'serial'; pattern: RegExp; timeoutMs: number }

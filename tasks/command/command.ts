@@ -8,12 +8,15 @@ export class Secret {
   constructor(value: string) {
     this.#value = value;
   }
+  /** The value itself, for the command text only; never print it. */
   reveal(): string {
     return this.#value;
   }
+  /** `***`: a secret in a template string or a log line stays hidden. */
   toString(): string {
     return '***';
   }
+  /** `***`, in JSON too. */
   toJSON(): string {
     return '***';
   }
@@ -34,6 +37,7 @@ export function raw(text: string): RawFragment {
   return new RawFragment(text);
 }
 
+/** A command as a value: the text the shell runs and the secrets inside it. Make one with `sh`. */
 export interface Command {
   /** What the remote shell runs. */
   readonly text: string;
@@ -41,6 +45,7 @@ export interface Command {
   readonly secrets: readonly string[];
 }
 
+/** What `sh` accepts inside `${}`: strings and numbers (quoted), secret(), raw(), commands and arrays of these. */
 export type CommandValue = string | number | Secret | RawFragment | Command | readonly CommandValue[];
 
 export function isCommand(value: unknown): value is Command {

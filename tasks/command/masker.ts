@@ -3,6 +3,7 @@
 
 const MASK = '***';
 
+/** Replaces registered secrets by `***`; the runner passes everything that leaves it through one. */
 export class Masker {
   readonly #secrets = new Set<string>();
 
@@ -11,6 +12,7 @@ export class Masker {
     for (const value of values) if (value.length > 0) this.#secrets.add(value);
   }
 
+  /** Returns `text` with every registered secret replaced by `***`. */
   mask(text: string): string {
     if (this.#secrets.size === 0) return text;
     let out = text;

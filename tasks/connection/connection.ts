@@ -3,8 +3,10 @@
 // and env on top of this.
 import type { HostTarget } from '../hosts/host-target.js';
 
+/** Which output a chunk came from. */
 export type OutputStream = 'stdout' | 'stderr';
 
+/** How a Connection runs one command. */
 export interface ExecOptions {
   /** What is shown for this command (secrets already masked). */
   readonly display: string;
@@ -20,6 +22,7 @@ export interface ExecOptions {
   readonly responder?: PromptResponder;
 }
 
+/** An answer to one prompt of a command (sudo's password prompt). */
 export interface PromptResponder {
   /** A text unique enough never to appear in real output. */
   readonly prompt: string;
@@ -33,6 +36,7 @@ export interface PromptResponder {
  */
 export type StopReason = 'timeout' | 'answer-refused' | 'closed';
 
+/** What a Connection returns for one command; it never throws for a non-zero exit. */
 export interface ExecResult {
   /** null when the command was stopped or killed by a signal. */
   readonly exitCode: number | null;
@@ -44,6 +48,7 @@ export interface ExecResult {
   readonly stopped: StopReason | null;
 }
 
+/** The one contract every transport fulfils (SSH, local); tasks never see it, they get a TaskContext. */
 export interface Connection {
   readonly host: HostTarget;
   /** Runs shell text with the login user's shell; never throws for a non-zero exit. */
@@ -52,5 +57,6 @@ export interface Connection {
   put(localPath: string, remotePath: string): Promise<void>;
   /** Downloads a remote file (SFTP; a copy for the local transport). Throws TransferError. */
   get(remotePath: string, localPath: string): Promise<void>;
+  /** Ends the connection; commands still running end with it. */
   close(): Promise<void>;
 }

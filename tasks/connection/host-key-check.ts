@@ -5,6 +5,7 @@ import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { HostKeyChangedError, HostKeyUnknownError } from '../errors.js';
 import { fingerprint, hostPattern, keyTypeOf, loadKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.js';
 
+/** Where connectSsh looks up host keys, and whether it records new ones. */
 export interface HostKeyPolicy {
   /** Files searched for known keys, in order. */
   readonly knownHostsFiles: readonly string[];

@@ -9,6 +9,7 @@ export interface AuthMethod {
   readonly auth: AnyAuthMethod;
 }
 
+/** How connectSsh authenticates besides key files: an ssh-agent socket and a password. */
 export interface AuthSettings {
   readonly agentSocket?: string;
   readonly password?: string;

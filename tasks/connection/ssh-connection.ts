@@ -2,6 +2,7 @@
 // chained through direct-tcpip forwards (ProxyJump), a ProxyCommand's stdio as the first
 // hop's socket, and exec with a live channel so a sudo prompt can be answered and a timeout
 // can stop the command.
+import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { AnyAuthMethod, Client, ClientChannel, VerifyCallback } from 'ssh2';
@@ -14,10 +15,24 @@ import { OutputDecoder } from './output-decoder.js';
 import { openProxyCommand, type ProxySocket } from './proxy-command-socket.js';
 import { authMethods, type AuthSettings } from './ssh-auth.js';
 
+/** How {@link connectSsh} checks host keys, authenticates and how long it waits. */
 export interface SshSettings {
   readonly hostKeys: HostKeyPolicy;
   readonly connectTimeoutMs: number;
   readonly auth: AuthSettings;
+}
+
+/**
+ * The `cloudlet-tasks` command's SSH defaults: keys checked against ~/.ssh/known_hosts and
+ * /etc/ssh/ssh_known_hosts, unknown keys refused, the ssh-agent of SSH_AUTH_SOCK, 10 s to connect.
+ */
+export function defaultSshSettings(env: NodeJS.ProcessEnv = process.env): SshSettings {
+  const known = `${homedir()}/.ssh/known_hosts`;
+  return {
+    hostKeys: { knownHostsFiles: [known, '/etc/ssh/ssh_known_hosts'], recordFile: known, acceptNew: false },
+    connectTimeoutMs: 10_000,
+    auth: env['SSH_AUTH_SOCK'] ? { agentSocket: env['SSH_AUTH_SOCK'] } : {},
+  };
 }
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
@@ -101,7 +116,16 @@ function forward(ssh: NodeSSH, next: HostTarget): Promise<Duplex> {
   });
 }
 
-/** Opens an SSH connection to `target`, through its jump hosts or the first hop's ProxyCommand. */
+/**
+ * Opens an SSH connection to `target`, through its jump hosts or the first hop's ProxyCommand;
+ * give it to {@link runTask} as `connect` to change the SSH settings.
+ *
+ * @example
+ * ```ts
+ * const ssh = { ...defaultSshSettings(), hostKeys: { knownHostsFiles: ['lab/known_hosts'], recordFile: 'lab/known_hosts', acceptNew: true } };
+ * await runTask({ task, hosts, connect: (host) => connectSsh(host, ssh) });
+ * ```
+ */
 export async function connectSsh(target: HostTarget, settings: SshSettings): Promise<Connection> {
   const hops = [...target.jumps, target];
   const opened: Hop[] = [];

@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The cpuInfo fact. */
 export interface CpuInfo {
   readonly vendor: 'intel' | 'amd' | 'other';
   readonly model: string;
@@ -19,6 +20,7 @@ export function parseCpuInfo(text: string): CpuInfo {
   };
 }
 
+/** A fact: CPU vendor, model and virtualization extension (vmx, svm). Read it in a task with `await ctx.fact(cpuInfo)`. */
 export const cpuInfo = defineFact({
   name: 'cpu',
   command: sh`cat /proc/cpuinfo`,

@@ -2,6 +2,7 @@
 // per host for the run, so many steps can ask without running the command again.
 import type { Command } from '../command/command.js';
 
+/** A read-only probe of a host: a command and a pure parser of its output. Declare one with defineFact. */
 export interface Fact<T> {
   readonly name: string;
   readonly command: Command;

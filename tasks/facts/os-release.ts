@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The osRelease fact. */
 export interface OsRelease {
   readonly id: string;
   readonly idLike: readonly string[];
@@ -30,6 +31,7 @@ export function parseOsRelease(text: string): OsRelease {
   };
 }
 
+/** A fact: /etc/os-release: distribution ID, version and codename. Read it in a task with `await ctx.fact(osRelease)`. */
 export const osRelease = defineFact({
   name: 'os-release',
   command: sh`cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release`,

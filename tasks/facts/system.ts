@@ -2,6 +2,7 @@
 import { sh } from '../command/command.js';
 import { defineFact } from './fact.js';
 
+/** The systemInfo fact. */
 export interface SystemInfo {
   readonly kernel: string;
   readonly arch: string;
@@ -29,6 +30,7 @@ export function parseSystemInfo(stdout: string): SystemInfo {
   };
 }
 
+/** A fact: kernel, architecture, hostname, user, memory, CPU count and glibc version. Read it in a task with `await ctx.fact(systemInfo)`. */
 export const systemInfo = defineFact({
   name: 'system',
   command: sh`uname -r; uname -m; uname -n; id -un; getconf _NPROCESSORS_ONLN; getconf GNU_LIBC_VERSION 2>/dev/null || echo none; cat /proc/meminfo`,

@@ -7,8 +7,9 @@ import { basename, join } from 'node:path';
 import { sh } from '../command/command.js';
 import { RunnerError } from '../errors.js';
 import type { TaskContext } from '../task/task-context.js';
-import type { Action, InstallSettings, Step, StepReport } from './step.js';
+import type { Action, Step, StepReport } from './step.js';
 
+/** A step failed on a host; `step` names it and `cause` holds the error it threw. */
 export class StepError extends RunnerError {
   static override readonly code: string = 'step-failed';
   override readonly category = 'task';
@@ -50,8 +51,21 @@ async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
   }
 }
 
-/** Applies every step and returns one report per step. */
-export async function applySteps(ctx: TaskContext, steps: readonly Step<unknown>[], settings: InstallSettings): Promise<StepReport[]> {
+/**
+ * Applies steps in order on the task's host and returns one report per step: each is planned
+ * from its facts, then its actions run (under `--dry-run` they are only reported, as
+ * `would-change`). A failing step throws {@link StepError} naming it; a re-run continues where
+ * it stopped, since steps check before they change.
+ *
+ * @example
+ * ```ts
+ * export const lab = defineTask({
+ *   name: 'lab', help: 'set up a lab host', options: {},
+ *   body: async (ctx) => applySteps(ctx, [motd, timezone], undefined),
+ * });
+ * ```
+ */
+export async function applySteps<S>(ctx: TaskContext, steps: readonly Step<unknown, S>[], settings: S): Promise<StepReport[]> {
   const reports: StepReport[] = [];
   for (const step of steps) {
     let report: StepReport;

@@ -52,7 +52,7 @@ export class HostNotReadyError extends RunnerError {
   }
 }
 
-export const INSTALL_STEPS: readonly Step<unknown>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown>[];
+export const INSTALL_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown, InstallSettings>[];
 
 export const installTask = defineTask({
   name: 'install',
@@ -69,7 +69,7 @@ export const checkTask = defineTask({
   help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict (fails when not ready)',
   options: OPTIONS,
   async body(ctx) {
-    const reports = await applySteps(ctx, [preflight, verify] as Step<unknown>[], settingsFrom(ctx, ctx.options, false));
+    const reports = await applySteps(ctx, [preflight, verify] as Step<unknown, InstallSettings>[], settingsFrom(ctx, ctx.options, false));
     const verdict = reports.find((report) => report.step === 'verify');
     if (verdict && !verdict.detail.startsWith('READY')) {
       throw new HostNotReadyError(ctx.host.name, [verdict.detail.replace(/^NOT READY: /, '')]);

@@ -6,6 +6,7 @@ import { RunnerError } from '../errors.js';
 import type { StepStatus } from '../run/events.js';
 import type { TaskContext } from '../task/task-context.js';
 
+/** One change a step makes: run a command with sudo, write a file, or upload a file and run a command on it. */
 export type Action =
   | { readonly kind: 'command'; readonly description: string; readonly command: Command }
   | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
@@ -13,14 +14,23 @@ export type Action =
    * Copies a local file, made only when the action runs, into a private directory on the host
    * (`mktemp -d`, the login user's, 0700) and runs `then` on it with sudo; the directory goes after.
    */
-  | { readonly kind: 'upload'; readonly description: string; readonly source: () => Promise<UploadSource>; readonly then: (remotePath: string, source: UploadSource) => Command };
+  | {
+      readonly kind: 'upload';
+      readonly description: string;
+      /** Makes the local file (a build, a download); called only when the action runs. */
+      readonly source: () => Promise<UploadSource>;
+      /** The command run with sudo on the uploaded copy at `remotePath`. */
+      readonly then: (remotePath: string, source: UploadSource) => Command;
+    };
 
+/** A local file an upload action sends, with its checksum. */
 export interface UploadSource {
   readonly path: string;
   /** Hex SHA-256 of the file, for the host to check before it uses the upload. */
   readonly sha256: string;
 }
 
+/** What a step's plan decided: unchanged (with the reason), skipped, or the actions to run. */
 export type Plan =
   /** Nothing to do: the host is as wanted. */
   | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[]; readonly details?: readonly string[] }
@@ -40,17 +50,25 @@ export interface InstallSettings {
   readonly prefix: string;
 }
 
-export interface Step<F> {
+/**
+ * One idempotent change to a host: `gather` reads what is there (facts), `plan` decides, from
+ * those facts and the settings alone, what to do. `F` is the facts type, `S` the settings every
+ * step of a run receives (the install task's are its options; yours can be anything).
+ */
+export interface Step<F, S = void> {
   readonly name: string;
   readonly title: string;
   /** Reads and reports, never changes (preflight, verify): logged as a verdict, without a status. */
   readonly reportOnly?: boolean;
-  gather(ctx: TaskContext, settings: InstallSettings): Promise<F>;
-  plan(facts: F, settings: InstallSettings): Plan;
+  /** Reads the host; never changes it (it runs under --dry-run too). */
+  gather(ctx: TaskContext, settings: S): Promise<F>;
+  /** A pure function: the actions that bring the host to the wanted state, or why none are needed. */
+  plan(facts: F, settings: S): Plan;
 }
 
 export type { StepStatus } from '../run/events.js';
 
+/** What applySteps reports for one step. */
 export interface StepReport {
   readonly step: string;
   readonly status: StepStatus;
@@ -70,7 +88,22 @@ export class HostRefused extends RunnerError {
   }
 }
 
-/** Declares a step with its facts type inferred. */
-export function defineStep<F>(step: Step<F>): Step<F> {
+/**
+ * Declares a step, with its facts type inferred from `gather`; run steps with {@link applySteps}.
+ *
+ * @example
+ * ```ts
+ * const motd = defineStep({
+ *   name: 'motd',
+ *   title: 'message of the day',
+ *   gather: async (ctx) => (await ctx.run('cat /etc/motd', { check: false, quiet: true })).stdout,
+ *   plan: (current) =>
+ *     current === 'lab host\n'
+ *       ? { kind: 'unchanged', reason: 'already set' }
+ *       : { kind: 'change', actions: [{ kind: 'file', description: 'write /etc/motd', path: '/etc/motd', content: 'lab host\n', mode: '0644' }] },
+ * });
+ * ```
+ */
+export function defineStep<F, S = void>(step: Step<F, S>): Step<F, S> {
   return step;
 }

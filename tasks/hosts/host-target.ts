@@ -1,6 +1,8 @@
 // A host as the runner connects to it, after -H, the inventory and ~/.ssh/config were merged.
+import { userInfo } from 'node:os';
 import { UsageError } from '../errors.js';
 
+/** A host the runner connects to; make one from a spec with {@link hostTarget}. */
 export interface HostTarget {
   /** The name the operator used (inventory name, ssh_config alias or `-H` spec); shown everywhere. */
   readonly name: string;
@@ -18,6 +20,31 @@ export interface HostTarget {
   /** Inventory variables: global, then group, then host. */
   readonly vars: Readonly<Record<string, unknown>>;
   readonly groups: readonly string[];
+}
+
+/**
+ * A host from `[user@]host[:port]`, as `-H` takes it: port 22 and the local user name unless
+ * given, no inventory variables; `more` sets the other fields (identity files, jump hosts, vars).
+ *
+ * @example
+ * ```ts
+ * await runTask({ task: deployConfig, hosts: [hostTarget('ops@web1'), hostTarget('web2:2222', { vars: { role: 'edge' } })] });
+ * ```
+ */
+export function hostTarget(spec: string, more: Partial<Omit<HostTarget, 'address' | 'port' | 'user'>> = {}): HostTarget {
+  const parsed = parseHostSpec(spec);
+  return {
+    name: spec,
+    address: parsed.host,
+    port: parsed.port ?? 22,
+    user: parsed.user ?? userInfo().username,
+    identityFiles: [],
+    jumps: [],
+    knownHostsFiles: [],
+    vars: {},
+    groups: [],
+    ...more,
+  };
 }
 
 export interface HostSpec {

@@ -1,6 +1,7 @@
 // What a run reports while it works. The runner only emits these; renderers (listr2,
 // plain lines, JSON lines) decide how they look. Every string is masked before emission.
 
+/** How a task ended on a host. */
 export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
 
 /** An error as data: its class name, message, category and the fields it carries. */
@@ -13,6 +14,7 @@ export interface ErrorInfo {
   readonly [field: string]: unknown;
 }
 
+/** The result of a task on one host: status, duration, the body's value or the error. */
 export interface HostResult {
   readonly host: string;
   readonly status: HostStatus;
@@ -22,6 +24,7 @@ export interface HostResult {
   readonly error?: ErrorInfo;
 }
 
+/** What runTask resolves with: every host's result, in order, and the counts by status. */
 export interface RunSummary {
   readonly task: string;
   readonly results: readonly HostResult[];
@@ -53,6 +56,7 @@ export interface StepEvent {
   readonly durationMs: number;
 }
 
+/** Every event of a run, as runTask emits it; `--json` prints each as one line. */
 export type RunEvent =
   | { readonly type: 'run-start'; readonly task: string; readonly hosts: readonly string[]; readonly dryRun: boolean; readonly parallel: number }
   | { readonly type: 'host-start'; readonly host: string }
@@ -72,4 +76,5 @@ export type RunEvent =
   | { readonly type: 'host-end'; readonly result: HostResult }
   | { readonly type: 'run-end'; readonly summary: RunSummary };
 
+/** Receives the run's events, in order; `cloudlet-tasks` renders them (listr2, plain or JSON lines). */
 export type EventSink = (event: RunEvent) => void;

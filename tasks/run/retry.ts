@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RunnerError } from '../errors.js';
 
+/** How often and how long runTask retries a host that cannot be reached. */
 export interface RetryPolicy {
   /** Further attempts after the first one. */
   readonly retries: number;

@@ -1,8 +1,9 @@
 // Runs one task on many hosts: a bounded pool (--parallel), one lazily opened connection
 // per host, connection retries with back-off, continue-on-error or --fail-fast, and a
 // per-host result map. It never prints; everything goes out as events.
-import type { Masker } from '../command/masker.js';
+import { Masker } from '../command/masker.js';
 import type { Connection } from '../connection/connection.js';
+import { connectSsh, defaultSshSettings } from '../connection/ssh-connection.js';
 import { ConnectionError } from '../errors.js';
 import type { HostTarget } from '../hosts/host-target.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
@@ -12,26 +13,75 @@ import { errorInfo } from './error-info.js';
 import type { EventSink, HostResult, RunSummary } from './events.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
+/**
+ * What {@link runTask} runs where, and how. Only `task` and `hosts` are required; the rest
+ * default as the `cloudlet-tasks` command's options do.
+ */
 export interface RunSettings {
   readonly task: Task;
-  /** Options given on the command line; per host, inventory variables and defaults fill the rest. */
-  readonly options: OptionValues<OptionSpecs>;
-  readonly args: readonly string[];
   readonly hosts: readonly HostTarget[];
-  readonly parallel: number;
-  readonly failFast: boolean;
-  readonly retry: RetryPolicy;
-  readonly dryRun: boolean;
+  /** The task's options; per host, inventory variables and defaults fill the rest. Default: none. */
+  readonly options?: OptionValues<OptionSpecs>;
+  /** Words after `--`, for tasks that accept them. Default: none. */
+  readonly args?: readonly string[];
+  /** Hosts worked on at once. Default: 10. */
+  readonly parallel?: number;
+  /** Skip the hosts not started yet once one fails. Default: false. */
+  readonly failFast?: boolean;
+  /** Connection retries for unreachable hosts. Default: 2 retries, 1 s doubling to at most 30 s. */
+  readonly retry?: RetryPolicy;
+  /** Passed to the task as `ctx.dryRun`: plan, do not change. Default: false. */
+  readonly dryRun?: boolean;
   readonly commandTimeoutMs?: number;
+  /** The password sudo asks for (the same on every host); masked everywhere. */
   readonly sudoPassword?: string;
-  readonly connect: (host: HostTarget) => Promise<Connection>;
-  readonly masker: Masker;
-  readonly emit: EventSink;
+  /**
+   * Opens a host's connection. Default: {@link connectSsh} with the operator's known_hosts,
+   * ssh-agent and key files, new host keys refused, 10 s to connect.
+   */
+  readonly connect?: (host: HostTarget) => Promise<Connection>;
+  /** Hides secrets in events and results. Default: a new Masker that knows `sudoPassword`. */
+  readonly masker?: Masker;
+  /** Receives every event of the run (the CLI renders them). Default: events are dropped. */
+  readonly emit?: EventSink;
+  /** Aborting it stops the run: commands in flight end, hosts not started are skipped. */
   readonly signal?: AbortSignal;
 }
 
-/** Runs the task on every host and resolves with the summary (it does not throw for host failures). */
-export async function runTask(settings: RunSettings): Promise<RunSummary> {
+/** RunSettings with every default filled in. */
+type ResolvedSettings = Required<Omit<RunSettings, 'commandTimeoutMs' | 'sudoPassword' | 'signal'>> & Pick<RunSettings, 'commandTimeoutMs' | 'sudoPassword' | 'signal'>;
+
+const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000, maxDelayMs: 30_000 };
+
+function withDefaults(settings: RunSettings): ResolvedSettings {
+  const masker = settings.masker ?? new Masker();
+  if (!settings.masker && settings.sudoPassword !== undefined) masker.add(settings.sudoPassword);
+  return {
+    ...settings,
+    options: settings.options ?? {},
+    args: settings.args ?? [],
+    parallel: settings.parallel ?? 10,
+    failFast: settings.failFast ?? false,
+    retry: settings.retry ?? DEFAULT_RETRY,
+    dryRun: settings.dryRun ?? false,
+    connect: settings.connect ?? ((host) => connectSsh(host, defaultSshSettings())),
+    masker,
+    emit: settings.emit ?? (() => undefined),
+  };
+}
+
+/**
+ * Runs the task on every host and resolves with the summary: one result per host, in the
+ * order given. It does not throw for host failures; they are in the results.
+ *
+ * @example
+ * ```ts
+ * const summary = await runTask({ task: deployConfig, hosts: [hostTarget('ops@web1')], options: { file: 'my.conf' } });
+ * for (const result of summary.results) console.log(result.host, result.status, result.error?.message ?? '');
+ * ```
+ */
+export async function runTask(given: RunSettings): Promise<RunSummary> {
+  const settings = withDefaults(given);
   const started = Date.now();
   const { emit, masker } = settings;
   const results = new Map<string, HostResult>();
@@ -73,7 +123,7 @@ export async function runTask(settings: RunSettings): Promise<RunSummary> {
   return summary;
 }
 
-async function runOnHost(host: HostTarget, settings: RunSettings): Promise<HostResult> {
+async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<HostResult> {
   const started = Date.now();
   const { emit } = settings;
   emit({ type: 'host-start', host: host.name });

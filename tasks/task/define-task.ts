@@ -8,6 +8,7 @@
 //   });
 import type { TaskContext } from './task-context.js';
 
+/** The type of a task option. */
 export type OptionType = 'string' | 'boolean' | 'number';
 
 /** One option; a union over the types, so a default must have its option's type. */
@@ -21,8 +22,10 @@ export type OptionSpec<T extends OptionType = OptionType> = T extends OptionType
     }
   : never;
 
+/** The value type of an option type. */
 export type OptionValue<T extends OptionType> = T extends 'string' ? string : T extends 'number' ? number : boolean;
 
+/** The options of a task, by name. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 /** Options declared with a default are always set when a body runs (task/host-options.ts). */
@@ -31,6 +34,7 @@ type Absent<S> = S extends { readonly default: infer D } ? (undefined extends D 
 /** The options a body receives: an option with a default has its type, one without may be undefined. */
 export type OptionValues<S extends OptionSpecs> = { readonly [K in keyof S]: OptionValue<S[K]['type']> | Absent<S[K]> };
 
+/** A task: name, help, typed options and the body run on each host. Declare one with defineTask. */
 export interface Task<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly help: string;
@@ -39,6 +43,7 @@ export interface Task<S extends OptionSpecs = OptionSpecs> {
   readonly acceptsArgs?: boolean;
   /** Checks options and args before any host is contacted; throw UsageError to refuse. */
   validate?(options: OptionValues<S>, args: readonly string[]): void;
+  /** Runs on each host; what it returns is the host's result `value`. */
   body(ctx: TaskContext<OptionValues<S>>): Promise<unknown>;
 }
 

@@ -18,6 +18,7 @@ import { LineSplitter } from './line-splitter.js';
 import { guardCommand } from './remote-guard.js';
 import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
 
+/** Options of ctx.run: whether a non-zero exit throws (`check`), a timeout, stdin, quiet output. */
 export interface RunOptions {
   /** Throw CommandError on a non-zero exit (default true). */
   readonly check?: boolean;
@@ -28,6 +29,7 @@ export interface RunOptions {
   readonly quiet?: boolean;
 }
 
+/** Options of ctx.local: those of ctx.run plus the working directory and environment. */
 export interface LocalOptions extends RunOptions {
   /** Working directory on the operator's machine (ctx.cd names the host's directories and does not apply). */
   readonly cwd?: string;
@@ -35,11 +37,13 @@ export interface LocalOptions extends RunOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** Options of ctx.sudo: those of ctx.run plus the user to become. */
 export interface SudoOptions extends RunOptions {
   /** Run as this user instead of root. */
   readonly user?: string;
 }
 
+/** What a finished command gave: exit code and output, secrets masked. */
 export interface CommandResult {
   readonly command: string;
   readonly exitCode: number;
@@ -48,6 +52,7 @@ export interface CommandResult {
   readonly durationMs: number;
 }
 
+/** Options of ctx.put: install it as root (`sudo`), with a mode and an owner. */
 export interface PutOptions {
   /** Install the file with root rights (upload to a temp file, then `install`). */
   readonly sudo?: boolean;
@@ -56,6 +61,7 @@ export interface PutOptions {
   readonly owner?: string;
 }
 
+/** What a task body gets on each host: the host, its options, and commands, files, facts and logging on it. */
 export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   readonly host: Pick<HostTarget, 'name' | 'address' | 'port' | 'user' | 'vars' | 'groups'>;
   readonly options: O;
@@ -63,6 +69,10 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   readonly args: readonly string[];
   /** True under --dry-run: read facts, report what would change, change nothing. */
   readonly dryRun: boolean;
+  /**
+   * Runs a command on the host as the login user; a non-zero exit throws CommandError unless
+   * `check: false`. Build commands with `sh` so every value is quoted; a string runs as written.
+   */
   run(command: Command | string, options?: RunOptions): Promise<CommandResult>;
   /**
    * Runs a command on the operator's machine (Fabric's `c.local`) with /bin/sh: masked in events,
@@ -72,8 +82,11 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
    * @example const rev = (await ctx.local('git rev-parse HEAD', { cwd: ctx.options.repo })).stdout.trim();
    */
   local(command: Command | string, options?: LocalOptions): Promise<CommandResult>;
+  /** Runs a command as root (or `user`) through sudo, answering its password prompt when the run has one. */
   sudo(command: Command | string, options?: SudoOptions): Promise<CommandResult>;
+  /** Uploads a local file; with `sudo`, `mode` and `owner` it is installed as root would. */
   put(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
+  /** Downloads a file of the host. */
   get(remotePath: string, localPath: string): Promise<void>;
   /** Runs `body` with commands executed in `dir` (relative to an outer cd). */
   cd<T>(dir: string, body: () => Promise<T>): Promise<T>;

@@ -14,7 +14,8 @@ import { readCustomizedMemory } from './customized-memory.js';
 import { DiskSizeMismatchError } from './errors.js';
 import { encodeVmState } from './vm-state.js';
 
-export interface BaseVm {
+/** The base an overlay is made against: its disk and memory snapshot files (a registered base is a {@link BaseVm}). */
+export interface OverlayBase {
   /** The raw base disk. */
   disk: string;
   /** The base memory snapshot (libvirt save image or bare QEVM stream). */
@@ -24,9 +25,11 @@ export interface BaseVm {
   /** Where the base memory's page file and hash list are cached; default: next to the snapshot. */
   memoryCache?: string;
   /** What a registered base VM already keeps: its disk hash list and memory as flat pages, used as they are. */
+  /** @internal */
   prepared?: { diskHashes: string; memory: BaseMemory };
 }
 
+/** The customized VM an overlay captures: its disk and memory snapshot files. */
 export interface CustomizedVm {
   disk: string;
   /** qcow2: an overlay whose backing file is the base disk; raw: a full copy. */
@@ -34,24 +37,28 @@ export interface CustomizedVm {
   memory: string;
 }
 
+/** Options of createOverlay: codec, delta algorithm, blob size, progress. */
 export interface CreateOverlayOptions {
   /** Blob codec; default xz at its default preset. */
   codec?: { codec: BlobCodec; level?: number };
   delta?: DeltaAlgorithm;
   maxBlobBytes?: number;
+  /** @internal A shared pool of codec workers; default: one for this call. */
   pool?: CodecPool;
   /** Phases base-id, base-disk-hashes, base-memory, customized-memory, encode (a blob event per blob), finish. */
   onProgress?: ProgressListener;
 }
 
+/** What createOverlay makes a package of, and where it writes it. */
 export interface CreateOverlayInput {
-  base: BaseVm;
+  base: OverlayBase;
   customized: CustomizedVm;
   /** Path of the overlay package; written as `<output>.partial` and renamed when complete. */
   output: string;
   options?: CreateOverlayOptions;
 }
 
+/** The package createOverlay wrote: its path, meta, size and what the items were encoded as. */
 export interface CreateOverlayResult {
   path: string;
   meta: OverlayMeta;

@@ -19,6 +19,7 @@ export interface ItemEncoderParts {
   delta: DeltaEncoder;
 }
 
+/** How many disk chunks and memory pages were encoded each way, by kind. */
 export type EncoderStats = Record<ItemKind, Record<Encoding | 'unchanged', number>>;
 
 /**

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { readVmState } from '../create/index.js';
 import { countChunks, META_VERSION, openOverlayPackage } from '../package/index.js';
 
+/** What an overlay package holds, after it was checked as synthesis would. */
 export interface OverlayInfo {
   path: string;
   /** Bytes of the package file. */

@@ -48,11 +48,13 @@ export const MAX_STREAM_ITEMS = 65536;
 export const MAX_INDEX = 2 ** 40;
 
 export const ITEM_KINDS = ['memory', 'disk'] as const;
+/** What an overlay item belongs to: the disk or the memory. */
 export type ItemKind = (typeof ITEM_KINDS)[number];
 export const KIND_CODES: Record<ItemKind, number> = { memory: 1, disk: 2 };
 export const END_KIND_CODE = 0;
 
 export const ENCODINGS = ['raw', 'zero', 'base-memory', 'base-disk', 'self', 'xdelta3', 'xor'] as const;
+/** How one overlay item is stored: raw, zero, a reference to a base or earlier chunk, or a delta (xdelta3, xor). */
 export type Encoding = (typeof ENCODINGS)[number];
 
 /** Payload lengths each encoding allows. */

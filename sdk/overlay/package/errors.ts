@@ -102,6 +102,7 @@ export class BlobSizeMismatchError extends OverlayPackageError {
   }
 }
 
+/** Which image a chunk range addresses. */
 export type ChunkSpace = 'disk' | 'memory';
 
 /** A blob claims chunks past the end of the disk or the memory it describes. */

@@ -42,8 +42,10 @@ const HEX_64 = /^[0-9a-f]{64}$/;
 const BLOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const CREATED_BY = /^[\x20-\x7e]{1,128}$/;
 
+/** How a blob of an overlay package is compressed. */
 export type BlobCodec = (typeof BLOB_CODECS)[number];
 
+/** One blob of an overlay package, as overlay-meta describes it: codec, sizes, SHA-256 and the chunks it claims. */
 export interface BlobMeta {
   name: string;
   codec: BlobCodec;
@@ -54,6 +56,7 @@ export interface BlobMeta {
   memory: ChunkRange[];
 }
 
+/** The overlay-meta record of an overlay package: its base VM ID, sizes and blobs. */
 export interface OverlayMeta {
   baseVmId: string;
   diskSize: number;

@@ -3,7 +3,7 @@
 // directories our VM files live in, through the local include of the libvirt-qemu
 // abstraction that every VM's generated profile loads.
 import { sh } from '../../command/command.js';
-import { defineStep, type Plan } from '../step.js';
+import { defineStep, type InstallSettings, type Plan } from '../step.js';
 import { replaceManagedBlock } from './managed-block.js';
 
 export interface AppArmorFacts {
@@ -26,7 +26,7 @@ export function planAppArmor(facts: AppArmorFacts): Plan {
   };
 }
 
-export const appArmor = defineStep<AppArmorFacts>({
+export const appArmor = defineStep<AppArmorFacts, InstallSettings>({
   name: 'apparmor',
   title: 'AppArmor',
   async gather(ctx) {

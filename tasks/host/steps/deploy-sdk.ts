@@ -47,7 +47,7 @@ export function planDeploy(facts: DeployFacts, settings: InstallSettings): Plan 
   return { kind: 'change', actions };
 }
 
-export const deploySdk = defineStep<DeployFacts>({
+export const deploySdk = defineStep<DeployFacts, InstallSettings>({
   name: 'deploy-sdk',
   title: 'Deploy the SDK',
   async gather(ctx, settings) {

@@ -42,7 +42,7 @@ export function planEpt(facts: EptFacts, settings: InstallSettings): Plan {
   return { kind: 'change', actions, notes };
 }
 
-export const ept = defineStep<EptFacts>({
+export const ept = defineStep<EptFacts, InstallSettings>({
   name: 'ept',
   title: 'EPT',
   async gather(ctx) {

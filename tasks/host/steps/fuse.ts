@@ -1,7 +1,7 @@
 // Step 5: FUSE for synthesis. /etc/fuse.conf allows `allow_other` (user_allow_other) and is
 // 0644; /dev/fuse is usable by the user now (chmod) and after reboot (a udev rule).
 import { sh } from '../../command/command.js';
-import { defineStep, type Action, type Plan } from '../step.js';
+import { defineStep, type InstallSettings, type Action, type Plan } from '../step.js';
 
 export interface FuseFacts {
   /** null when the file does not exist. */
@@ -41,7 +41,7 @@ export function planFuse(facts: FuseFacts): Plan {
   return { kind: 'change', actions, notes };
 }
 
-export const fuse = defineStep<FuseFacts>({
+export const fuse = defineStep<FuseFacts, InstallSettings>({
   name: 'fuse',
   title: 'FUSE',
   async gather(ctx) {

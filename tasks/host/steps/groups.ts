@@ -27,7 +27,7 @@ export function planGroups(facts: GroupFacts, settings: InstallSettings): Plan {
   };
 }
 
-export const groups = defineStep<GroupFacts>({
+export const groups = defineStep<GroupFacts, InstallSettings>({
   name: 'groups',
   title: 'KVM and libvirt groups',
   async gather(ctx, settings) {

@@ -1,7 +1,7 @@
 // Step 7: libvirtd running and enabled at boot, through systemd where the host has it.
 import { sh } from '../../command/command.js';
 import { initSystem, type InitSystem } from '../../facts/host-resources.js';
-import { defineStep, type Plan } from '../step.js';
+import { defineStep, type InstallSettings, type Plan } from '../step.js';
 
 export interface LibvirtServiceFacts {
   readonly init: InitSystem;
@@ -21,7 +21,7 @@ export function planLibvirtService(facts: LibvirtServiceFacts): Plan {
   return { kind: 'change', actions: [{ kind: 'command', description: 'systemctl enable --now libvirtd', command: sh`systemctl enable --now libvirtd` }] };
 }
 
-export const libvirtService = defineStep<LibvirtServiceFacts>({
+export const libvirtService = defineStep<LibvirtServiceFacts, InstallSettings>({
   name: 'libvirt',
   title: 'libvirt service',
   async gather(ctx) {

@@ -2,7 +2,7 @@
 // missing. apt waits for a held dpkg lock (DPkg::Lock::Timeout) and retries downloads.
 import { sh } from '../../command/command.js';
 import { osRelease, systemInfo, type OsRelease } from '../../facts/index.js';
-import { defineStep, type Plan } from '../step.js';
+import { defineStep, type InstallSettings, type Plan } from '../step.js';
 import { compareVersions } from './versions.js';
 
 export interface PackageFacts {
@@ -43,7 +43,7 @@ export function planPackages(facts: PackageFacts): Plan {
   return { kind: 'change', actions: [{ kind: 'command', description: `apt-get install ${missing.join(' ')}`, command: sh`sh -c ${script}` }] };
 }
 
-export const packages = defineStep<PackageFacts>({
+export const packages = defineStep<PackageFacts, InstallSettings>({
   name: 'packages',
   title: 'Packages',
   async gather(ctx) {

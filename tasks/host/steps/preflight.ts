@@ -57,7 +57,7 @@ export function planPreflight(facts: PreflightFacts, settings: InstallSettings):
   };
 }
 
-export const preflight = defineStep<PreflightFacts>({
+export const preflight = defineStep<PreflightFacts, InstallSettings>({
   name: 'preflight',
   title: 'Preflight',
   reportOnly: true,

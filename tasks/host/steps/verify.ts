@@ -29,7 +29,7 @@ export function planVerify(facts: VerifyFacts): Plan {
   return { kind: 'unchanged', reason: `${verdict} (${report.accel.toUpperCase()})`, notes, details };
 }
 
-export const verify = defineStep<VerifyFacts>({
+export const verify = defineStep<VerifyFacts, InstallSettings>({
   name: 'verify',
   title: 'Verify',
   reportOnly: true,
