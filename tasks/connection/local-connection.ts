@@ -10,7 +10,7 @@ import { quoteWord } from '../../native/shell-quote.js';
 import { TransferError } from '../errors.js';
 import type { HostTarget } from '../hosts/host-target.js';
 import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
-import { OutputDecoder } from './output-decoder.js';
+import { OutputCollector, OutputDecoder } from './output-decoder.js';
 import { PromptWatcher } from './prompt-watcher.js';
 
 /** zx with POSIX sh and our quoting: no bash, no `set -euo pipefail` prefix, nothing printed, no throw. */
@@ -35,22 +35,13 @@ class LocalConnection implements Connection {
     // `exec`: the command is the process zx started, so its exit code and signal are the command's own.
     const child = shell`exec sh -c ${text}`;
     return new Promise((resolve) => {
-      const out: string[] = [];
-      const err: string[] = [];
+      const output = new OutputCollector(options.onData);
       const decoder = new OutputDecoder();
       const prompts = options.responder ? new PromptWatcher(options.responder.prompt) : undefined;
       let stopped: StopReason | null = null;
       let settled = false;
-      const stdout = (s: string): void => {
-        if (!s) return;
-        out.push(s);
-        options.onData?.('stdout', s);
-      };
-      const stderr = (s: string): void => {
-        if (!s) return;
-        err.push(s);
-        options.onData?.('stderr', s);
-      };
+      const stdout = (s: string): void => output.add('stdout', s);
+      const stderr = (s: string): void => output.add('stderr', s);
       const settle = (exitCode: number | null, signal: string | null): void => {
         if (settled) return;
         settled = true;
@@ -59,7 +50,7 @@ class LocalConnection implements Connection {
         stdout(decoder.end('stdout'));
         const rest = decoder.end('stderr');
         stderr(prompts ? prompts.feed(rest).text + prompts.flush() : rest);
-        resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: out.join(''), stderr: err.join(''), stopped });
+        resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: output.text('stdout'), stderr: output.text('stderr'), stopped });
       };
       // Like a closed SSH channel: stdin ends (a guarded command's watcher stops its session), the
       // process tree is killed, and the result is settled at once, even if a stray process holds a pipe.

@@ -20,3 +20,19 @@ export class OutputDecoder {
     return this.#decoders[stream].end();
   }
 }
+
+/** A command's text so far, per stream; each piece is also passed on as it comes (live output). */
+export class OutputCollector {
+  readonly #parts: Record<OutputStream, string[]> = { stdout: [], stderr: [] };
+  constructor(private readonly onData?: (stream: OutputStream, text: string) => void) {}
+
+  add(stream: OutputStream, text: string): void {
+    if (!text) return;
+    this.#parts[stream].push(text);
+    this.onData?.(stream, text);
+  }
+
+  text(stream: OutputStream): string {
+    return this.#parts[stream].join('');
+  }
+}

@@ -11,7 +11,7 @@ import type { HostTarget } from '../hosts/host-target.js';
 import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';
-import { OutputDecoder } from './output-decoder.js';
+import { OutputCollector, OutputDecoder } from './output-decoder.js';
 import { openProxyCommand, type ProxySocket } from './proxy-command-socket.js';
 import { authMethods, type AuthSettings } from './ssh-auth.js';
 
@@ -169,8 +169,7 @@ class SshConnection implements Connection {
     return new Promise((resolve, reject) => {
       client.exec(text, (error, channel: ClientChannel) => {
         if (error) return reject(new ConnectionError(this.host.name, this.host.address, this.host.port, `cannot start a command: ${error.message}`, { retryable: false, cause: error }));
-        const out: string[] = [];
-        const err: string[] = [];
+        const output = new OutputCollector(options.onData);
         const decoder = new OutputDecoder();
         let exitCode: number | null = null;
         let signal: string | null = null;
@@ -183,16 +182,8 @@ class SshConnection implements Connection {
           stopped ??= reason;
           channel.close();
         };
-        const stdout = (s: string): void => {
-          if (!s) return;
-          out.push(s);
-          options.onData?.('stdout', s);
-        };
-        const stderr = (s: string): void => {
-          if (!s) return;
-          err.push(s);
-          options.onData?.('stderr', s);
-        };
+        const stdout = (s: string): void => output.add('stdout', s);
+        const stderr = (s: string): void => output.add('stderr', s);
         channel.on('data', (chunk: Buffer) => stdout(decoder.write('stdout', chunk)));
         channel.stderr.on('data', (chunk: Buffer) => {
           const decoded = decoder.write('stderr', chunk);
@@ -217,7 +208,7 @@ class SshConnection implements Connection {
           stdout(decoder.end('stdout'));
           const rest = decoder.end('stderr');
           stderr(prompts ? prompts.feed(rest).text + prompts.flush() : rest);
-          resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: out.join(''), stderr: err.join(''), stopped });
+          resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: output.text('stdout'), stderr: output.text('stderr'), stopped });
         };
         // Our own timer decides a timeout; sshd may keep a channel open until its process ends, so it settles at once.
         const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
