@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { createVmOverlay, keyFingerprint, SshConnectError, SshHostKeyError, SshScriptError, type SshScript } from '../../../sdk/launch/index.js';
+import { createVmOverlay, keyFingerprint, SshConnectError, SshHostKeyError, SshScriptError, type SshScript } from '../../../sdk/customize/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { virsh } from '../../fixtures/guest/index.js';
 import { cloudlet, cloudletProcess } from '../cli/cli-harness.js';

@@ -19,7 +19,8 @@ import { PageLayout } from '../image/memory/index.js';
 import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
-import { NoNetworkError, OverlayOutputExistsError, VmExistsError } from './errors.js';
+import { OverlayOutputExistsError } from './errors.js';
+import { NoNetworkError, VmExistsError } from '../vms/errors.js';
 import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 

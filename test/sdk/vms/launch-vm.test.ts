@@ -22,7 +22,7 @@ import {
   VmExistsError,
   VmNotFoundError,
   type Progress,
-} from '../../../sdk/launch/index.js';
+} from '../../../sdk/vms/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog } from '../../fixtures/guest/index.js';
 import { cloudlet } from '../cli/cli-harness.js';

@@ -2,7 +2,7 @@
  * Errors of customizing a VM over SSH (ssh-script.ts). Each names the SSH destination and keeps
  * what ssh said, because "exit code 255" alone tells an operator nothing.
  */
-import { LaunchError } from './errors.js';
+import { LaunchError } from '../vms/errors.js';
 
 /** Why the guest's sshd could not be reached. */
 export type SshConnectProblem = 'refused' | 'timeout' | 'closed';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { classifySshFailure, FINGERPRINT, formatDestination, keyFingerprint, sshArgs } from '../../../sdk/launch/index.js';
+import { classifySshFailure, FINGERPRINT, formatDestination, keyFingerprint, sshArgs } from '../../../sdk/customize/index.js';
 
 const target = { user: 'root', host: '127.0.0.1', port: 2222 };
 

@@ -1,4 +1,4 @@
-/** Errors of launching and managing synthesized VMs. Each says what failed and what to do, and carries its data. */
+/** Errors of launching and managing synthesized VMs (and LaunchError, the root the customize/ errors share). Each says what failed and what to do, and carries its data. */
 import { CloudletError } from '../errors/cloudlet-error.js';
 
 /** The root of the errors of launching and managing synthesized VMs. */
@@ -55,22 +55,6 @@ export class VmRecordError extends LaunchError {
   static override readonly code: string = 'launch-vm-record';
   constructor(readonly path: string, readonly field: string, readonly problem: string) {
     super(`${path}: ${field} ${problem}`);
-  }
-}
-
-/** `cloudlet overlay` never replaces a file: the overlay's output path is taken. */
-export class OverlayOutputExistsError extends LaunchError {
-  static override readonly code: string = 'launch-overlay-output-exists';
-  constructor(readonly path: string) {
-    super(`${path} already exists; choose another --output or remove it`);
-  }
-}
-
-/** The customized VM's console socket could not be reached to type on it. */
-export class ConsoleInputError extends LaunchError {
-  static override readonly code: string = 'launch-console-input';
-  constructor(readonly socket: string, readonly problem: string) {
-    super(`cannot type on the VM's console ${socket}: ${problem}`);
   }
 }
 

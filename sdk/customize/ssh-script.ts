@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { missingTool } from '../../native/host-tool.js';
-import { LaunchInputError } from './errors.js';
+import { LaunchInputError } from '../vms/errors.js';
 import { classifySshFailure, formatDestination, sshArgs, sshMessage, type HostKeyCheck, type SshTarget } from './ssh-command.js';
 import { SshAuthError, SshConnectError, SshHostKeyError, SshScriptError, SshSessionLostError, type SshConnectProblem } from './ssh-errors.js';
 import { scanHostKeys, writePinnedKnownHosts } from './ssh-host-key.js';
