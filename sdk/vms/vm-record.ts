@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import type { PortForward } from '../../native/libvirt/index.js';
-import { readJsonRecord, writeJsonRecord } from '../base/json-record.js';
+import { readJsonRecord, writeJsonRecord } from '../base/index.js';
 import type { DomainType, VmHardware } from '../vm/index.js';
 import { VmRecordError } from './errors.js';
 

@@ -6,9 +6,7 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BaseRegistry, type CloudletDir, type CloudletDirOptions, type StagingDir } from '../base/index.js';
-import { syncDir } from '../base/json-record.js';
-import { withRegistryLock } from '../base/registry-lock.js';
+import { BaseRegistry, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
 import { AmbiguousVmError, VmExistsError, VmNotFoundError } from './errors.js';
 import { readVmRecord, VM_ID, type LaunchedVm } from './vm-record.js';
 
