@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDeviceState } from '../../../../sdk/image/memory/index.js';
-import { decodeVmState, encodeVmState, VmStateFormatError, type VmState } from '../../../../sdk/overlay/create/index.js';
+import { decodeVmState, encodeVmState, VmStateFormatError, type VmState } from '../../../../sdk/overlay/vm-state/index.js';
 import { deviceTail } from '../../image/memory/hand-made-stream.js';
-import { HEADER } from './generated-vm.js';
+import { HEADER } from '../create/generated-vm.js';
 
 const STATE: VmState = { header: HEADER, deviceState: parseDeviceState(deviceTail(), 0), libvirt: { wasRunning: true, untrustedXml: '<domain/>' } };
 
