@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostLockError } from '../../../../tasks/host/bundle/errors.js';
-import { fitsHost, hostLockFrom, readHostLock } from '../../../../tasks/host/bundle/host-lock.js';
+import { HostLockError } from '../../../../tasks/install/bundle/errors.js';
+import { fitsHost, hostLockFrom, readHostLock } from '../../../../tasks/install/bundle/host-lock.js';
 
 const integrity = (n: number): string => `sha512-${String(n).repeat(4)}==`;
 

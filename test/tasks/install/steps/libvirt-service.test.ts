@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planLibvirtService } from '../../../../tasks/host/steps/libvirt-service.js';
+import { planLibvirtService } from '../../../../tasks/install/steps/libvirt-service.js';
 
 describe('libvirt service planner', () => {
   it('enables and starts libvirtd through systemd when needed', () => {

@@ -7,8 +7,8 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SshConfigError, UsageError } from '../../../tasks/errors.js';
-import { resolveHosts } from '../../../tasks/hosts/resolve-hosts.js';
-import { loadSshConfig } from '../../../tasks/hosts/ssh-config.js';
+import { resolveHosts } from '../../../tasks/inventory/resolve-hosts.js';
+import { loadSshConfig } from '../../../tasks/inventory/ssh-config.js';
 import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
 

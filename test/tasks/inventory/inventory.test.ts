@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InventoryError } from '../../../tasks/errors.js';
-import { parseInventory } from '../../../tasks/hosts/inventory.js';
+import { parseInventory } from '../../../tasks/inventory/inventory.js';
 
 const GOOD = `
 vars:

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostRefused } from '../../../../tasks/host/step.js';
-import { planGroups } from '../../../../tasks/host/steps/groups.js';
+import { HostRefused } from '../../../../tasks/install/step.js';
+import { planGroups } from '../../../../tasks/install/steps/groups.js';
 import { SETTINGS } from './facts.js';
 
 describe('groups planner', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { list } from 'tar';
-import { bundleKey, hostBundle } from '../../../../tasks/host/bundle/host-bundle.js';
+import { bundleKey, hostBundle } from '../../../../tasks/install/bundle/host-bundle.js';
 import { OPERATOR_CACHE } from '../../../fixtures/run-cli.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { packagesFor, planPackages } from '../../../../tasks/host/steps/packages.js';
+import { packagesFor, planPackages } from '../../../../tasks/install/steps/packages.js';
 import { DEBIAN_12, UBUNTU } from './facts.js';
 
 describe('packages planner', () => {

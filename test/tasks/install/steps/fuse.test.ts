@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enableUserAllowOther, planFuse } from '../../../../tasks/host/steps/fuse.js';
+import { enableUserAllowOther, planFuse } from '../../../../tasks/install/steps/fuse.js';
 
 const DEBIAN_DEFAULT = '# /etc/fuse.conf\n#mount_max = 1000\n#user_allow_other\n';
 

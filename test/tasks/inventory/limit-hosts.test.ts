@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LimitError } from '../../../tasks/errors.js';
-import type { HostTarget } from '../../../tasks/hosts/host-target.js';
-import { limitHosts } from '../../../tasks/hosts/limit-hosts.js';
+import type { HostTarget } from '../../../tasks/inventory/host-target.js';
+import { limitHosts } from '../../../tasks/inventory/limit-hosts.js';
 
 function host(name: string, groups: string[] = []): HostTarget {
   return { name, address: name, port: 22, user: 'ops', identityFiles: [], jumps: [], knownHostsFiles: [], vars: {}, groups };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planAppArmor } from '../../../../tasks/host/steps/apparmor.js';
-import { replaceManagedBlock } from '../../../../tasks/host/steps/managed-block.js';
+import { planAppArmor } from '../../../../tasks/install/steps/apparmor.js';
+import { replaceManagedBlock } from '../../../../tasks/install/steps/managed-block.js';
 
 describe('AppArmor planner', () => {
   it('skips hosts where AppArmor is not enabled', () => {

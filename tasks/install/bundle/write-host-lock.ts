@@ -1,4 +1,4 @@
-// Build step (`npm run build`): writes dist/tasks/host/bundle/host-lock.json from package-lock.json.
+// Build step (`npm run build`): writes dist/tasks/install/bundle/host-lock.json from package-lock.json.
 // Roots are every package the built SDK (dist/sdk, dist/native) imports, the native addons it
 // loads lazily (our optional peer dependencies) and node-gyp, which builds them on the host.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sh } from '../../../../tasks/command/command.js';
-import { installScript } from '../../../../tasks/host/bundle/install-script.js';
-import { planDeploy, wrapperScript, type DeployFacts } from '../../../../tasks/host/steps/deploy-sdk.js';
+import { installScript } from '../../../../tasks/install/bundle/install-script.js';
+import { planDeploy, wrapperScript, type DeployFacts } from '../../../../tasks/install/steps/deploy-sdk.js';
 import { SETTINGS } from './facts.js';
 
 const facts: DeployFacts = { arch: 'x64', key: '0.1.0-x64-abc', deployedKey: null, wrapper: null, load: ['zstd-napi', '@unraid/libvirt'] };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planEpt, type EptFacts } from '../../../../tasks/host/steps/ept.js';
+import { planEpt, type EptFacts } from '../../../../tasks/install/steps/ept.js';
 import { AMD_NO_VIRT, INTEL, SETTINGS } from './facts.js';
 
 const oldIntel: EptFacts = { cpu: INTEL, kernel: '3.2.0-4-amd64', modprobeConf: null, loadedEpt: 'Y', runningVms: 0 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HostRefused } from '../../../../tasks/host/step.js';
-import { planPreflight, type PreflightFacts } from '../../../../tasks/host/steps/preflight.js';
+import { HostRefused } from '../../../../tasks/install/step.js';
+import { planPreflight, type PreflightFacts } from '../../../../tasks/install/steps/preflight.js';
 import { AMD_NO_VIRT, DEBIAN_12, INTEL, SETTINGS, UBUNTU, system } from './facts.js';
 
 const good: PreflightFacts = { os: DEBIAN_12, system: system(), cpu: INTEL, kvm: { exists: true, usable: true }, freeDiskMiB: 50 * 1024 };

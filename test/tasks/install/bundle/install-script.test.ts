@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { installScript } from '../../../../tasks/host/bundle/install-script.js';
+import { installScript } from '../../../../tasks/install/bundle/install-script.js';
 
 function runScript(script: string, tmp: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => execFile('sh', ['-c', script], { env: { PATH: process.env['PATH'], TMPDIR: tmp } }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UsageError } from '../../../tasks/errors.js';
-import { expandProxyCommand } from '../../../tasks/hosts/proxy-command.js';
+import { expandProxyCommand } from '../../../tasks/inventory/proxy-command.js';
 
 const tokens = { host: '192.0.2.5', port: 2222, user: 'ops', name: 'web1' };
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planVerify } from '../../../../tasks/host/steps/verify.js';
+import { planVerify } from '../../../../tasks/install/steps/verify.js';
 
 const ok = (name: string, detail: string) => ({ name, level: 'ok' as const, detail });
 

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UnknownHostError, UsageError } from '../../../tasks/errors.js';
-import { parseHostSpec } from '../../../tasks/hosts/host-target.js';
-import { parseInventory } from '../../../tasks/hosts/inventory.js';
-import { resolveHosts } from '../../../tasks/hosts/resolve-hosts.js';
-import { loadSshConfig, type SshConfigSource } from '../../../tasks/hosts/ssh-config.js';
+import { parseHostSpec } from '../../../tasks/inventory/host-target.js';
+import { parseInventory } from '../../../tasks/inventory/inventory.js';
+import { resolveHosts } from '../../../tasks/inventory/resolve-hosts.js';
+import { loadSshConfig, type SshConfigSource } from '../../../tasks/inventory/ssh-config.js';
 
 describe('host specs', () => {
   it('parses user, host, port and bracketed IPv6', () => {

@@ -6,8 +6,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PackageFetchError, PackageIntegrityError } from '../../../../tasks/host/bundle/errors.js';
-import { cachedPackages } from '../../../../tasks/host/bundle/package-cache.js';
+import { PackageFetchError, PackageIntegrityError } from '../../../../tasks/install/bundle/errors.js';
+import { cachedPackages } from '../../../../tasks/install/bundle/package-cache.js';
 
 const CONTENT = 'tarball bytes';
 const sri = (text: string): string => `sha512-${createHash('sha512').update(text).digest('base64')}`;

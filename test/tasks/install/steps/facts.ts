@@ -1,6 +1,6 @@
 // Facts of typical hosts, fed to the planners in unit tests.
 import type { CpuInfo, OsRelease, SystemInfo } from '../../../../tasks/facts/index.js';
-import type { InstallSettings } from '../../../../tasks/host/step.js';
+import type { InstallSettings } from '../../../../tasks/install/step.js';
 
 export const DEBIAN_12: OsRelease = { id: 'debian', idLike: [], versionId: '12', prettyName: 'Debian GNU/Linux 12 (bookworm)', codename: 'bookworm' };
 export const UBUNTU = (versionId: string): OsRelease => ({ id: 'ubuntu', idLike: ['debian'], versionId, prettyName: `Ubuntu ${versionId}`, codename: '' });

@@ -3,7 +3,7 @@
 // from the registry and checked against the lock's integrity, wherever the operator installed us
 // (the operator's own node_modules may be hoisted, deduplicated or lack the native addons).
 //
-// Format 1 (JSON, dist/tasks/host/bundle/host-lock.json):
+// Format 1 (JSON, dist/tasks/install/bundle/host-lock.json):
 // | field                  | type      | meaning                                                        |
 // | ---------------------- | --------- | -------------------------------------------------------------- |
 // | format                 | 1         | bumped on any incompatible change                              |

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { userInfo } from 'node:os';
 import { describe, it } from 'node:test';
-import { hostTarget } from '../../../tasks/hosts/host-target.js';
+import { hostTarget } from '../../../tasks/inventory/host-target.js';
 import { UsageError } from '../../../sdk/errors/cloudlet-error.js';
 
 describe('hostTarget', () => {
