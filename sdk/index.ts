@@ -34,21 +34,22 @@ export type { Readiness } from './vm/readiness.js';
 export type { PortForward } from '../native/libvirt/port-forward.js';
 
 // Synthesized VMs: launched from a base plus an overlay, listed, attached to, destroyed.
-export { synthesizeVm, type SynthesizeVmOptions } from './launch/synthesize-vm.js';
-export { launchVm, type LaunchSource, type LaunchOptions } from './launch/launch-vm.js';
-export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './launch/manage-vms.js';
-export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './launch/create-vm-overlay.js';
-export type { Customization } from './launch/console-input.js';
-export type { SshScript } from './launch/ssh-script.js';
-export type { SshTarget, HostKeyCheck } from './launch/ssh-command.js';
+export { synthesizeVm, type SynthesizeVmOptions } from './vms/synthesize-vm.js';
+export { launchVm, type LaunchSource, type LaunchOptions } from './vms/launch-vm.js';
+export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './vms/manage-vms.js';
+export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './customize/create-vm-overlay.js';
+export type { Customization } from './customize/console-input.js';
+export type { SshScript } from './customize/ssh-script.js';
+export type { SshTarget, HostKeyCheck } from './customize/ssh-command.js';
 export type { DomainStateName } from '../native/libvirt/domain.js';
-export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './launch/vm-console.js';
-export type { VmRecord, LaunchedVm } from './launch/vm-record.js';
+export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './vms/vm-console.js';
+export type { VmRecord, LaunchedVm } from './vms/vm-record.js';
 
 // Errors users match on: every one is a CloudletError with a stable `code` (sdk/errors/ERRORS.md).
 export * from './overlay/create/errors.js';
 export * from './overlay/package/errors.js';
 export * from './synthesis/errors.js';
 export * from './base/errors.js';
-export * from './launch/errors.js';
-export * from './launch/ssh-errors.js';
+export * from './vms/errors.js';
+export * from './customize/errors.js';
+export * from './customize/ssh-errors.js';

@@ -12,13 +12,13 @@ export { osRelease, type OsRelease } from './facts/os-release.js';
 export { systemInfo, type SystemInfo } from './facts/system.js';
 export { cpuInfo, type CpuInfo } from './facts/cpu.js';
 // Steps: check, then change; `applySteps` runs them in a task body.
-export { defineStep, HostRefused, type Step, type Plan, type Action, type UploadSource, type StepReport, type StepStatus } from './host/step.js';
-export { applySteps, StepError } from './host/apply-steps.js';
+export { defineStep, HostRefused, type Step, type Plan, type Action, type UploadSource, type StepReport, type StepStatus } from './install/step.js';
+export { applySteps, StepError } from './install/apply-steps.js';
 // Running a task from code.
 export { runTask, type RunSettings } from './run/runner.js';
 export type { RetryPolicy } from './run/retry.js';
 export type { RunEvent, StepEvent, EventSink, RunSummary, HostResult, HostStatus, ErrorInfo } from './run/events.js';
-export { hostTarget, type HostTarget } from './hosts/host-target.js';
+export { hostTarget, type HostTarget } from './inventory/host-target.js';
 export { connectSsh, defaultSshSettings, type SshSettings } from './connection/ssh-connection.js';
 export type { HostKeyPolicy } from './connection/host-key-check.js';
 export type { AuthSettings } from './connection/ssh-auth.js';

@@ -3,7 +3,7 @@
  * The binding has define/create/save/restore/destroy/undefine and lookups, but no restore with a
  * replacement XML, no snapshots and no monitor passthrough: callers edit the XML inside a save
  * image (sdk/image/memory), reach QEMU's monitor through virsh (port-forward.ts) or talk QMP
- * directly (native/qemu).
+ * directly (test/fixtures/qemu, used by the tests and the bench only).
  */
 import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { importAddon } from '../addon.js';

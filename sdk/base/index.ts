@@ -7,6 +7,12 @@ export { BaseRegistry, type StagingDir } from './registry.js';
 export { BASE_FILES, type BaseRecord, type BaseVm } from './base-record.js';
 export { ARCHIVE_MEMBERS, type BaseArchiveManifest } from './archive-manifest.js';
 export { cloudletDirLayout, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
+// The registry's file handling that sdk/vms and sdk/customize reuse for the VMs they stage and record.
+export { checkFreeSpace, checkQemuCanReach } from './cloudlet-dir.js';
+export { copyDisk } from './disk-file.js';
+export { replaceSaveImageXml } from './save-image-xml.js';
+export { readJsonRecord, writeJsonRecord, syncDir } from './json-record.js';
+export { withRegistryLock } from './registry-lock.js';
 export { ramPageLayout, type RamPageLayout } from './memory-pages.js';
 export { baseDomainName, baseDomainXml } from './base-domain.js';
 export type { Progress, ProgressListener } from '../progress/index.js';

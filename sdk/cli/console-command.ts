@@ -1,6 +1,6 @@
 /** `cloudlet console <vm>`: the serial console of a synthesized VM, interactive; Ctrl-] detaches. */
 import { StringDecoder } from 'node:string_decoder';
-import { attachConsole, attachConsoleSocket, type ConsoleEnd, type ConsoleStreams } from '../launch/index.js';
+import { attachConsole, attachConsoleSocket, type ConsoleEnd, type ConsoleStreams } from '../vms/index.js';
 import { COMMON_OPTIONS, defineCommand, sdkOptions, UsageError } from './command.js';
 
 const ENDINGS: Record<ConsoleEnd, string> = {

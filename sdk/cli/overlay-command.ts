@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createVmOverlay, type Customization } from '../launch/index.js';
+import { createVmOverlay, type Customization } from '../customize/index.js';
 import type { Readiness } from '../vm/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, UsageError } from './command.js';
 import { waitForEnter } from './enter-prompt.js';

@@ -6,7 +6,7 @@
  * since user-mode networking reaches the guest no other way.
  */
 import type { PortForward } from '../../native/libvirt/index.js';
-import { FINGERPRINT, type SshScript } from '../launch/index.js';
+import { FINGERPRINT, type SshScript } from '../customize/index.js';
 import { UsageError } from './command.js';
 
 const DESTINATION = /^([A-Za-z0-9_][A-Za-z0-9._-]*)@([A-Za-z0-9_][A-Za-z0-9._-]*)(?::(\d{1,5}))?$/;

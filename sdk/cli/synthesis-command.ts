@@ -1,5 +1,5 @@
 /** `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it as a new VM. */
-import { synthesizeVm } from '../launch/index.js';
+import { synthesizeVm } from '../vms/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
 import { parseForwardOption } from './forward-option.js';
 import { renderer } from './render-progress.js';

@@ -1,5 +1,5 @@
 /** `cloudlet list` and `cloudlet destroy <vm>`: the synthesized (launched) VMs. */
-import { destroyVm, listVms } from '../launch/index.js';
+import { destroyVm, listVms } from '../vms/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';

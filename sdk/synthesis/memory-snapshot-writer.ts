@@ -1,7 +1,7 @@
 import { mapExtents, type MapExtent } from '../image/disk/index.js';
 import { fileSink, MigrationStreamWriter, PAGE_SIZE, type ByteSink, type PageLayout } from '../image/memory/index.js';
 import type { ChunkFile } from '../overlay/chunk-io/index.js';
-import type { VmState } from '../overlay/create/index.js';
+import type { VmState } from '../overlay/vm-state/index.js';
 
 export interface MemorySnapshotParts {
   layout: PageLayout;

@@ -6,12 +6,12 @@ import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/
 import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
 import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
 import { prefetchBlobs } from '../overlay/compress/index.js';
-import { baseVmId } from '../overlay/create/index.js';
+import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
 import { openOverlayPackage, type BlobMeta, type OverlayMeta } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
-import { readVmState } from '../overlay/create/index.js';
+import { readVmState } from '../overlay/vm-state/index.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
 

@@ -1,5 +1,5 @@
 import type { Task } from '../task/define-task.js';
-import { checkTask, installTask } from '../host/install-task.js';
+import { checkTask, installTask } from '../install/install-task.js';
 import { factsTask } from './facts-task.js';
 import { runCommand } from './run-command.js';
 

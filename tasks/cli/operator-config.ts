@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import Conf from 'conf';
 import { ConfigFileError, ConfigKeyError, ConfigValueError } from '../errors.js';
-import { closestName } from '../hosts/closest-name.js';
+import { closestName } from '../inventory/closest-name.js';
 
 export type ConfigValue = string | number | boolean;
 

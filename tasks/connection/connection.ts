@@ -1,7 +1,7 @@
 // The one contract every transport fulfils (ssh-connection.ts, local-connection.ts). Tasks
 // never see a transport: they get a task context (task/task-context.ts) that builds sudo, cd
 // and env on top of this.
-import type { HostTarget } from '../hosts/host-target.js';
+import type { HostTarget } from '../inventory/host-target.js';
 
 /** Which output a chunk came from. */
 export type OutputStream = 'stdout' | 'stderr';

@@ -19,7 +19,7 @@ export function hostPattern(address: string, port: number): string {
 }
 
 /** OpenSSH's fingerprint; the SDK owns it, so a pinned key and a known_hosts key print alike. */
-export { fingerprint } from '../../sdk/launch/ssh-fingerprint.js';
+export { fingerprint } from '../../sdk/customize/ssh-fingerprint.js';
 
 /** The key type named inside an SSH public key blob (its first length-prefixed string). */
 export function keyTypeOf(key: Buffer): string {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { $, type ProcessPromise } from 'zx/core';
 import { quoteWord } from '../../native/shell-quote.js';
 import { TransferError } from '../errors.js';
-import type { HostTarget } from '../hosts/host-target.js';
+import type { HostTarget } from '../inventory/host-target.js';
 import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
 import { OutputCollector, OutputDecoder } from './output-decoder.js';
 import { PromptWatcher } from './prompt-watcher.js';

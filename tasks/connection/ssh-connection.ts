@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
 import type { AnyAuthMethod, Client, ClientChannel, VerifyCallback } from 'ssh2';
 import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
-import type { HostTarget } from '../hosts/host-target.js';
+import type { HostTarget } from '../inventory/host-target.js';
 import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';

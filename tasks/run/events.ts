@@ -35,7 +35,7 @@ export interface RunSummary {
   readonly durationMs: number;
 }
 
-/** What a host step did (tasks/host/step.ts); `would-change` under --dry-run. */
+/** What a host step did (tasks/install/step.ts); `would-change` under --dry-run. */
 export type StepStatus = 'changed' | 'unchanged' | 'skipped' | 'would-change';
 
 /** One step of a host task (install, check) on one host, from check to change. */

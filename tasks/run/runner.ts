@@ -5,7 +5,7 @@ import { Masker } from '../command/masker.js';
 import type { Connection } from '../connection/connection.js';
 import { connectSsh, defaultSshSettings } from '../connection/ssh-connection.js';
 import { ConnectionError } from '../errors.js';
-import type { HostTarget } from '../hosts/host-target.js';
+import type { HostTarget } from '../inventory/host-target.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 import { hostOptions } from '../task/host-options.js';
 import { HostContext } from '../task/task-context.js';

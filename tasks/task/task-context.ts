@@ -12,7 +12,7 @@ import type { Connection } from '../connection/connection.js';
 import { connectLocal } from '../connection/local-connection.js';
 import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
 import type { Fact } from '../facts/fact.js';
-import type { HostTarget } from '../hosts/host-target.js';
+import type { HostTarget } from '../inventory/host-target.js';
 import type { EventSink, StepEvent } from '../run/events.js';
 import { LineSplitter } from './line-splitter.js';
 import { guardCommand } from './remote-guard.js';

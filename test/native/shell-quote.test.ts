@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { restoreMemory, saveMemory, type QmpClient } from '../../native/qemu/index.js';
+import { restoreMemory, saveMemory, type QmpClient } from '../fixtures/qemu/index.js';
 import { quoteWord } from '../../native/shell-quote.js';
 
 /** Answers QMP as a finished migration would, and keeps the `exec:` URI QEMU was given. */

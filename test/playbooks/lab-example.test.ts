@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { parseInventory } from '../../tasks/hosts/inventory.js';
+import { parseInventory } from '../../tasks/inventory/inventory.js';
 
 describe('playbooks/lab.example.yml', () => {
   it('parses and defines the hosts and groups its comments promise', () => {

@@ -8,11 +8,10 @@ import { CodecPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from
 import type { DeltaAlgorithm } from '../delta/index.js';
 import { openItemEncoder, type EncoderStats, type OverlayChunk } from '../encode/index.js';
 import { createOverlayPackage, type BlobCodec, type OverlayMeta } from '../package/index.js';
-import { baseVmId } from './base-id.js';
+import { baseVmId, encodeVmState } from '../vm-state/index.js';
 import { prepareBaseMemory, type BaseMemory } from './base-memory.js';
 import { readCustomizedMemory } from './customized-memory.js';
 import { DiskSizeMismatchError } from './errors.js';
-import { encodeVmState } from './vm-state.js';
 
 /** The base an overlay is made against: its disk and memory snapshot files (a registered base is a {@link BaseVm}). */
 export interface OverlayBase {

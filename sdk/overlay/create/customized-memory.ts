@@ -1,6 +1,6 @@
 import { openMemorySnapshot, PageFile, PageIndex, PageLayout, PAGE_SIZE } from '../../image/memory/index.js';
 import type { OverlayChunk } from '../encode/index.js';
-import type { VmState } from './vm-state.js';
+import type { VmState } from '../vm-state/index.js';
 
 export interface CustomizedMemory {
   layout: PageLayout;

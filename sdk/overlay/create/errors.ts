@@ -1,31 +1,12 @@
-/** Typed errors of making an overlay and of its VM state record; tests assert on class and fields, never on text. */
-import { CloudletError } from '../../errors/cloudlet-error.js';
+/** Typed errors of making an overlay; tests assert on class and fields, never on text. Their root and the VM state record's errors live in ../vm-state/errors.ts and are re-exported here. */
+import { OverlayCreateError } from '../vm-state/errors.js';
 
-/** Base class: every refusal of createOverlay or of an overlay's VM state record (beyond those of the parts they drive). */
-export class OverlayCreateError extends CloudletError {
-  static override readonly code: string = 'overlay-create';
-}
+export { OverlayCreateError, MissingVmStateError, VmStateFormatError } from '../vm-state/errors.js';
 
 /** The customized disk is not the size of its base; an overlay only describes same-size disks. */
 export class DiskSizeMismatchError extends OverlayCreateError {
   static override readonly code: string = 'overlay-create-disk-size-mismatch';
   constructor(readonly baseBytes: number, readonly customizedBytes: number) {
     super(`the customized disk is ${customizedBytes} bytes but its base is ${baseBytes}: resize one of them to match`);
-  }
-}
-
-/** The overlay's first blob is not a VM state record (it claims chunks, or there are no blobs). */
-export class MissingVmStateError extends OverlayCreateError {
-  static override readonly code: string = 'overlay-create-missing-vm-state';
-  constructor(readonly blob: string | null) {
-    super(`the overlay has no VM state record${blob === null ? '' : ` (its first blob ${blob} claims chunks)`}: not made by createOverlay`);
-  }
-}
-
-/** A VM state record (the first blob of an overlay) that is malformed: refused before any of it is used. */
-export class VmStateFormatError extends OverlayCreateError {
-  static override readonly code: string = 'overlay-create-vm-state-format';
-  constructor(readonly field: string, readonly reason: string) {
-    super(`overlay VM state record: ${field}: ${reason}`);
   }
 }

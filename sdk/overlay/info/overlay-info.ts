@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { readVmState } from '../create/index.js';
+import { readVmState } from '../vm-state/index.js';
 import { countChunks, META_VERSION, openOverlayPackage } from '../package/index.js';
 
 /** What an overlay package holds, after it was checked as synthesis would. */

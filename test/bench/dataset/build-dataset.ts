@@ -11,7 +11,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { saveMemory, restoreMemory } from '../../../native/qemu/index.js';
+import { saveMemory, restoreMemory } from '../../fixtures/qemu/index.js';
 import { installedQemuVersion } from '../../fixtures/guest/index.js';
 import { ensureRootfs } from '../../fixtures/hosts/rootfs.js';
 import { run, step } from '../steps.js';

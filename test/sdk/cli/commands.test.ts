@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
-import { launchBase } from '../../../sdk/launch/index.js';
+import { launchBase } from '../../../sdk/vms/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { cloudlet, cloudletProcess } from './cli-harness.js';
 

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
-import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/launch/index.js';
+import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/vms/index.js';
 import { BaseVmMismatchError } from '../../../sdk/overlay/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { cloudlet, cloudletProcess } from './cli-harness.js';

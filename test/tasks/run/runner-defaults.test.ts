@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defineTask } from '../../../tasks/task/define-task.js';
-import { applySteps } from '../../../tasks/host/apply-steps.js';
-import { defineStep } from '../../../tasks/host/step.js';
-import { hostTarget } from '../../../tasks/hosts/host-target.js';
+import { applySteps } from '../../../tasks/install/apply-steps.js';
+import { defineStep } from '../../../tasks/install/step.js';
+import { hostTarget } from '../../../tasks/inventory/host-target.js';
 import { runTask } from '../../../tasks/run/runner.js';
 import type { RunEvent } from '../../../tasks/run/events.js';
 import type { Connection } from '../../../tasks/connection/connection.js';

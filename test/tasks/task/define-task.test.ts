@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Masker } from '../../../tasks/command/masker.js';
 import type { Connection } from '../../../tasks/connection/connection.js';
-import type { HostTarget } from '../../../tasks/hosts/host-target.js';
+import type { HostTarget } from '../../../tasks/inventory/host-target.js';
 import { runTask } from '../../../tasks/run/runner.js';
 import { defineTask, type Task } from '../../../tasks/task/define-task.js';
 

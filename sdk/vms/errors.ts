@@ -1,0 +1,75 @@
+/** Errors of launching and managing synthesized VMs (and LaunchError, the root the customize/ errors share). Each says what failed and what to do, and carries its data. */
+import { CloudletError } from '../errors/cloudlet-error.js';
+
+/** The root of the errors of launching and managing synthesized VMs. */
+export class LaunchError extends CloudletError {
+  static override readonly code: string = 'launch';
+}
+
+/** No synthesized VM has this ID, ID prefix or name. */
+export class VmNotFoundError extends LaunchError {
+  static override readonly code: string = 'launch-vm-not-found';
+  constructor(readonly ref: string, readonly registryDir: string) {
+    super(`no VM '${ref}' in ${registryDir} (cloudlet list shows the launched ones)`);
+  }
+}
+
+/** A name or ID prefix that fits more than one VM. */
+export class AmbiguousVmError extends LaunchError {
+  static override readonly code: string = 'launch-vm-ambiguous';
+  constructor(readonly ref: string, readonly matches: readonly string[]) {
+    super(`'${ref}' matches ${matches.length} VMs (${matches.join(', ')}); give the full name`);
+  }
+}
+
+/** The name asked for is taken, by a registered VM or by any libvirt domain. */
+export class VmExistsError extends LaunchError {
+  static override readonly code: string = 'launch-vm-exists';
+  constructor(readonly vmName: string, readonly where: 'registry' | 'libvirt') {
+    super(
+      where === 'registry'
+        ? `a VM named '${vmName}' is already registered; choose another name or destroy it first (cloudlet destroy ${vmName})`
+        : `libvirt already has a domain named '${vmName}'; choose another name`,
+    );
+  }
+}
+
+/** A file to launch from is missing or is not what it must be. */
+export class LaunchInputError extends LaunchError {
+  static override readonly code: string = 'launch-input';
+  constructor(readonly path: string, readonly problem: string) {
+    super(`cannot launch from ${path}: ${problem}`);
+  }
+}
+
+/** Port forwards need the VM's user-mode NIC, and this VM was saved without one. */
+export class NoNetworkError extends LaunchError {
+  static override readonly code: string = 'launch-no-network';
+  constructor(readonly vmName: string, readonly forwards: number) {
+    super(`cannot forward ${forwards} port(s) into '${vmName}': its base VM has no network card; create the base with network enabled`);
+  }
+}
+
+/** A vm.json that is not what this version writes. */
+export class VmRecordError extends LaunchError {
+  static override readonly code: string = 'launch-vm-record';
+  constructor(readonly path: string, readonly field: string, readonly problem: string) {
+    super(`${path}: ${field} ${problem}`);
+  }
+}
+
+/** `cloudlet console` could not connect to the VM's console socket. */
+export class ConsoleAttachError extends LaunchError {
+  static override readonly code: string = 'launch-console-attach';
+  constructor(readonly vm: string, readonly socket: string, readonly problem: string, options?: ErrorOptions) {
+    super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
+  }
+}
+
+/** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
+export class OverlayDownloadError extends LaunchError {
+  static override readonly code: string = 'launch-overlay-download';
+  constructor(readonly url: string, readonly problem: string, readonly status?: number) {
+    super(`cannot download the overlay ${url}: ${problem}`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `cloudlet synthesis`: base + overlay (a file, or an http(s) URL downloaded first) → a running VM
+ * that resumes where the customized VM was saved. Synthesis writes into a staging directory under
+ * the cloudlet dir's tmp/, with a domain XML from our template (the overlay's own XML is never
+ * used); a bare QEMU stream is given a libvirt save header; launchVm then adopts the files, so
+ * nothing is copied twice. On any error or abort the staging directory goes, and launchVm leaves
+ * no domain.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { BaseRegistry, type StagingDir, checkFreeSpace } from '../base/index.js';
+import { saveImageHeader, synthesize } from '../synthesis/index.js';
+import { buildDomainXml } from '../vm/index.js';
+import { downloadOverlay, isOverlayUrl } from './download-overlay.js';
+import { launchVm, type LaunchOptions } from './launch-vm.js';
+import { runPhase, within } from '../progress/index.js';
+import type { LaunchedVm } from './vm-record.js';
+
+/** Options of synthesizeVm: those of launching, and a cap on downloaded overlays. */
+export interface SynthesizeVmOptions extends LaunchOptions {
+  /** Largest overlay a URL may deliver; default 16 GiB. */
+  maxDownloadBytes?: number;
+}
+
+/**
+ * Synthesizes base `ref` (ID, prefix or name) + `overlay` (path or http(s) URL) and resumes the VM.
+ *
+ * @example const vm = await synthesizeVm('tiny', 'tiny.overlay.zip', { name: 'my-vm' }); console.log(vm.files.console);
+ */
+export async function synthesizeVm(ref: string, overlay: string, options: SynthesizeVmOptions = {}): Promise<LaunchedVm> {
+  const emit = options.onProgress ?? (() => undefined);
+  const { signal } = options;
+  const registry = await BaseRegistry.open(options);
+  const base = await registry.resolve(ref);
+  let staging: StagingDir | undefined;
+  try {
+    staging = await registry.createStaging('synthesis');
+    const dir = staging.path;
+    // The disk and memory are written here, then moved into the VM by launchVm.
+    await checkFreeSpace(dir, base.diskSize + base.memory.saveSize);
+    const source = isOverlayUrl(overlay) ? join(dir, 'overlay.zip') : resolve(overlay);
+    if (isOverlayUrl(overlay)) {
+      await runPhase(emit, 'download', signal, () => downloadOverlay(overlay, source, {
+        ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress: emit,
+      }), (bytes) => `${bytes} bytes from ${overlay}`);
+    }
+    // Only the header's length matters here: launchVm puts the XML for the VM's final paths in.
+    const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk: { path: join(dir, 'disk.raw'), format: 'raw' }, serialLog: join(dir, 'console.log') });
+    const out = await runPhase(emit, 'synthesize', signal, () => synthesize({
+      base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryPages: base.files.memoryPages },
+      overlay: source,
+      outputDir: dir,
+      options: { domainXml, ...(signal ? { signal } : {}), onProgress: within(emit, 'synthesize') },
+    }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
+    const memory = out.memory.endsWith('.save') ? out.memory : await runPhase(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
+    return await launchVm(
+      { disk: out.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay } },
+      options,
+    );
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    if (staging) await rm(staging.path, { recursive: true, force: true });
+  }
+}
+
+/** A libvirt save image made of a bare QEMU migration stream behind our header; the stream file is removed. */
+async function wrapStream(stream: string, domainXml: string): Promise<string> {
+  const path = join(resolve(stream, '..'), 'memory.save');
+  await writeFile(path, saveImageHeader({ domainXml, wasRunning: true }), { mode: 0o600 });
+  await pipeline(createReadStream(stream), createWriteStream(path, { flags: 'a' }));
+  await rm(stream, { force: true });
+  return path;
+}

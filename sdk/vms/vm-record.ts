@@ -1,0 +1,77 @@
+/**
+ * A launched VM: the directory vms/<id>/ holding
+ *
+ *   vm.json      this record (JSON, format "cloudlet-vm", version 1)
+ *   disk.raw     the VM's own disk (a copy of the base's, or the disk synthesis rebuilt)
+ *   console.log  its serial console, appended to across restores
+ *   console.sock the UNIX socket QEMU serves that console on (cloudlet console)
+ *   memory.save  the save image it was resumed from, only until the resume succeeded
+ *
+ * Like a base (sdk/base/base-record.ts), the directory appears by a rename with the record inside.
+ */
+import { join } from 'node:path';
+import type { PortForward } from '../../native/libvirt/index.js';
+import { readJsonRecord, writeJsonRecord } from '../base/index.js';
+import type { DomainType, VmHardware } from '../vm/index.js';
+import { VmRecordError } from './errors.js';
+
+export const VM_FILES = {
+  record: 'vm.json',
+  disk: 'disk.raw',
+  console: 'console.log',
+  socket: 'console.sock',
+  memory: 'memory.save',
+} as const;
+
+/** VM IDs: 12 random hex digits, the directory name under vms/. */
+export const VM_ID = /^[0-9a-f]{12}$/;
+
+/** What vm.json holds for a synthesized VM. */
+export interface VmRecord {
+  format: 'cloudlet-vm';
+  version: 1;
+  id: string;
+  /** The libvirt domain name. */
+  name: string;
+  uuid: string;
+  createdAt: string;
+  domainType: DomainType;
+  hardware: VmHardware;
+  /** Host ports forwarded into the guest, added again at every resume. */
+  forwards: PortForward[];
+  /** Where it came from: the base's ID when launched from a base, and the files it was resumed from. */
+  origin: { base?: string; overlay?: string; disk: string; memory: string };
+}
+
+/** A record with the absolute paths of its files. */
+export interface LaunchedVm extends VmRecord {
+  dir: string;
+  files: { [K in keyof typeof VM_FILES]: string };
+}
+
+export function vmWithPaths(record: VmRecord, dir: string): LaunchedVm {
+  const files = Object.fromEntries(Object.entries(VM_FILES).map(([key, file]) => [key, join(dir, file)])) as LaunchedVm['files'];
+  return { ...record, dir, files };
+}
+
+/** Writes `record` as dir/vm.json, atomically. */
+export async function writeVmRecord(dir: string, record: VmRecord): Promise<void> {
+  await writeJsonRecord(dir, join(dir, VM_FILES.record), record);
+}
+
+/** Reads and checks dir/vm.json. */
+export async function readVmRecord(dir: string): Promise<LaunchedVm> {
+  const path = join(dir, VM_FILES.record);
+  const record = (await readJsonRecord(path, (field, problem) => new VmRecordError(path, field, problem))) as Partial<VmRecord>;
+  const need = (field: string, ok: boolean, problem: string) => {
+    if (!ok) throw new VmRecordError(path, field, problem);
+  };
+  need('format', record.format === 'cloudlet-vm', 'is not "cloudlet-vm"');
+  need('version', record.version === 1, `is ${String(record.version)}; this version reads 1`);
+  need('id', typeof record.id === 'string' && VM_ID.test(record.id), 'is not 12 hex digits');
+  need('name', typeof record.name === 'string' && record.name !== '', 'is missing');
+  need('uuid', typeof record.uuid === 'string', 'is missing');
+  need('hardware', Number.isSafeInteger(record.hardware?.memoryMiB) && Number.isSafeInteger(record.hardware?.vcpus), 'is incomplete');
+  need('forwards', Array.isArray(record.forwards), 'is not a list');
+  return vmWithPaths(record as VmRecord, dir);
+}

@@ -1,0 +1,251 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, stat } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { join } from 'node:path';
+import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
+import { BaseNotFoundError, createBase, type BaseVm } from '../../../sdk/base/index.js';
+import { libvirtStreamOffset, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
+import { createOverlay } from '../../../sdk/overlay/index.js';
+import {
+  attachConsole,
+  ConsoleAttachError,
+  destroyVm,
+  launchBase,
+  launchVm,
+  listVms,
+  synthesizeVm,
+  NoNetworkError,
+  VmExistsError,
+  VmNotFoundError,
+  type Progress,
+} from '../../../sdk/vms/index.js';
+import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { SerialLog } from '../../fixtures/guest/index.js';
+import { cloudlet } from '../cli/cli-harness.js';
+
+async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('launchBase resumes a base under the real libvirtd as a new VM', () => {
+  let host: LibvirtHost;
+  let libvirt: LibvirtConnection;
+  let base: BaseVm;
+  let cloudletDir: string;
+
+  before(async () => {
+    host = await prepareLibvirtHost('launch-');
+    libvirt = await LibvirtConnection.open();
+    cloudletDir = join(host.scratch, 'cloudlet');
+    const disk = await buildBootableDisk();
+    // A NIC, so port forwards can be tried; COUNTER 2 puts the counter in guest RAM before the save.
+    base = await createBase(disk.path, { cloudletDir, memoryMiB: 256, network: true, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 60_000 } });
+  });
+
+  after(async () => {
+    try {
+      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm.name).catch(() => undefined);
+      await libvirt.close();
+    } finally {
+      await host.release();
+    }
+  });
+
+  const tmpEntries = () => readdir(join(cloudletDir, 'tmp'));
+  const freePort = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  };
+
+  it('resumes the saved guest (the counter goes on, no second boot), lists it, and destroys it without a trace', async (t) => {
+    const events: Progress[] = [];
+    const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
+    const hostPort = await freePort();
+    const started = Date.now();
+    const vm = await launchBase(base.id.slice(0, 8), { cloudletDir, name: 'resumed-vm', forwards: [{ protocol: 'tcp', hostPort, guestPort: 22 }], onProgress: (e) => events.push(e) });
+    const launchMs = Date.now() - started;
+    assert.equal(vm.name, 'resumed-vm');
+    assert.notEqual(vm.uuid, base.domain.uuid);
+    assert.equal(vm.origin.base, base.id);
+
+    const serial = new SerialLog(vm.files.console);
+    const [, first] = await serial.waitFor(/^COUNTER (\d+) UPTIME/, 20_000);
+    assert.equal(Number(first), saved.counter + 1, 'the counter in guest RAM continued');
+    const [next] = await serial.counters();
+    assert.ok(next!.uptime > saved.uptime, 'guest uptime continued');
+    assert.ok(!(await serial.lines()).includes('GUEST-BOOTED'), 'the guest did not boot again');
+
+    const domainXml = await (await libvirt.lookup('resumed-vm')).xml();
+    assert.match(domainXml, new RegExp(`<uuid>${vm.uuid}</uuid>`));
+    assert.match(domainXml, new RegExp(`source file='${vm.files.disk}'`), 'the disk is the VM own copy');
+    assert.equal(events.filter((e) => e.kind === 'acceleration').length, 1, 'KVM or TCG is said once');
+    const steps = events.flatMap((e) => (e.kind === 'phase-end' ? [e] : []));
+    assert.deepEqual(steps.map((s) => s.phase), ['check', 'copy', 'register', 'restore', 'forward']);
+    t.diagnostic(`launch ${launchMs} ms: ${steps.map((s) => `${s.phase} ${s.elapsedMs} ms`).join(', ')}`);
+
+    const listed = await listVms({ cloudletDir });
+    assert.deepEqual(listed.map((v) => [v.name, v.state]), [['resumed-vm', 'running']]);
+    assert.deepEqual((await readdir(vm.dir)).sort(), ['console.log', 'console.sock', 'disk.raw', 'vm.json'], 'the save image is gone once resumed');
+    assert.deepEqual(await tmpEntries(), []);
+
+    assert.equal((await destroyVm('resumed-vm', { cloudletDir })).id, vm.id);
+    assert.equal(await libvirt.find('resumed-vm'), undefined);
+    await assert.rejects(stat(vm.dir), { code: 'ENOENT' });
+    assert.deepEqual(await listVms({ cloudletDir }), []);
+    assert.ok((await stat(base.files.memory)).isFile(), 'the base keeps its files');
+  });
+
+  it('attaches to the serial console both ways (SDK and `cloudlet console`); Ctrl-] detaches and the VM runs on', async () => {
+    const vm = await launchBase(base.id, { cloudletDir, name: 'console-vm' });
+    try {
+      // The guest's agent runs each line typed on ttyS0 (echo off): the arithmetic proves a shell ran it.
+      const input = new PassThrough();
+      let output = '';
+      let connected = false;
+      const attached = attachConsole('console-vm', {
+        input,
+        output: { write: (chunk: Buffer) => ((output += chunk.toString()), true) },
+        onAttached: () => (connected = true),
+      }, { cloudletDir });
+      await waitUntil(() => connected);
+      input.write('echo CONSOLE-$((6*7))\n');
+      await waitUntil(() => /CONSOLE-42\r?\n[\s\S]*AGENT-DONE 0/.test(output));
+      input.write(Buffer.from([0x1d]));
+      assert.equal((await attached).end, 'escape');
+      assert.equal((await (await libvirt.lookup('console-vm')).status()).state, 'running', 'detaching leaves the VM running');
+
+      const stdin = new PassThrough();
+      let seen = '';
+      const run = await cloudlet(['console', 'console-vm', '--cloudlet-dir', cloudletDir], {
+        stdin,
+        // A guard, so that a console that never answers fails the test instead of hanging it.
+        signal: AbortSignal.timeout(60_000),
+        onOutput: (text) => {
+          const before = seen;
+          seen += text;
+          if (!before.includes('Ctrl-] detaches') && seen.includes('Ctrl-] detaches')) stdin.write('echo CLI-$((7*6))\n');
+          if (!/CLI-42[\s\S]*AGENT-DONE 0/.test(before) && /CLI-42[\s\S]*AGENT-DONE 0/.test(seen)) stdin.write('\x1d');
+        },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /CLI-42/);
+      assert.match(run.stderr, /console-vm: detached/);
+
+      // The same socket by path, as `cloudlet overlay --interactive` prints it for its throwaway VM.
+      const bySocket = new PassThrough();
+      let socketSeen = '';
+      const socketRun = await cloudlet(['console', '--socket', vm.files.socket], {
+        stdin: bySocket,
+        signal: AbortSignal.timeout(60_000),
+        onOutput: (text) => {
+          const before = socketSeen;
+          socketSeen += text;
+          if (!before.includes('Ctrl-] detaches') && socketSeen.includes('Ctrl-] detaches')) bySocket.write('echo SOCKET-$((5*5))\n');
+          if (!/SOCKET-25[\s\S]*AGENT-DONE 0/.test(before) && /SOCKET-25[\s\S]*AGENT-DONE 0/.test(socketSeen)) bySocket.end();
+        },
+      });
+      assert.equal(socketRun.code, 0, socketRun.stderr);
+      assert.match(socketRun.stdout, /SOCKET-25/);
+      assert.match(socketRun.stderr, /input ended; detached/);
+
+      await libvirt.remove('console-vm');
+      await assert.rejects(attachConsole('console-vm', { input: new PassThrough(), output: { write: () => true } }, { cloudletDir }), (error: unknown) =>
+        error instanceof ConsoleAttachError && error.vm === 'console-vm' && /not running/.test(error.message));
+    } finally {
+      await destroyVm(vm.id, { cloudletDir });
+    }
+  });
+
+  it('refuses a name that is taken, an unknown base and an unknown VM', async () => {
+    const vm = await launchBase(base.id, { cloudletDir, name: 'taken' });
+    await assert.rejects(launchBase(base.id, { cloudletDir, name: 'taken' }), (error: unknown) => error instanceof VmExistsError && error.vmName === 'taken');
+    assert.deepEqual((await listVms({ cloudletDir })).map((v) => [v.id, v.state]), [[vm.id, 'running']], 'the VM that has the name is left alone');
+    await destroyVm(vm.id, { cloudletDir });
+    await assert.rejects(launchBase('no-such-base', { cloudletDir }), (error: unknown) => error instanceof BaseNotFoundError && error.ref === 'no-such-base');
+    await assert.rejects(destroyVm('no-such-vm', { cloudletDir }), (error: unknown) => error instanceof VmNotFoundError && error.ref === 'no-such-vm');
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('refuses forwards into a VM without a NIC before any work', async () => {
+    const source = { disk: base.files.disk, memory: base.files.memory, hardware: { ...base.hardware, nicMac: null }, domainType: base.domain.type };
+    await assert.rejects(launchVm(source, { cloudletDir, forwards: [{ protocol: 'tcp', hostPort: 2222, guestPort: 22 }] }), NoNetworkError);
+  });
+
+  it('says libvirtd is not running, and leaves nothing behind', async () => {
+    const libvirtUri = `qemu:///system?socket=${join(host.scratch, 'no-libvirtd.sock')}`;
+    await assert.rejects(launchBase(base.id, { cloudletDir, libvirtUri }), (error: unknown) => error instanceof LibvirtUnavailableError && error.reason === 'not-running');
+    assert.deepEqual(await tmpEntries(), []);
+    assert.deepEqual(await listVms({ cloudletDir, libvirtUri }), []);
+  });
+
+  it('says which host port is taken, and leaves no domain, files or record', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const hostPort = (taken.address() as AddressInfo).port;
+    try {
+      await assert.rejects(launchBase(base.id, { cloudletDir, name: 'port-clash', forwards: [{ protocol: 'tcp', hostPort, guestPort: 22 }] }), (error: unknown) => error instanceof PortInUseError && error.hostPort === hostPort);
+    } finally {
+      taken.close();
+    }
+    assert.equal(await libvirt.find('port-clash'), undefined);
+    assert.deepEqual(await listVms({ cloudletDir }), []);
+    assert.deepEqual(await readdir(join(cloudletDir, 'vms')), []);
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('synthesizeVm: an overlay whose memory is a bare QEMU stream is wrapped and resumes; Ctrl-C while synthesizing leaves nothing', async () => {
+    // The base's own state as a bare migration stream (the libvirt header cut off): an overlay of it
+    // rebuilds a bare stream, which synthesizeVm must wrap in a save image for libvirt.
+    const bare = join(host.scratch, 'bare.mem');
+    const header = await readLibvirtSaveHeader(base.files.memory);
+    await pipeline(createReadStream(base.files.memory, { start: libvirtStreamOffset(header) }), createWriteStream(bare));
+    const overlay = join(host.scratch, 'bare.overlay');
+    await createOverlay({ base: { disk: base.files.disk, memory: base.files.memory, id: base.id }, customized: { disk: base.files.disk, diskFormat: 'raw', memory: bare }, output: overlay });
+
+    const controller = new AbortController();
+    const interrupted = synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-interrupted', signal: controller.signal, onProgress: (event) => {
+      // The overlay holds nothing but the VM state (the base's own): no blob of items, so the memory phase.
+      if (event.kind === 'phase-start' && event.phase === 'write-memory') controller.abort();
+    } });
+    await assert.rejects(interrupted, { name: 'AbortError' });
+    assert.equal(await libvirt.find('synth-interrupted'), undefined);
+    assert.deepEqual(await listVms({ cloudletDir }), []);
+    assert.deepEqual(await tmpEntries(), []);
+
+    const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
+    const events: Progress[] = [];
+    const vm = await synthesizeVm(base.id, overlay, { cloudletDir, name: 'synth-bare', onProgress: (e) => events.push(e) });
+    try {
+      assert.ok(events.some((e) => e.kind === 'phase-end' && e.phase === 'wrap'), 'the bare stream was wrapped');
+      const [, first] = await new SerialLog(vm.files.console).waitFor(/^COUNTER (\d+) UPTIME/, 20_000);
+      assert.equal(Number(first), saved.counter + 1, 'the counter in guest RAM continued');
+    } finally {
+      await destroyVm(vm.id, { cloudletDir });
+    }
+  });
+
+  for (const step of ['copy', 'restore'] as const) {
+    it(`cleans up when interrupted at the ${step} step: no domain, no files, nothing registered`, async () => {
+      const controller = new AbortController();
+      const onProgress = (event: Progress) => {
+        if (event.kind === 'phase-start' && event.phase === step) controller.abort();
+      };
+      await assert.rejects(launchBase(base.id, { cloudletDir, name: `interrupted-${step}`, onProgress, signal: controller.signal }), { name: 'AbortError' });
+      assert.equal(await libvirt.find(`interrupted-${step}`), undefined);
+      assert.deepEqual(await listVms({ cloudletDir }), []);
+      assert.deepEqual(await readdir(join(cloudletDir, 'vms')), []);
+      assert.deepEqual(await tmpEntries(), []);
+    });
+  }
+});
