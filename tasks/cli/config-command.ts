@@ -15,7 +15,7 @@ export interface ConfigIo {
 
 const USAGE = 'usage: cloudlet-tasks config get KEY | set KEY VALUE | unset KEY | list [--json] | path';
 
-export function configHelp(): string {
+function configHelp(): string {
   const width = Math.max(...Object.keys(CONFIG_KEYS).map((key) => key.length));
   return [
     'cloudlet-tasks config: defaults for the runner options, kept for this user',

@@ -54,10 +54,10 @@ export const CONFIG_KEYS: Readonly<Record<string, ConfigKeySpec>> = {
   user: { help: 'login user where nothing else names one (-u)', expected: 'a user name without spaces', fallback: 'the local user', parse: (value) => (/^[^\s@:]+$/.test(value) ? value : undefined) },
 };
 
-export const CONFIG_KEY_NAMES: readonly string[] = Object.keys(CONFIG_KEYS);
+const CONFIG_KEY_NAMES: readonly string[] = Object.keys(CONFIG_KEYS);
 
 /** Where the config lives for this environment: XDG_CONFIG_HOME when set to an absolute path (as the XDG spec asks). */
-export function configDirectory(env: NodeJS.ProcessEnv): string {
+function configDirectory(env: NodeJS.ProcessEnv): string {
   const xdg = env['XDG_CONFIG_HOME'];
   const base = xdg && isAbsolute(xdg) ? xdg : join(env['HOME'] || homedir(), '.config');
   return join(base, 'cloudlet-tasks');

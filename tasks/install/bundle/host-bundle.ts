@@ -24,7 +24,7 @@ import { fitsHost, HOST_LOCK_URL, readHostLock } from './host-lock.js';
 import { nodeRuntime, type HostArch } from './node-runtime.js';
 import { cacheDir, cachedPackages } from './package-cache.js';
 
-export const BUNDLE_FORMAT = 1;
+const BUNDLE_FORMAT = 1;
 /** Bundles kept per CPU in the cache: the current one and the one before (a rollback re-deploys fast). */
 const KEPT_BUNDLES = 2;
 

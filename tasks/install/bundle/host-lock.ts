@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { HostLockError } from './errors.js';
 import type { HostArch } from './node-runtime.js';
 
-export const HOST_LOCK_FORMAT = 1;
+const HOST_LOCK_FORMAT = 1;
 
 export interface LockedPackage {
   readonly path: string;

@@ -26,7 +26,7 @@ export async function cacheDir(sub: string): Promise<string> {
   return dir;
 }
 
-export function specOf(ref: PackageRef): string {
+function specOf(ref: PackageRef): string {
   return `${ref.name}@${ref.version}`;
 }
 
@@ -35,7 +35,7 @@ function cachedName(ref: PackageRef): string {
 }
 
 /** The SRI string of a file, in the algorithm `expected` uses. */
-export async function fileIntegrity(path: string, expected: string): Promise<string> {
+async function fileIntegrity(path: string, expected: string): Promise<string> {
   const algorithm = expected.slice(0, expected.indexOf('-'));
   const hash = createHash(algorithm);
   for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
