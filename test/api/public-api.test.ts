@@ -51,8 +51,9 @@ const SURFACE = {
   'tasks': {
     values: [
       'AuthenticationError', 'CloudletError', 'CommandError', 'CommandTimeoutError', 'ConfigFileError',
-      'ConfigKeyError', 'ConfigValueError', 'ConnectionError', 'HostKeyChangedError', 'HostKeyUnknownError',
-      'HostRefused', 'InventoryError', 'LimitError', 'Masker', 'RawFragment', 'RunnerError', 'Secret',
+      'ConfigKeyError', 'ConfigValueError', 'ConnectionError', 'HostCertificateUnsupportedError',
+      'HostKeyChangedError', 'HostKeyRevokedError', 'HostKeyUnknownError', 'HostRefused', 'InventoryError',
+      'LimitError', 'Masker', 'RawFragment', 'RunnerError', 'Secret',
       'SshConfigError', 'StepError', 'SudoError', 'TaskDefinitionError', 'TaskOptionClashError',
       'TasksFileError', 'TransferError', 'UnknownHostError', 'UnknownTaskError', 'UsageError', 'applySteps',
       'connectSsh', 'cpuInfo', 'defaultSshSettings', 'defineFact', 'defineStep', 'defineTask', 'errorData',
