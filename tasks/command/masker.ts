@@ -7,7 +7,7 @@ import { quoteWord } from '../../native/shell-quote.js';
 
 const MASK = '***';
 
-/** How many `sh -c '…'` may wrap a command: the remote guard's and sudo's, plus one a task adds. */
+/** How many times a secret is quoted at most: by `sh`, then by the `sh -c '…'` of the remote guard and of sudo. */
 const SHELL_NESTING = 3;
 
 function jsonEscaped(text: string): string {
