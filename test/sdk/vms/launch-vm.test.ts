@@ -52,7 +52,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
 
   after(async () => {
     try {
-      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm.name).catch(() => undefined);
+      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm).catch(() => undefined);
       await libvirt.close();
     } finally {
       await host.release();
@@ -159,7 +159,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
       assert.match(socketRun.stdout, /SOCKET-25/);
       assert.match(socketRun.stderr, /input ended; detached/);
 
-      await libvirt.remove('console-vm');
+      await libvirt.remove(vm);
       await assert.rejects(attachConsole('console-vm', { input: new PassThrough(), output: { write: () => true } }, { cloudletDir }), (error: unknown) =>
         error instanceof ConsoleAttachError && error.vm === 'console-vm' && /not running/.test(error.message));
     } finally {
