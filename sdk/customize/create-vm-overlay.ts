@@ -53,13 +53,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
   const forwards = options.forwards ?? [];
-  const registry = await BaseRegistry.open(options);
-  const base = await registry.resolve(ref);
-  const output = resolve(options.output);
   const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
   checkVmName(name);
   // Recorded in the staging directory's owner file: a later command removes it by this UUID if this one is killed.
   const vm: DomainRef = { name, uuid: randomUUID() };
+  const registry = await BaseRegistry.open(options);
+  const base = await registry.resolve(ref);
+  const output = resolve(options.output);
   if (forwards.length > 0 && base.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
