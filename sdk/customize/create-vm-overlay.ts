@@ -9,8 +9,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { access, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
-import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml } from '../base/index.js';
+import { addPortForward, LibvirtConnection, type DomainRef, type PortForward } from '../../native/libvirt/index.js';
+import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains } from '../base/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
 import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
@@ -18,6 +18,7 @@ import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
 import { OverlayOutputExistsError } from './errors.js';
 import { NoNetworkError, VmExistsError } from '../vms/errors.js';
+import { checkVmName } from '../vms/vm-name.js';
 import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 
@@ -25,7 +26,7 @@ import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
   /** The overlay package to write; never replaced. */
   output: string;
-  /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. */
+  /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. Not all digits nor UUID-shaped (VmNameError). */
   name?: string;
   /** Host ports forwarded into the VM while it is customized. */
   forwards?: PortForward[];
@@ -52,10 +53,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
   const forwards = options.forwards ?? [];
+  const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
+  checkVmName(name);
+  // Recorded in the staging directory's owner file: a later command removes it by this UUID if this one is killed.
+  const vm: DomainRef = { name, uuid: randomUUID() };
   const registry = await BaseRegistry.open(options);
   const base = await registry.resolve(ref);
   const output = resolve(options.output);
-  const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
   if (forwards.length > 0 && base.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
@@ -63,9 +67,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
   let restoring = false;
   try {
     await runPhase(emit, 'check', signal, async () => {
-      await registry.sweepStale(async (stale) => {
-        await libvirt.remove(stale);
-      });
+      await sweepStaleDomains(registry, libvirt, emit);
       if (await access(output).then(() => true, () => false)) throw new OverlayOutputExistsError(output);
       if (await libvirt.find(name)) throw new VmExistsError(name, 'libvirt');
       if (customization.ssh) await checkSshScriptFiles(customization.ssh);
@@ -73,12 +75,11 @@ export async function createVmOverlay(ref: string, customization: Customization,
       // The resume image, the saved memory and the base memory's page cache, each up to the memory's size.
       await checkFreeSpace(registry.dir.tmp, 3 * base.memory.saveSize);
     });
-    staging = await registry.createStaging('overlay', name);
+    staging = await registry.createStaging('overlay', vm);
     const file = (fileName: string) => join(staging!.path, fileName);
     const files = { disk: file('disk.qcow2'), resume: file('resume.save'), saved: file('customized.save'), console: file('console.log'), socket: file('console.sock') };
     const xml = buildDomainXml({
-      name,
-      uuid: randomUUID(),
+      ...vm,
       type: base.domain.type,
       hardware: base.hardware,
       disk: { path: files.disk, format: 'qcow2' },
@@ -95,12 +96,12 @@ export async function createVmOverlay(ref: string, customization: Customization,
 
     const domain = await runPhase(emit, 'restore', signal, () => {
       restoring = true;
-      return libvirt.restore(files.resume, name);
+      return libvirt.restore(files.resume, vm);
     }, (restored) => restored.name);
     await rm(files.resume, { force: true });
     emit({ kind: 'console', domain: name, serialLog: files.console, socket: files.socket });
     await runPhase(emit, 'forward', signal, async () => {
-      for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
+      for (const forward of forwards) await addPortForward(libvirt.uri, domain, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
     const { ssh } = customization;
     if (ssh) {
@@ -115,7 +116,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       await domain.save(files.saved);
       restoring = false;
       // A transient domain is gone after its save; a leftover definition is not ours to keep.
-      await libvirt.remove(name);
+      await libvirt.remove(vm);
     }, () => files.saved);
 
     const overlay = await runPhase(emit, 'overlay', signal, () => createOverlay({
@@ -135,7 +136,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {
-    if (restoring) await libvirt.remove(name).catch(() => false);
+    if (restoring) await libvirt.remove(vm).catch(() => false);
     if (staging) emit({ kind: 'cleaned', domain: restoring ? name : undefined, path: staging.path });
     throw signal?.aborted ? signal.reason : error;
   } finally {

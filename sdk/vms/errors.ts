@@ -1,5 +1,5 @@
 /** Errors of launching and managing synthesized VMs (and LaunchError, the root the customize/ errors share). Each says what failed and what to do, and carries its data. */
-import { CloudletError } from '../errors/cloudlet-error.js';
+import { CloudletError, type ErrorCategory } from '../errors/cloudlet-error.js';
 
 /** The root of the errors of launching and managing synthesized VMs. */
 export class LaunchError extends CloudletError {
@@ -30,6 +30,32 @@ export class VmExistsError extends LaunchError {
       where === 'registry'
         ? `a VM named '${vmName}' is already registered; choose another name or destroy it first (cloudlet destroy ${vmName})`
         : `libvirt already has a domain named '${vmName}'; choose another name`,
+    );
+  }
+}
+
+/** A VM name we cannot give a libvirt domain: wrong characters or length, or one virsh would read as a domain ID or UUID. */
+export class VmNameError extends LaunchError {
+  static override readonly code: string = 'launch-vm-name';
+  override readonly category: ErrorCategory = 'usage';
+  constructor(readonly vmName: string, readonly problem: string) {
+    super(`cannot name a VM ${JSON.stringify(vmName)}: ${problem}`);
+  }
+}
+
+/**
+ * `cloudlet destroy` found another domain under the VM's name: its UUID is not the one recorded
+ * when the VM was defined. The VM's own domain is gone (it stopped; ours are transient), so its
+ * record and files were removed; the other domain was left alone.
+ */
+export class VmDomainMismatchError extends LaunchError {
+  static override readonly code: string = 'launch-vm-domain-mismatch';
+  constructor(readonly vmName: string, readonly uri: string, readonly expectedUuid: string, readonly foundUuid: string, options?: ErrorOptions) {
+    super(
+      `the libvirt domain '${vmName}' at ${uri} is not this VM: its UUID is ${foundUuid}, this VM's was ${expectedUuid}. ` +
+        `This VM's own domain is gone, so its record and files were removed; the other domain was left alone ` +
+        `(if it is yours to remove too: virsh -c ${uri} destroy ${foundUuid}; virsh -c ${uri} undefine ${foundUuid})`,
+      options,
     );
   }
 }

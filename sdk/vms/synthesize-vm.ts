@@ -18,6 +18,7 @@ import { downloadOverlay, isOverlayUrl } from './download-overlay.js';
 import { launchVm, type LaunchOptions } from './launch-vm.js';
 import { runPhase, within } from '../progress/index.js';
 import type { LaunchedVm } from './vm-record.js';
+import { checkVmName } from './vm-name.js';
 
 /** Options of synthesizeVm: those of launching, and a cap on downloaded overlays. */
 export interface SynthesizeVmOptions extends LaunchOptions {
@@ -33,6 +34,8 @@ export interface SynthesizeVmOptions extends LaunchOptions {
 export async function synthesizeVm(ref: string, overlay: string, options: SynthesizeVmOptions = {}): Promise<LaunchedVm> {
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
+  // Before the synthesis, not after it in launchVm: a bad name should not cost minutes.
+  if (options.name !== undefined) checkVmName(options.name);
   const registry = await BaseRegistry.open(options);
   const base = await registry.resolve(ref);
   let staging: StagingDir | undefined;

@@ -52,7 +52,10 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
 
   after(async () => {
     try {
-      for (const name of await libvirt.names()) if (name.startsWith('loop-')) await libvirt.remove(name).catch(() => undefined);
+      for (const name of await libvirt.names()) {
+        const domain = name.startsWith('loop-') ? await libvirt.find(name) : undefined;
+        if (domain) await libvirt.remove(domain).catch(() => undefined);
+      }
       await libvirt.close();
     } finally {
       await host.release();

@@ -34,6 +34,9 @@ describe('buildDomainXml', () => {
   it('refuses values it cannot embed safely, naming the field', () => {
     const bad: Array<[string, Partial<DomainSpec>]> = [
       ['name', { name: "x'/><hostdev" }],
+      ['name', { name: '3' }],
+      ['name', { name: randomUUID() }],
+      ['name', { name: randomUUID().replace(/-/g, '').toUpperCase() }],
       ['uuid', { uuid: 'not-a-uuid' }],
       ['memoryMiB', { hardware: { memoryMiB: 1.5, vcpus: 1, machine: 'pc', nicMac: null } }],
       ['machine', { hardware: { memoryMiB: 128, vcpus: 1, machine: "pc'><x", nicMac: null } }],
@@ -64,7 +67,7 @@ describe('buildDomainXml', () => {
 describe('buildDomainXml on the real libvirtd', () => {
   let host: LibvirtHost;
   let libvirt: LibvirtConnection;
-  let name: string;
+  let made: DomainSpec | undefined;
 
   before(async () => {
     host = await prepareLibvirtHost('vm-xml-');
@@ -73,7 +76,7 @@ describe('buildDomainXml on the real libvirtd', () => {
   });
 
   after(async () => {
-    await libvirt.remove(name).catch(() => undefined);
+    if (made) await libvirt.remove(made).catch(() => undefined);
     await libvirt.close();
     await host.release();
   });
@@ -81,7 +84,7 @@ describe('buildDomainXml on the real libvirtd', () => {
   it('makes a domain libvirt runs, whose live and saved XML (addresses, labels, defaults added) pass our own untrusted-XML check', async () => {
     const { domainType } = await detectAcceleration();
     const wanted = spec(host.scratch, { type: domainType });
-    name = wanted.name;
+    made = wanted;
     const domain = await libvirt.create(buildDomainXml(wanted));
     const live = await domain.xml();
     await domain.save(join(host.scratch, 'saved.save'));
