@@ -9,6 +9,12 @@
  * no USB, no graphics (`<graphics type='none'/>` is invalid; leaving it out gives none), and either
  * no NIC or one virtio NIC on QEMU user-mode networking, whose host port forwards are added at run
  * time (native/libvirt forwardPort).
+ *
+ * Every host file QEMU uses is named here where libvirt's virt-aa-helper puts it in the VM's own
+ * AppArmor profile (libvirt-<uuid>): the disk (its qcow2 backing file read-only) and the console's
+ * file or socket. The console log behind a socket is opened by virtlogd and reaches QEMU as a pipe;
+ * save images are added to the profile by libvirt when it saves or restores. Nothing else may be
+ * opened by path (no memory-backend files, no `exec:` migration): it would need a global allow.
  */
 import { isAbsolute } from 'node:path';
 import { DOMAIN_UUID, virshReadsNameAs } from '../../native/libvirt/domain.js';
