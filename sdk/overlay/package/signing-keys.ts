@@ -27,7 +27,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  * @example rawPublicKey(key.publicKey).length // → 32
  */
 export function rawPublicKey(key: KeyObject): Buffer {
-  return Buffer.from(createPublicKey(key).export({ format: 'jwk' }).x!, 'base64url');
+  return Buffer.from((key.type === 'public' ? key : createPublicKey(key)).export({ format: 'jwk' }).x!, 'base64url');
 }
 
 /** @example keyId(key.publicKey) // → '3f2a…' (64 hex digits) */
