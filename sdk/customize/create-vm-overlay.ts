@@ -13,7 +13,7 @@ import { addPortForward, LibvirtConnection, type DomainRef, type PortForward } f
 import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains } from '../base/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
-import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
+import { createOverlay, type CreateOverlayResult, type OverlaySigningKey } from '../overlay/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
 import { OverlayOutputExistsError } from './errors.js';
@@ -36,6 +36,8 @@ export interface CreateVmOverlayOptions extends CloudletDirOptions {
   onProgress?: ProgressListener;
   /** Aborting (Ctrl-C) destroys the VM and removes its files and any partial overlay. */
   signal?: AbortSignal;
+  /** Sign the overlay with this key (readSigningKey). */
+  signingKey?: OverlaySigningKey;
 }
 
 /** The overlay createVmOverlay made, with the base it was made against. */
@@ -132,7 +134,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       },
       customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
       output,
-      options: { onProgress: within(emit, 'overlay') },
+      options: { onProgress: within(emit, 'overlay'), ...(options.signingKey ? { signingKey: options.signingKey } : {}) },
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {

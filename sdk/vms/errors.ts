@@ -91,11 +91,3 @@ export class ConsoleAttachError extends LaunchError {
     super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
   }
 }
-
-/** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
-export class OverlayDownloadError extends LaunchError {
-  static override readonly code: string = 'launch-overlay-download';
-  constructor(readonly url: string, readonly problem: string, readonly status?: number) {
-    super(`cannot download the overlay ${url}: ${problem}`);
-  }
-}

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { normalizeRanges, type ChunkRange } from './chunk-ranges.js';
 import { MetaTooLargeError, OverlayPackageError, WriterStateError } from './errors.js';
-import { encodeMeta, META_MEMBER, type BlobCodec, type BlobMeta, type OverlayMeta } from './meta.js';
+import { encodeMeta, META_MEMBER, SIGNATURE_MEMBER, type BlobCodec, type BlobMeta, type OverlayMeta } from './meta.js';
+import { signMeta } from './overlay-sig.js';
 import { DEFAULT_LIMITS, openOverlayPackage } from './package-reader.js';
+import type { OverlaySigningKey } from './signing-keys.js';
 import { StoredZipWriter } from './zip-writer.js';
 
 export interface CreatePackageOptions {
@@ -15,6 +17,8 @@ export interface CreatePackageOptions {
   createdBy: string;
   /** Largest blob; defaults to, and cannot exceed, 4 GiB − 2. Archives may grow past 4 GiB (ZIP64). */
   maxBlobBytes?: number;
+  /** Sign the package with this key: an overlay-sig member after overlay-meta (overlay-sig.ts). */
+  signingKey?: OverlaySigningKey;
 }
 
 /** What the producer of a blob knows about it; sizes and hashes of the stored bytes are measured. */
@@ -29,7 +33,7 @@ const ZIP_COMMENT = 'cloudlet-tasks VM overlay v1';
 
 /**
  * Starts an overlay package at `path`. Blobs are appended as they are produced; overlay-meta goes last,
- * once every blob's size and SHA-256 are known. The zip is built in `<path>.partial` and renamed into
+ * once every blob's size and SHA-256 are known, followed by overlay-sig when a signing key is given. The zip is built in `<path>.partial` and renamed into
  * place only after it was read back and its meta matched, so `path` never holds a half-written package.
  * Any failure removes the partial file and leaves the writer broken.
  *
@@ -104,8 +108,10 @@ export class OverlayPackageWriter {
       const bytes = encodeMeta(meta);
       if (bytes.length > DEFAULT_LIMITS.maxMetaBytes) throw new MetaTooLargeError(bytes.length, DEFAULT_LIMITS.maxMetaBytes);
       await this.zip.addMember(META_MEMBER, bytes);
+      const key = this.options.signingKey;
+      if (key) await this.zip.addMember(SIGNATURE_MEMBER, signMeta(bytes, key));
       await this.zip.finish(ZIP_COMMENT);
-      const check = await openOverlayPackage(this.partial, { expectedBaseVmId: meta.baseVmId });
+      const check = await openOverlayPackage(this.partial, { expectedBaseVmId: meta.baseVmId, ...(key ? { trustedKeys: [key] } : {}) });
       await check.close();
       if (!encodeMeta(check.meta).equals(bytes)) {
         throw new OverlayPackageError(`${this.partial}: overlay-meta read back differs from what was written`);
