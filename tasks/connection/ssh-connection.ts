@@ -5,10 +5,11 @@
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
-import type { AnyAuthMethod, Client, ClientChannel, VerifyCallback } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, SFTPWrapper, VerifyCallback } from 'ssh2';
 import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
-import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
+import { pipeRange } from '../transfer/range-pipeline.js';
+import type { Connection, ExecOptions, ExecResult, PutRangeOptions, StopReason } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';
 import { OutputCollector, OutputDecoder } from './output-decoder.js';
@@ -226,6 +227,19 @@ class SshConnection implements Connection {
       await this.ssh.putFile(localPath, remotePath);
     } catch (error) {
       throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
+    }
+  }
+
+  async putRange(localPath: string, remotePath: string, options: PutRangeOptions): Promise<void> {
+    let sftp: SFTPWrapper | undefined;
+    try {
+      sftp = await this.ssh.requestSFTP();
+      await pipeRange(localPath, options, sftp.createWriteStream(remotePath, { flags: options.start > 0 ? 'r+' : 'w', start: options.start, mode: 0o600 }));
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
+    } finally {
+      sftp?.end();
     }
   }
 
