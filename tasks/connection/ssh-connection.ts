@@ -232,13 +232,24 @@ class SshConnection implements Connection {
 
   async putRange(localPath: string, remotePath: string, options: PutRangeOptions): Promise<void> {
     let sftp: SFTPWrapper | undefined;
+    const client = this.ssh.connection;
+    let lost: (() => void) | undefined;
     try {
       sftp = await this.ssh.requestSFTP();
-      await pipeRange(localPath, options, sftp.createWriteStream(remotePath, { flags: options.start > 0 ? 'r+' : 'w', start: options.start, mode: 0o600 }));
+      const sink = sftp.createWriteStream(remotePath, { flags: options.start > 0 ? 'r+' : 'w', start: options.start, mode: 0o600 });
+      // ssh2 fails only the requests in flight when the connection goes; a write still waiting (rate limit) would wait forever.
+      lost = () => sink.emit('error', new Error('the connection was closed'));
+      sftp.once('close', lost);
+      client?.once('close', lost);
+      await pipeRange(localPath, options, sink);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
     } finally {
+      if (lost) {
+        sftp?.off('close', lost);
+        client?.off('close', lost);
+      }
       sftp?.end();
     }
   }
