@@ -38,10 +38,9 @@ export class UploadNoSpaceError extends RunnerError {
     readonly partialBytes: number,
     options?: { cause?: unknown },
   ) {
-    super(
-      `${host}: not enough space for ${path}: ${megabytes(neededBytes)} MB more are needed, ${megabytes(availableBytes)} MB are free there. ` +
-        `The partial upload ${path}.part (${megabytes(partialBytes)} MB) is kept: free space and run again to resume it, or remove it`,
-      options,
-    );
+    const partial = partialBytes > 0
+      ? `The partial upload ${path}.part (${megabytes(partialBytes)} MB) is kept: free space and run again to resume it, or remove it`
+      : 'Nothing was sent: free space and run again';
+    super(`${host}: not enough space for ${path}: ${megabytes(neededBytes)} MB more are needed, ${megabytes(availableBytes)} MB are free there. ${partial}`, options);
   }
 }
