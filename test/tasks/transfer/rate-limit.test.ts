@@ -1,3 +1,4 @@
+// The token bucket of uploads: every byte passes, in order, at the rate; a destroyed stage stops waiting.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
