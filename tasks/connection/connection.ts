@@ -23,12 +23,12 @@ export interface ExecOptions {
   /**
    * Aborting it stops the command as Ctrl-C should, and the transport waits for the command to
    * end (its cleanup included): stdin ends (a guarded command's session then gets TERM; an
-   * unguarded local command gets TERM itself). After `graceMs` plus {@link ABORT_MARGIN_MS} the
+   * unguarded local command gets TERM itself). After `graceMs` plus a margin of 5 s the
    * transport gives up waiting and cuts the command off. The result says `stopped: 'aborted'`;
    * a signal aborted before the call starts nothing.
    */
   readonly signal?: AbortSignal;
-  /** The time an aborted command has between TERM and KILL (default {@link DEFAULT_GRACE_MS}). */
+  /** The time an aborted command has between TERM and KILL, in ms (default 5 s). */
   readonly graceMs?: number;
 }
 

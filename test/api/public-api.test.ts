@@ -50,7 +50,8 @@ const SURFACE = {
   },
   'tasks': {
     values: [
-      'AuthenticationError', 'CloudletError', 'CommandError', 'CommandTimeoutError', 'ConfigFileError',
+      'AuthenticationError', 'CloudletError', 'CommandError', 'CommandInterruptedError', 'CommandTimeoutError',
+      'ConfigFileError',
       'ConfigKeyError', 'ConfigValueError', 'ConnectionError', 'HostKeyChangedError', 'HostKeyUnknownError',
       'HostRefused', 'InventoryError', 'LimitError', 'Masker', 'RawFragment', 'RunnerError', 'Secret',
       'SshConfigError', 'StepError', 'SudoError', 'TaskDefinitionError', 'TaskOptionClashError',
