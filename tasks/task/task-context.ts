@@ -60,7 +60,7 @@ export interface CommandResult {
 
 /** Options of ctx.put: install it as root (`sudo`), with a mode and an owner. */
 export interface PutOptions {
-  /** Install the file with root rights (upload to a temp file, then `install`). */
+  /** Install the file with root rights (upload into a private temp directory, then `install`). */
   readonly sudo?: boolean;
   /** Octal mode such as '0644'. */
   readonly mode?: string;
