@@ -96,6 +96,8 @@ class LocalConnection implements Connection {
           if (options.holdStdin) return;
           signalGroup(child, 'SIGTERM');
           kill = setTimeout(() => signalGroup(child, 'SIGKILL'), options.graceMs ?? DEFAULT_GRACE_MS);
+          // What its cleanup left in the group goes with it, as the remote guard does.
+          child.child?.once('exit', () => signalGroup(child, 'SIGKILL'));
         },
         () => stop('aborted'),
       );

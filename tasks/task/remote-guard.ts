@@ -19,11 +19,14 @@ export interface GuardSettings {
  *
  * The session is a pipeline `watcher | runner`. The watcher (a `sh -c` of its own, so `$$` is its
  * pid) writes its pid, then copies exactly `stdinBytes` from the channel (`head -c` reads no
- * further), closes the command's stdin and waits for the channel's stdin to end; then it sends
- * TERM to the session's process group and KILL after the grace. The runner reads the pid, runs the
- * command on the rest of the pipe and stops the watcher (USR1) once the command is done. Trapped
- * TERM (`:`) keeps the session's own shells alive until the command has ended, while the command
- * itself gets TERM with its default action.
+ * further), closes the command's stdin and waits for the channel's stdin to end; then it tells
+ * the outer shell (USR2), sends TERM to the session's process group and KILL after the grace. The
+ * runner reads the pid, runs the command on the rest of the pipe and stops the watcher (USR1) once
+ * the command is done. Trapped TERM (`:`) keeps the session's own shells alive until the command
+ * has ended, while the command itself gets TERM with its default action. Once the session is over,
+ * the outer shell KILLs what a stopped command left in it (a process started during its cleanup
+ * would otherwise outlive it and hold the channel open); a command that was not stopped keeps
+ * what it started in the background, as without the guard.
  */
 export function guardCommand(text: string, settings: GuardSettings): string {
   const seconds = String(settings.graceMs / 1000);
@@ -35,6 +38,7 @@ export function guardCommand(text: string, settings: GuardSettings): string {
     `head -c ${settings.stdinBytes} <&3`,
     'exec >&-',
     'cat <&3 >/dev/null & cloudlet_wait=$!; wait "$cloudlet_wait"',
+    'kill -USR2 "$1"',
     'kill -TERM 0',
     `sleep ${seconds} & cloudlet_wait=$!; wait "$cloudlet_wait"`,
     'kill -KILL 0',
@@ -47,11 +51,19 @@ export function guardCommand(text: string, settings: GuardSettings): string {
     'kill -USR1 "$cloudlet_watch" 2>/dev/null',
     'exit "$cloudlet_status"',
   ].join('\n');
-  const session = ['trap : TERM', `${sh`sh -c ${watcher}`.text} 2>/dev/null | {\n${runner}\n}`].join('\n');
+  // $1: the outer shell's pid, for the watcher's USR2.
+  const session = ['trap : TERM', `${sh`sh -c ${watcher}`.text} sh "$1" 2>/dev/null | {\n${runner}\n}`].join('\n');
   return [
-    // Background jobs of a non-interactive shell read /dev/null, so the channel's stdin is kept as fd 3.
-    'exec 3<&0',
-    `${sh`setsid sh -c ${session}`.text} </dev/null &`,
-    'wait "$!"',
+    // Background jobs of a non-interactive shell read /dev/null, so the channel's stdin is kept as
+    // fd 3. The shell's own stderr is muted: a shell reports a KILLed job ("Killed ...") there.
+    'exec 3<&0 4>&2 2>/dev/null',
+    'trap cloudlet_stopped=1 USR2',
+    `${sh`setsid sh -c ${session}`.text} sh "$$" </dev/null 2>&4 4>&- &`,
+    'cloudlet_session=$!',
+    // USR2 interrupts `wait`: wait again while the session still runs.
+    'wait "$cloudlet_session"; cloudlet_status=$?',
+    'while [ -n "${cloudlet_stopped-}" ] && kill -0 "$cloudlet_session" 2>/dev/null; do wait "$cloudlet_session"; cloudlet_status=$?; done',
+    '[ -z "${cloudlet_stopped-}" ] || kill -KILL -"$cloudlet_session" 2>/dev/null',
+    'exit "$cloudlet_status"',
   ].join('\n');
 }

@@ -79,8 +79,12 @@ describe('local transport', () => {
 
   it('on abort sends TERM to the process group of the command, waits for it, and KILLs it after its grace', async () => {
     const abort = new AbortController();
-    const cleaning = connection.exec("trap 'sleep 0.5; echo cleaned; exit 7' TERM; echo started; sleep 30 & wait", { display: 'x', signal: abort.signal, onData: () => abort.abort() });
+    // The cleanup leaves a process holding the output open: it is KILLed when the command ends.
+    const cleaning = connection.exec("trap 'sleep 0.5; echo cleaned; sleep 32 & exit 7' TERM; echo started; sleep 30 & wait", { display: 'x', signal: abort.signal, graceMs: 20_000, onData: () => abort.abort() });
+    const began = Date.now();
     assert.deepEqual(await cleaning, { exitCode: 7, signal: null, stdout: 'started\ncleaned\n', stderr: '', stopped: 'aborted' });
+    assert.ok(Date.now() - began < 5_000);
+    assert.ok(!running('sleep 32'));
     const stubborn = new AbortController();
     const started = Date.now();
     const killed = await connection.exec("trap '' TERM; echo started; sleep 31", { display: 'x', signal: stubborn.signal, graceMs: 300, onData: () => stubborn.abort() });

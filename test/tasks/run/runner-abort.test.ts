@@ -1,6 +1,7 @@
 // Ctrl-C on real hosts: a command in flight gets TERM, the run waits for its cleanup (under
-// sudo with a password too), a command that ignores TERM is KILLed after its grace, and
-// ctx.local commands are stopped the same way. Nothing of the commands is left running.
+// sudo with a password too), a command that ignores TERM is KILLed after its grace, what a
+// cleanup leaves behind is KILLed, and ctx.local commands are stopped the same way. Nothing of
+// the commands is left running.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -94,6 +95,20 @@ describe('Ctrl-C during remote and local commands', () => {
     assert.equal(error.code, 'command-interrupted');
     assert.equal(error['exitCode'], 137, 'KILLed');
     const left = (await processLines(lab, 'easy')).split('\n').filter((line) => line.includes(token) || line.includes('sleep 618'));
+    assert.deepEqual(left, []);
+  });
+
+  it('KILLs what a stopped command left behind in its session, without waiting for the grace', async () => {
+    const token = `straggler-${randomBytes(4).toString('hex')}`;
+    // Its cleanup starts a process that keeps the command's output open, then exits.
+    const task = defineTask({ name: 'straggler', help: 'a cleanup that leaves a process', options: {}, body: (ctx) => ctx.run(`: ${token}; trap 'sleep 620 & exit 3' TERM; echo started; sleep 617 & wait`, { graceMs: 30_000 }) });
+    const abort = new AbortController();
+    let abortedAt = 0;
+    abort.signal.addEventListener('abort', () => (abortedAt = Date.now()));
+    const summary = await runTask({ task, hosts: [labTarget(lab, 'easy')], connect: (host) => connectLab(lab, host), emit: abortWhenStarted(abort, ['easy'], []), signal: abort.signal });
+    assert.ok(Date.now() - abortedAt < 5_000, 'the run waited for the straggler');
+    assert.equal(summary.results[0]!.error?.['exitCode'], 3);
+    const left = (await processLines(lab, 'easy')).split('\n').filter((line) => line.includes(token) || line.includes('sleep 620'));
     assert.deepEqual(left, []);
   });
 
