@@ -315,6 +315,27 @@ export class CommandTimeoutError extends RunnerError {
   }
 }
 
+/**
+ * The run was aborted (Ctrl-C, SIGTERM) while the command ran. The command was stopped (TERM)
+ * and waited for: `ended` says whether it ended by itself (then its cleanup finished) or had to
+ * be cut off after its grace.
+ */
+export class CommandInterruptedError extends RunnerError {
+  static override readonly code: string = 'command-interrupted';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly ended: boolean,
+    readonly exitCode: number | null,
+  ) {
+    const how = ended
+      ? `it ended${exitCode === null ? '' : ` with code ${exitCode}`}`
+      : 'it did not end within its grace and was cut off; the host kills what is left';
+    super(`${host}: interrupted: ${command} (stopped with TERM; ${how})`);
+  }
+}
+
 export class SudoError extends RunnerError {
   static override readonly code: string = 'sudo-refused';
   override readonly category = 'task';

@@ -1,11 +1,13 @@
 /**
  * The `cloudlet` commands and their dispatcher. sdk/cli.ts calls dispatch(); it owns exit codes:
- * 0 ok, 1 the operation failed (one line: what, and what to do), 2 usage, 130 interrupted (Ctrl-C
- * aborts the command's AbortSignal; the SDK cleans up before the command returns). The code of a
+ * 0 ok, 1 the operation failed (one line: what, and what to do), 2 usage, 128 + the signal's number
+ * when interrupted (SIGINT, SIGTERM or SIGHUP abort the command's AbortSignal; the SDK cleans up
+ * before the command returns: 130 for Ctrl-C, 143 for a TERM). The code of a
  * thrown error comes from its CloudletError category (usage → 2, anything else → 1). With --json a
  * failure also ends stdout with `{"kind":"error","error":{name, code, message, …its fields}}`. It
  * answers --help and -h for every command.
  */
+import { constants } from 'node:os';
 import { baseCommand } from './base-command.js';
 import { exportBaseCommand, importBaseCommand } from './base-archive-commands.js';
 import { delBaseCommand, listBaseCommand } from './base-list-commands.js';
@@ -38,7 +40,10 @@ export const COMMANDS: readonly Command[] = [
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT). */
 export const INTERRUPTED = 130;
 
-/** dispatch's io: without a signal, dispatch makes one that SIGINT fires while the command runs. */
+/** The signals that stop a command as Ctrl-C does: its cleanup runs, then it exits 128 + the signal's number. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** dispatch's io: without a signal, dispatch makes one that SIGINT, SIGTERM and SIGHUP fire while the command runs. */
 export type DispatchIo = Omit<CliIo, 'signal'> & { signal?: AbortSignal };
 
 /** The commands' lines for `cloudlet --help`. */
@@ -64,22 +69,26 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
     return 0;
   }
   const interrupt = new AbortController();
-  // A second Ctrl-C during the cleanup kills the process the default way. The listener stays until
-  // then instead of being a once-listener: execa's child cleanup (signal-exit) re-raises SIGINT
-  // when it finds itself the only listener, which would kill the process mid-command.
-  const onSigint = () => {
-    if (!interrupt.signal.aborted) return interrupt.abort(new DOMException('interrupted (Ctrl-C)', 'AbortError'));
-    process.removeListener('SIGINT', onSigint);
-    process.kill(process.pid, 'SIGINT');
+  let caught: NodeJS.Signals = 'SIGINT';
+  // A second signal during the cleanup kills the process the default way. The listeners stay until
+  // then instead of being once-listeners: execa's child cleanup (signal-exit) re-raises a signal
+  // when it finds itself its only listener, which would kill the process mid-command.
+  const onSignal = (received: NodeJS.Signals) => {
+    if (!interrupt.signal.aborted) {
+      caught = received;
+      return interrupt.abort(new DOMException(`interrupted (${received === 'SIGINT' ? 'Ctrl-C' : received})`, 'AbortError'));
+    }
+    for (const name of STOP_SIGNALS) process.removeListener(name, onSignal);
+    process.kill(process.pid, received);
   };
-  if (!io.signal) process.on('SIGINT', onSigint);
+  if (!io.signal) for (const name of STOP_SIGNALS) process.on(name, onSignal);
   const signal = io.signal ?? interrupt.signal;
   try {
     return await command.run(args, { ...io, signal });
   } catch (error) {
     if (signal.aborted) {
       io.stderr.write(`cloudlet ${command.name}: interrupted; nothing was left behind\n`);
-      return INTERRUPTED;
+      return io.signal ? INTERRUPTED : 128 + constants.signals[caught];
     }
     if ('json' in command.options && args.includes('--json')) io.stdout.write(jsonErrorLine(error));
     if (error instanceof CloudletError && error.category === 'usage') {
@@ -89,6 +98,6 @@ export async function dispatch(argv: readonly string[], io: DispatchIo): Promise
     io.stderr.write(`cloudlet ${command.name}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const name of STOP_SIGNALS) process.removeListener(name, onSignal);
   }
 }

@@ -14,13 +14,28 @@ export interface ExecOptions {
   readonly timeoutMs?: number;
   /** Called with each chunk of output as it arrives (prompts already removed). */
   readonly onData?: (stream: OutputStream, chunk: string) => void;
-  /** Data for the command's stdin, then stdin is closed (unless holdStdin). */
-  readonly stdin?: string;
+  /** Data for the command's stdin (after the responder's answer, if any), then stdin is closed (unless holdStdin). */
+  readonly stdin?: string | Uint8Array;
   /** Keep stdin open until the command ends: the remote guard reads its end as the liveness signal. */
   readonly holdStdin?: boolean;
   /** Answers one prompt on stderr (sudo's); a second prompt means the answer was refused. */
   readonly responder?: PromptResponder;
+  /**
+   * Aborting it stops the command as Ctrl-C should, and the transport waits for the command to
+   * end (its cleanup included): stdin ends (a guarded command's session then gets TERM; an
+   * unguarded local command gets TERM itself). After `graceMs` plus a margin of 5 s the
+   * transport gives up waiting and cuts the command off. The result says `stopped: 'aborted'`;
+   * a signal aborted before the call starts nothing.
+   */
+  readonly signal?: AbortSignal;
+  /** The time an aborted command has between TERM and KILL, in ms (default 5 s). */
+  readonly graceMs?: number;
 }
+
+/** How long a stopped command has between TERM and KILL unless it asks for more. */
+export const DEFAULT_GRACE_MS = 5_000;
+/** How much longer than its grace a transport waits for an aborted command before cutting it off. */
+export const ABORT_MARGIN_MS = 5_000;
 
 /** An answer to one prompt of a command (sudo's password prompt). */
 export interface PromptResponder {
@@ -32,13 +47,16 @@ export interface PromptResponder {
 /**
  * Why the transport itself stopped a command: its `timeoutMs` ran out (the transport's own
  * timer decided, never an exit code), the responder's answer was refused (its prompt came
- * again), or the connection was closed under it (an interrupted run).
+ * again), the connection was closed under it, or its `signal` was aborted.
  */
-export type StopReason = 'timeout' | 'answer-refused' | 'closed';
+export type StopReason = 'timeout' | 'answer-refused' | 'closed' | 'aborted';
 
 /** What a Connection returns for one command; it never throws for a non-zero exit. */
 export interface ExecResult {
-  /** null when the command was stopped or killed by a signal. */
+  /**
+   * null when the command was killed by a signal or cut off by the transport. An aborted
+   * command that ended within its grace keeps the code it ended with (its cleanup finished).
+   */
   readonly exitCode: number | null;
   /** The signal that ended the command, as Node names it ('SIGTERM'); only real signals. */
   readonly signal: string | null;

@@ -1,7 +1,7 @@
 // The SSH transport: node-ssh (ssh2) with our host key check and auth order, jump hosts
 // chained through direct-tcpip forwards (ProxyJump), a ProxyCommand's stdio as the first
-// hop's socket, and exec with a live channel so a sudo prompt can be answered and a timeout
-// can stop the command.
+// hop's socket, and exec with a live channel (ssh-exec.ts) so a sudo prompt can be answered,
+// stdin data sent, and a timeout or an abort can stop the command.
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
@@ -9,12 +9,12 @@ import type { AnyAuthMethod, Client, ClientChannel, SFTPWrapper, VerifyCallback 
 import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
 import { pipeRange } from '../transfer/range-pipeline.js';
-import type { Connection, ExecOptions, ExecResult, PutRangeOptions, StopReason } from './connection.js';
+import { NOT_STARTED } from './command-control.js';
+import type { Connection, ExecOptions, ExecResult, PutRangeOptions } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
-import { PromptWatcher } from './prompt-watcher.js';
-import { OutputCollector, OutputDecoder } from './output-decoder.js';
 import { openProxyCommand, type ProxySocket } from './proxy-command-socket.js';
 import { authMethods, type AuthSettings } from './ssh-auth.js';
+import { runOnChannel } from './ssh-exec.js';
 
 /** How {@link connectSsh} checks host keys, authenticates and how long it waits. */
 export interface SshSettings {
@@ -167,57 +167,11 @@ class SshConnection implements Connection {
   exec(text: string, options: ExecOptions): Promise<ExecResult> {
     const client = this.ssh.connection;
     if (!client) return Promise.reject(new ConnectionError(this.host.name, this.host.address, this.host.port, 'connection was lost', { retryable: false }));
+    if (options.signal?.aborted) return Promise.resolve(NOT_STARTED);
     return new Promise((resolve, reject) => {
       client.exec(text, (error, channel: ClientChannel) => {
         if (error) return reject(new ConnectionError(this.host.name, this.host.address, this.host.port, `cannot start a command: ${error.message}`, { retryable: false, cause: error }));
-        const output = new OutputCollector(options.onData);
-        const decoder = new OutputDecoder();
-        let exitCode: number | null = null;
-        let signal: string | null = null;
-        let stopped: StopReason | null = null;
-        const prompts = options.responder ? new PromptWatcher(options.responder.prompt) : undefined;
-        // Closing the channel ends the command's stdin, on which the context's remote guard kills the
-        // command's whole session. No signal request: sshd sends it to the process group, which
-        // would kill the guard's watcher first and leave the command running.
-        const stop = (reason: StopReason): void => {
-          stopped ??= reason;
-          channel.close();
-        };
-        const stdout = (s: string): void => output.add('stdout', s);
-        const stderr = (s: string): void => output.add('stderr', s);
-        channel.on('data', (chunk: Buffer) => stdout(decoder.write('stdout', chunk)));
-        channel.stderr.on('data', (chunk: Buffer) => {
-          const decoded = decoder.write('stderr', chunk);
-          const { text, seen } = prompts ? prompts.feed(decoded) : { text: decoded, seen: 0 };
-          if (seen > 0 && prompts!.total === seen) {
-            channel.write(`${options.responder!.answer}\n`);
-            if (!options.holdStdin) channel.end(options.stdin ?? '');
-          }
-          if (prompts && prompts.total > 1) stop('answer-refused');
-          stderr(text);
-        });
-        channel.on('exit', (code: number | null, sig?: string) => {
-          exitCode = code;
-          signal = sig ?? null;
-        });
-        let settled = false;
-        const settle = (): void => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          if (this.closed) stopped ??= 'closed';
-          stdout(decoder.end('stdout'));
-          const rest = decoder.end('stderr');
-          stderr(prompts ? prompts.feed(rest).text + prompts.flush() : rest);
-          resolve({ exitCode: stopped ? null : exitCode, signal: stopped ? null : signal, stdout: output.text('stdout'), stderr: output.text('stderr'), stopped });
-        };
-        // Our own timer decides a timeout; sshd may keep a channel open until its process ends, so it settles at once.
-        const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-          stop('timeout');
-          settle();
-        }, options.timeoutMs);
-        channel.on('close', settle);
-        if (!options.responder && !options.holdStdin) channel.end(options.stdin ?? '');
+        resolve(runOnChannel(channel, options, () => this.closed));
       });
     });
   }

@@ -44,7 +44,12 @@ export interface RunSettings {
   readonly masker?: Masker;
   /** Receives every event of the run (the CLI renders them), secrets masked. Default: events are dropped. */
   readonly emit?: EventSink;
-  /** Aborting it stops the run: commands in flight end, hosts not started are skipped. */
+  /**
+   * Aborting it stops the run: hosts not started are skipped; commands in flight get TERM and
+   * are waited for (their grace, see RunOptions.graceMs) and throw CommandInterruptedError, then
+   * the host's connection is closed. A body that goes on regardless is cut off once the commands'
+   * grace and a margin have passed.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -148,18 +153,27 @@ async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<
     return { host: host.name, status, durationMs: Date.now() - started, error: errorInfo(error) };
   }
   emit({ type: 'connected', host: host.name, durationMs: Date.now() - started });
+  // Interrupted while connecting: the body must not start (its commands would count as cleanup).
+  if (settings.signal?.aborted) {
+    await connection.close();
+    return { host: host.name, status: 'skipped', durationMs: Date.now() - started };
+  }
   const context = new HostContext(connection, options, settings.args, {
     dryRun: settings.dryRun,
+    ...(settings.signal ? { signal: settings.signal } : {}),
     masker: settings.masker,
     emit,
     ...(settings.commandTimeoutMs !== undefined ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
     ...(settings.sudoPassword !== undefined ? { sudoPassword: settings.sudoPassword } : {}),
   });
-  // An interrupt closes the connection, which ends the commands in flight on this host, and
-  // stops the task's operator-side (ctx.local) commands.
+  // The context stops the commands in flight and waits for their cleanup; closing the connection
+  // is the backstop for a body that does not end then.
+  let backstop: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
-    void connection.close();
-    void context.close();
+    backstop = setTimeout(() => {
+      void connection.close();
+      void context.close();
+    }, context.abortWindowMs());
   };
   settings.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -170,6 +184,7 @@ async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<
     return { host: host.name, status, durationMs: Date.now() - started, error: errorInfo(error) };
   } finally {
     settings.signal?.removeEventListener('abort', onAbort);
+    clearTimeout(backstop);
     await context.close();
     await connection.close();
   }

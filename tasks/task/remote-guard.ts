@@ -1,23 +1,69 @@
-// Without a terminal, sshd does not stop a command when its channel closes, so an
-// interrupted run would leave commands running on the hosts. The guard runs the command in
-// its own session and watches the channel's stdin: when the channel goes away (Ctrl-C,
-// timeout backstop, lost connection) stdin ends and the whole session is killed. The
-// command reads the given stdin data (carried inside the script) or /dev/null.
+// Without a terminal, sshd does not stop a command when its channel closes, so an interrupted
+// run would leave commands running on the hosts. The guard runs the command in a session of its
+// own and watches the channel's stdin: the transport sends the command's stdin data (a byte
+// count the guard knows) and then keeps stdin open; when stdin ends (Ctrl-C, a timeout, a lost
+// connection) the session gets TERM, and KILL once its grace is over. The data never appears in
+// the command line (ps, sudo's log, E2BIG).
 import { sh } from '../command/command.js';
 
-/** Wraps shell text so the command and everything it starts die with the channel. */
-export function guardCommand(text: string, stdin?: string): string {
-  const inner = stdin === undefined ? text : sh`printf %s ${Buffer.from(stdin).toString('base64')} | base64 -d | sh -c ${text}`.text;
+/** How a guarded command gets its stdin and how long it has to end after TERM. */
+export interface GuardSettings {
+  /** Bytes of stdin data the transport sends first; the command reads exactly these, then EOF. */
+  readonly stdinBytes: number;
+  /** Time between TERM and KILL, in ms. */
+  readonly graceMs: number;
+}
+
+/**
+ * Wraps shell text so the command and everything it starts die with the channel's stdin.
+ *
+ * The session is a pipeline `watcher | runner`. The watcher (a `sh -c` of its own, so `$$` is its
+ * pid) writes its pid, then copies exactly `stdinBytes` from the channel (`head -c` reads no
+ * further), closes the command's stdin and waits for the channel's stdin to end; then it tells
+ * the outer shell (USR2), sends TERM to the session's process group and KILL after the grace. The
+ * runner reads the pid, runs the command on the rest of the pipe and stops the watcher (USR1) once
+ * the command is done. Trapped TERM (`:`) keeps the session's own shells alive until the command
+ * has ended, while the command itself gets TERM with its default action. Once the session is over,
+ * the outer shell KILLs what a stopped command left in it (a process started during its cleanup
+ * would otherwise outlive it and hold the channel open); a command that was not stopped keeps
+ * what it started in the background, as without the guard.
+ */
+export function guardCommand(text: string, settings: GuardSettings): string {
+  const seconds = String(settings.graceMs / 1000);
+  const watcher = [
+    "trap '' TERM",
+    // Its waits run in the background so that USR1 interrupts them.
+    'trap \'kill "$cloudlet_wait" 2>/dev/null; exit 0\' USR1',
+    'echo $$',
+    `head -c ${settings.stdinBytes} <&3`,
+    'exec >&-',
+    'cat <&3 >/dev/null & cloudlet_wait=$!; wait "$cloudlet_wait"',
+    'kill -USR2 "$1"',
+    'kill -TERM 0',
+    `sleep ${seconds} & cloudlet_wait=$!; wait "$cloudlet_wait"`,
+    'kill -KILL 0',
+  ].join('\n');
+  const runner = [
+    'read -r cloudlet_watch',
+    'trap : TERM',
+    `${sh`sh -c ${text}`.text} 3<&-`,
+    'cloudlet_status=$?',
+    'kill -USR1 "$cloudlet_watch" 2>/dev/null',
+    'exit "$cloudlet_status"',
+  ].join('\n');
+  // $1: the outer shell's pid, for the watcher's USR2.
+  const session = ['trap : TERM', `${sh`sh -c ${watcher}`.text} sh "$1" 2>/dev/null | {\n${runner}\n}`].join('\n');
   return [
-    // Background jobs of a non-interactive shell read /dev/null, so the channel's stdin is kept as fd 3.
-    'exec 3<&0',
-    `${sh`setsid sh -c ${inner}`.text} </dev/null 3<&- &`,
-    'cloudlet_pid=$!',
-    // The watcher keeps no output pipe open, so it never holds the channel open after the command ends.
-    '{ cat <&3; kill -TERM -- -"$cloudlet_pid"; sleep 5; kill -KILL -- -"$cloudlet_pid"; } >/dev/null 2>&1 &',
-    'cloudlet_watch=$!',
-    'wait "$cloudlet_pid"; cloudlet_status=$?',
-    'kill "$cloudlet_watch" 2>/dev/null',
+    // Background jobs of a non-interactive shell read /dev/null, so the channel's stdin is kept as
+    // fd 3. The shell's own stderr is muted: a shell reports a KILLed job ("Killed ...") there.
+    'exec 3<&0 4>&2 2>/dev/null',
+    'trap cloudlet_stopped=1 USR2',
+    `${sh`setsid sh -c ${session}`.text} sh "$$" </dev/null 2>&4 4>&- &`,
+    'cloudlet_session=$!',
+    // USR2 interrupts `wait`: wait again while the session still runs.
+    'wait "$cloudlet_session"; cloudlet_status=$?',
+    'while [ -n "${cloudlet_stopped-}" ] && kill -0 "$cloudlet_session" 2>/dev/null; do wait "$cloudlet_session"; cloudlet_status=$?; done',
+    '[ -z "${cloudlet_stopped-}" ] || kill -KILL -"$cloudlet_session" 2>/dev/null',
     'exit "$cloudlet_status"',
   ].join('\n');
 }

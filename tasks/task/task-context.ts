@@ -4,13 +4,12 @@
 // (zx's model, without globals). The host is reached through a Connection (SSH, or the local
 // transport in tests); `local` always goes through the local transport.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { sh, toCommand, type Command } from '../command/command.js';
 import type { Masker } from '../command/masker.js';
-import type { Connection } from '../connection/connection.js';
+import { ABORT_MARGIN_MS, DEFAULT_GRACE_MS, type Connection } from '../connection/connection.js';
 import { connectLocal } from '../connection/local-connection.js';
-import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
+import { CommandError, CommandInterruptedError, CommandTimeoutError, UsageError } from '../errors.js';
 import type { Fact } from '../facts/fact.js';
 import type { HostTarget } from '../inventory/host-target.js';
 import type { EventSink, StepEvent } from '../run/events.js';
@@ -18,6 +17,7 @@ import type { Progress } from '../../sdk/progress/index.js';
 import { resumableUpload, type UploadOptions, type UploadResult } from '../transfer/resumable-upload.js';
 import { LineSplitter } from './line-splitter.js';
 import { guardCommand } from './remote-guard.js';
+import { stagingDir } from './staging-dir.js';
 import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
 
 /** Options of ctx.run: whether a non-zero exit throws (`check`), a timeout, stdin, quiet output. */
@@ -26,7 +26,13 @@ export interface RunOptions {
   readonly check?: boolean;
   /** Overrides the run's --command-timeout for this command, in ms. */
   readonly timeoutMs?: number;
-  readonly stdin?: string;
+  /** Data for the command's stdin; it travels over the connection, never in the command line. */
+  readonly stdin?: string | Uint8Array;
+  /**
+   * When the run is aborted (Ctrl-C) or the connection lost, the command gets TERM and this long
+   * to clean up before KILL, in ms (default 5 s). The abort waits for it.
+   */
+  readonly graceMs?: number;
   /** Emit no events for this command (fact probes); the result still has its output. */
   readonly quiet?: boolean;
 }
@@ -56,7 +62,7 @@ export interface CommandResult {
 
 /** Options of ctx.put: install it as root (`sudo`), with a mode and an owner. */
 export interface PutOptions {
-  /** Install the file with root rights (upload to a temp file, then `install`). */
+  /** Install the file with root rights (upload into a private temp directory, then `install`). */
   readonly sudo?: boolean;
   /** Octal mode such as '0644'. */
   readonly mode?: string;
@@ -117,6 +123,12 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
 
 export interface ContextSettings {
   readonly dryRun: boolean;
+  /**
+   * The run's abort: a command in flight then gets TERM, is waited for (its grace), and throws
+   * CommandInterruptedError. Commands started after it run as usual (a body's cleanup); the
+   * runner bounds them (see {@link HostContext.abortWindowMs}).
+   */
+  readonly signal?: AbortSignal;
   readonly commandTimeoutMs?: number;
   readonly sudoPassword?: string;
   readonly masker: Masker;
@@ -161,6 +173,8 @@ export class HostContext<O> implements TaskContext<O> {
   readonly #facts = new Map<string, Promise<unknown>>();
   #sudoMode: Promise<SudoMode> | undefined;
   #local: Connection | undefined;
+  /** The grace of each command in flight. */
+  readonly #graces = new Set<{ readonly graceMs: number }>();
 
   constructor(
     private readonly connection: Connection,
@@ -205,6 +219,14 @@ export class HostContext<O> implements TaskContext<O> {
     await this.#local?.close();
   }
 
+  /**
+   * How long, from an abort, the commands in flight may take to end: the longest grace among
+   * them, the transports' margin, and as much again for the body's own cleanup.
+   */
+  abortWindowMs(): number {
+    return Math.max(DEFAULT_GRACE_MS, ...[...this.#graces].map((entry) => entry.graceMs)) + 2 * ABORT_MARGIN_MS;
+  }
+
   async put(localPath: string, remotePath: string, options: PutOptions = {}): Promise<void> {
     const target = this.resolvePath(remotePath);
     if (!options.sudo && !options.owner) {
@@ -212,13 +234,13 @@ export class HostContext<O> implements TaskContext<O> {
       if (options.mode) await this.run(sh`chmod ${options.mode} ${target}`, { quiet: true });
       return;
     }
-    const staging = `/tmp/.cloudlet-tasks-${randomBytes(8).toString('hex')}`;
-    await this.connection.put(localPath, staging);
+    const staging = await stagingDir(this.connection);
     const owner = options.owner ? sh`-o ${options.owner}` : sh``;
     try {
-      await this.sudo(sh`install -D -m ${options.mode ?? '0644'} ${owner} ${staging} ${target}`, { quiet: true });
+      await this.connection.put(localPath, staging.file);
+      await this.sudo(sh`install -D -m ${options.mode ?? '0644'} ${owner} ${staging.file} ${target}`, { quiet: true });
     } finally {
-      await this.run(sh`rm -f ${staging}`, { quiet: true, check: false });
+      await staging.release();
     }
   }
 
@@ -290,20 +312,32 @@ export class HostContext<O> implements TaskContext<O> {
     const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    const stdinBytes = options.stdin === undefined ? 0 : typeof options.stdin === 'string' ? Buffer.byteLength(options.stdin) : options.stdin.length;
     // The transport's own timer decides a timeout: an exit code (even `timeout`'s 124) never does.
-    const text = local ? scopedText : guardCommand(scopedText, options.stdin);
+    const text = local ? scopedText : guardCommand(scopedText, { stdinBytes, graceMs });
     const invocation = sudo ? sudoInvocation(sudo.mode, text, this.settings.sudoPassword, sudo.user) : undefined;
     const responder = invocation?.responder;
-    const result = await target.connection.exec(invocation ? invocation.command.text : text, {
-      display,
-      ...(local ? (options.stdin !== undefined ? { stdin: options.stdin } : {}) : { holdStdin: true }),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...(responder ? { responder } : {}),
-      ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
-    });
+    // A command started after the abort is a body's cleanup: it runs as usual.
+    const signal = this.settings.signal?.aborted ? undefined : this.settings.signal;
+    const grace = { graceMs };
+    this.#graces.add(grace);
+    const result = await target.connection
+      .exec(invocation ? invocation.command.text : text, {
+        display,
+        graceMs,
+        ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+        ...(local ? {} : { holdStdin: true }),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(responder ? { responder } : {}),
+        ...(signal ? { signal } : {}),
+        ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
+      })
+      .finally(() => this.#graces.delete(grace));
     lines.flush();
     const stdout = masker.mask(result.stdout);
     const stderr = masker.mask(result.stderr);
+    if (result.stopped === 'aborted') throw new CommandInterruptedError(host, display, result.exitCode !== null || result.signal !== null, result.exitCode);
     if (sudo && result.exitCode !== 0) checkSudoOutcome(host, stderr, result.stopped === 'answer-refused');
     if (result.stopped === 'timeout') throw new CommandTimeoutError(host, display, timeoutMs ?? 0);
     if (result.exitCode !== 0 && options.check !== false) {

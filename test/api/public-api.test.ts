@@ -54,8 +54,8 @@ const SURFACE = {
   },
   'tasks': {
     values: [
-      'AuthenticationError', 'CloudletError', 'CommandError', 'CommandTimeoutError', 'ConfigFileError',
-      'ConfigKeyError', 'ConfigValueError', 'ConnectionError', 'HostCertificateUnsupportedError',
+      'AuthenticationError', 'CloudletError', 'CommandError', 'CommandInterruptedError', 'CommandTimeoutError',
+      'ConfigFileError', 'ConfigKeyError', 'ConfigValueError', 'ConnectionError', 'HostCertificateUnsupportedError',
       'HostKeyChangedError', 'HostKeyRevokedError', 'HostKeyUnknownError', 'HostRefused', 'InventoryError',
       'LimitError', 'Masker', 'RawFragment', 'RunnerError', 'Secret',
       'SshConfigError', 'StepError', 'SudoError', 'TaskDefinitionError', 'TaskOptionClashError',

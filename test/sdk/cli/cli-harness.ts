@@ -1,6 +1,6 @@
 /**
  * Runs `cloudlet` VM commands for tests: in-process through dispatch() with captured output, or as
- * a child process (dispatch-main.ts) that a real SIGINT can reach.
+ * a child process (dispatch-main.ts) that a real SIGINT, SIGTERM or SIGHUP can reach.
  */
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
@@ -42,8 +42,8 @@ export async function cloudlet(argv: readonly string[], options: InProcessOption
   return result(code, stdout, stderr);
 }
 
-/** Runs the commands in a child process; `interruptWhen` sends it SIGINT once its output so far matches. */
-export function cloudletProcess(argv: readonly string[], env: Record<string, string>, interruptWhen?: RegExp): Promise<CliResult> {
+/** Runs the commands in a child process; `interruptWhen` sends it `signal` (Ctrl-C's SIGINT by default) once its output so far matches. */
+export function cloudletProcess(argv: readonly string[], env: Record<string, string>, interruptWhen?: RegExp, signal: NodeJS.Signals = 'SIGINT'): Promise<CliResult> {
   const script = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './dispatch-main.ts' : './dispatch-main.js', import.meta.url));
   const node = import.meta.url.endsWith('.ts') ? ['--import', 'tsx', script] : [script];
   return new Promise((resolve, reject) => {
@@ -54,7 +54,7 @@ export function cloudletProcess(argv: readonly string[], env: Record<string, str
     const watch = () => {
       if (interruptWhen && !interrupted && interruptWhen.test(stdout + stderr)) {
         interrupted = true;
-        child.kill('SIGINT');
+        child.kill(signal);
       }
     };
     child.stdout.on('data', (chunk: Buffer) => ((stdout += chunk.toString()), watch()));

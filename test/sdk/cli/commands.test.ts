@@ -155,4 +155,17 @@ describe('the cloudlet VM commands, on the real libvirtd', () => {
     assert.deepEqual(await tmpEntries(cloudletDir), []);
     assert.deepEqual(await readdir(join(cloudletDir, 'bases')), []);
   });
+
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} while the VM boots cleans up as Ctrl-C does: exit ${code}, no domain and no files left`, async () => {
+      const cloudletDir = join(host.scratch, `stopped-${signal}`);
+      const run = await cloudletProcess(['base', disk.path, ...READY, '--cloudlet-dir', cloudletDir], {}, /^console: /m, signal);
+      assert.equal(run.code, code, run.stderr);
+      assert.match(run.stderr, /interrupted; nothing was left behind/);
+      const domain = /^console: (\S+)/m.exec(run.stdout)![1]!;
+      assert.equal(await libvirt.find(domain), undefined);
+      assert.deepEqual(await tmpEntries(cloudletDir), []);
+      assert.deepEqual(await readdir(join(cloudletDir, 'bases')), []);
+    });
+  }
 });

@@ -1,7 +1,7 @@
 // The local transport under the Connection contract, with real local processes: exit codes and
-// real signals, stdin, an answered prompt, a timeout decided by its own timer (never by exit
-// code 124), a killed process tree, multibyte output split across pipe reads, file copies and
-// positioned writes (putRange).
+// real signals, stdin (after an answered prompt), an abort that waits for the command, a timeout
+// decided by its own timer (never by exit code 124), a killed process tree, multibyte output
+// split across pipe reads, file copies and positioned writes (putRange).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -68,6 +68,31 @@ describe('local transport', () => {
     assert.equal(ok.stderr, '');
     const refused = await connection.exec("printf '[pw?]' >&2; read x; printf '[pw?]' >&2; sleep 30", { display: 'x', responder });
     assert.equal(refused.stopped, 'answer-refused');
+  });
+
+  it('sends the answer to the prompt first, then the stdin bytes (every value)', async () => {
+    const data = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const responder = { prompt: '[pw?]', answer: 'sesame' };
+    const result = await connection.exec("printf '[pw?]' >&2; read x; echo \"$x\"; od -An -tx1 -v | tr -d ' \\n'", { display: 'x', responder, stdin: data });
+    assert.equal(result.stdout, `sesame\n${data.toString('hex')}`);
+  });
+
+  it('on abort sends TERM to the process group of the command, waits for it, and KILLs it after its grace', async () => {
+    const abort = new AbortController();
+    // The cleanup leaves a process holding the output open: it is KILLed when the command ends.
+    const cleaning = connection.exec("trap 'sleep 0.5; echo cleaned; sleep 32 & exit 7' TERM; echo started; sleep 30 & wait", { display: 'x', signal: abort.signal, graceMs: 20_000, onData: () => abort.abort() });
+    const began = Date.now();
+    assert.deepEqual(await cleaning, { exitCode: 7, signal: null, stdout: 'started\ncleaned\n', stderr: '', stopped: 'aborted' });
+    assert.ok(Date.now() - began < 5_000);
+    assert.ok(!running('sleep 32'));
+    const stubborn = new AbortController();
+    const started = Date.now();
+    const killed = await connection.exec("trap '' TERM; echo started; sleep 31", { display: 'x', signal: stubborn.signal, graceMs: 300, onData: () => stubborn.abort() });
+    assert.deepEqual([killed.signal, killed.stopped], ['SIGKILL', 'aborted']);
+    assert.ok(Date.now() - started < 3_000);
+    assert.ok(!running('sleep 31'));
+    const never = await connection.exec('echo ran', { display: 'x', signal: AbortSignal.abort() });
+    assert.deepEqual([never.stdout, never.stopped], ['', 'aborted']);
   });
 
   it('keeps 4-byte characters whole across pipe reads', async () => {
