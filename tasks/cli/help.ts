@@ -40,7 +40,7 @@ export function taskHelp(task: Task): string {
   return [
     `cloudlet-tasks ${task.name}: ${task.help}`,
     '',
-    `usage: cloudlet-tasks [options] ${task.name}${options.length ? ' [task options]' : ''}${task.acceptsArgs ? ' -- words' : ''}`,
+    `usage: cloudlet-tasks [options] ${task.name}${(task.operands ?? []).map((name) => ` ${name.toUpperCase()}`).join('')}${options.length ? ' [task options]' : ''}${task.acceptsArgs ? ' -- words' : ''}`,
     ...(options.length ? ['', 'task options:', ...columns(options)] : []),
     '',
     'runner options: see cloudlet-tasks --help',

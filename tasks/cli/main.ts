@@ -124,6 +124,7 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
       signal: abort.signal,
     });
     await renderer.close();
+    if (!globals.json && task.report) for (const text of task.report(summary.results)) io.stdout.write(`${text}\n`);
     return exitCodeFor(summary, abort.signal.aborted);
   } finally {
     process.off('SIGINT', onSignal);

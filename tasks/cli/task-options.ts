@@ -27,12 +27,19 @@ export function taskArgSpecs(task: Task): ArgSpecs {
  */
 export function parseTaskOptions(task: Task, tokens: readonly string[], args: readonly string[]): OptionValues<OptionSpecs> {
   const known = Object.keys(task.options).map((n) => `--${n}`).join(', ') || 'none';
-  const { values: given, positionals } = parseOptions(tokens, taskArgSpecs(task), {
+  const { values: parsed, positionals } = parseOptions(tokens, taskArgSpecs(task), {
     of: ` of task '${task.name}'`,
     unknown: (option) => `unknown option '${option}' for task '${task.name}' (its options: ${known})`,
   });
-  const word = positionals[0];
-  if (word !== undefined) throw new UsageError(`task '${task.name}' takes no word '${word}'${task.acceptsArgs ? "; put the command after '--'" : ''}`);
+  const given: Record<string, string | boolean | readonly (string | boolean)[] | undefined> = { ...parsed };
+  // Operands are options written without their name: `push-base ARCHIVE` is `push-base --base ARCHIVE`.
+  const operands = task.operands ?? [];
+  positionals.forEach((word, index) => {
+    const name = operands[index];
+    if (name === undefined) throw new UsageError(`task '${task.name}' takes no word '${word}'${task.acceptsArgs ? "; put the command after '--'" : ''}`);
+    if (given[name] !== undefined) throw new UsageError(`task '${task.name}': ${name} is given twice, as --${name} and as '${word}'`);
+    given[name] = word;
+  });
   // Only what the command line says; defaults and inventory variables are applied per host (task/host-options.ts).
   const values: Record<string, string | number | boolean> = {};
   for (const [name, text] of Object.entries(given)) {

@@ -64,6 +64,14 @@ export const installTask = defineTask({
   },
 });
 
+/**
+ * Deploys this operator's SDK build on the host (the deploy-sdk step alone, with sudo): what the
+ * remote tasks' `--deploy` does for a host that runs another build.
+ */
+export async function deployOnly(ctx: TaskContext, prefix: string): Promise<void> {
+  await applySteps(ctx, [deploySdk] as Step<unknown, InstallSettings>[], { user: ctx.host.user, minRamMiB: 0, minDiskGiB: 0, prefix, force: false, disableEpt: false });
+}
+
 export const checkTask = defineTask({
   name: 'check',
   help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict (fails when not ready)',

@@ -160,6 +160,7 @@ async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<
   }
   const context = new HostContext(connection, options, settings.args, {
     dryRun: settings.dryRun,
+    index: settings.hosts.indexOf(host),
     ...(settings.signal ? { signal: settings.signal } : {}),
     masker: settings.masker,
     emit,

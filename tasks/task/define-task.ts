@@ -6,6 +6,7 @@
 //     options: { pretty: { type: 'boolean', help: 'human-readable' } },
 //     async body(ctx) { return (await ctx.run(sh`uptime ${ctx.options.pretty ? '-p' : ''}`)).stdout.trim(); },
 //   });
+import type { HostResult } from '../run/events.js';
 import type { TaskContext } from './task-context.js';
 
 /** The type of a task option. */
@@ -39,10 +40,14 @@ export interface Task<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly help: string;
   readonly options: S;
+  /** Options that may also be given as plain words, in this order (`push-base ARCHIVE` for `--base ARCHIVE`). */
+  readonly operands?: readonly string[];
   /** Accepts words after `--` (ad-hoc commands); false rejects them. */
   readonly acceptsArgs?: boolean;
   /** Checks options and args before any host is contacted; throw UsageError to refuse. */
   validate?(options: OptionValues<S>, args: readonly string[]): void;
+  /** Lines people read after the run (not under --json), such as one table across hosts. */
+  report?(results: readonly HostResult[]): readonly string[];
   /** Runs on each host; what it returns is the host's result `value`. */
   body(ctx: TaskContext<OptionValues<S>>): Promise<unknown>;
 }
@@ -52,6 +57,8 @@ const TASK_MARK = Symbol.for('cloudlet-tasks.task');
 /** Declares a task; the result can be exported from a tasks file (-f) or registered built in. */
 export function defineTask<S extends OptionSpecs>(task: Task<S>): Task<S> {
   if (!/^[a-z][a-z0-9-]*$/.test(task.name)) throw new Error(`task name '${task.name}' must be kebab-case`);
+  const stray = task.operands?.find((operand) => !(operand in task.options));
+  if (stray !== undefined) throw new Error(`task '${task.name}': operand '${stray}' is none of its options`);
   return Object.assign(Object.create({ [TASK_MARK]: true }) as object, task) as Task<S>;
 }
 

@@ -5,6 +5,7 @@
 // transport in tests); `local` always goes through the local transport.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { posix } from 'node:path';
+import { hostCloudlet, type CloudletApi } from '../cloudlet/host-cloudlet.js';
 import { sh, toCommand, type Command } from '../command/command.js';
 import type { Masker } from '../command/masker.js';
 import { ABORT_MARGIN_MS, DEFAULT_GRACE_MS, type Connection } from '../connection/connection.js';
@@ -35,6 +36,8 @@ export interface RunOptions {
   readonly graceMs?: number;
   /** Emit no events for this command (fact probes); the result still has its output. */
   readonly quiet?: boolean;
+  /** Receives each stdout line instead of `output` events (a remote `cloudlet --json`); stderr lines stay events. */
+  readonly onStdoutLine?: (line: string) => void;
 }
 
 /** Options of ctx.local: those of ctx.run plus the working directory and environment. */
@@ -72,6 +75,10 @@ export interface PutOptions {
 /** What a task body gets on each host: the host, its options, and commands, files, facts and logging on it. */
 export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   readonly host: Pick<HostTarget, 'name' | 'address' | 'port' | 'user' | 'vars' | 'groups'>;
+  /** The host's position among the run's hosts (0, 1, …): `{index}` in VM names. */
+  readonly index: number;
+  /** The SDK on this host: push bases, synthesize VMs, list and remove them (tasks/cloudlet/). */
+  readonly cloudlet: CloudletApi;
   readonly options: O;
   /** Words after `--` on the command line. */
   readonly args: readonly string[];
@@ -123,6 +130,8 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
 
 export interface ContextSettings {
   readonly dryRun: boolean;
+  /** The host's position among the run's hosts. */
+  readonly index?: number;
   /**
    * The run's abort: a command in flight then gets TERM, is waited for (its grace), and throws
    * CommandInterruptedError. Commands started after it run as usual (a body's cleanup); the
@@ -173,6 +182,7 @@ export class HostContext<O> implements TaskContext<O> {
   readonly #facts = new Map<string, Promise<unknown>>();
   #sudoMode: Promise<SudoMode> | undefined;
   #local: Connection | undefined;
+  #cloudlet: CloudletApi | undefined;
   /** The grace of each command in flight. */
   readonly #graces = new Set<{ readonly graceMs: number }>();
 
@@ -189,6 +199,15 @@ export class HostContext<O> implements TaskContext<O> {
 
   get dryRun(): boolean {
     return this.settings.dryRun;
+  }
+
+  get index(): number {
+    return this.settings.index ?? 0;
+  }
+
+  get cloudlet(): CloudletApi {
+    this.#cloudlet ??= hostCloudlet(this as unknown as TaskContext);
+    return this.#cloudlet;
   }
 
   run(command: Command | string, options: RunOptions = {}): Promise<CommandResult> {
@@ -252,7 +271,9 @@ export class HostContext<O> implements TaskContext<O> {
       putRange: connection.putRange.bind(connection),
       progress: (progress: Progress) => this.reportProgress(progress),
     };
-    return resumableUpload(target, localPath, this.resolvePath(remotePath), options);
+    // Ctrl-C stops sending (the partial stays for the next run) instead of waiting for the last byte.
+    const signal = options.signal ?? this.settings.signal;
+    return resumableUpload(target, localPath, this.resolvePath(remotePath), { ...options, ...(signal ? { signal } : {}) });
   }
 
   get(remotePath: string, localPath: string): Promise<void> {
@@ -309,7 +330,10 @@ export class HostContext<O> implements TaskContext<O> {
     const display = masker.mask(cmd.text);
     const host = this.host.name;
     if (!options.quiet) emit({ type: 'command', host, command: display, sudo: sudo !== undefined, ...(local ? { local } : {}) });
-    const lines = new LineSplitter((stream, line) => emit({ type: 'output', host, stream, line: masker.mask(line) }));
+    const lines = new LineSplitter((stream, line) => {
+      if (stream === 'stdout' && options.onStdoutLine) options.onStdoutLine(line);
+      else emit({ type: 'output', host, stream, line: masker.mask(line) });
+    });
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -331,7 +355,7 @@ export class HostContext<O> implements TaskContext<O> {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         ...(responder ? { responder } : {}),
         ...(signal ? { signal } : {}),
-        ...(options.quiet ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
+        ...(options.quiet && !options.onStdoutLine ? {} : { onData: (stream, chunk) => lines.push(stream, chunk) }),
       })
       .finally(() => this.#graces.delete(grace));
     lines.flush();

@@ -1,0 +1,79 @@
+// Errors of the remote SDK (ctx.cloudlet and the tasks built on it). A failure of `cloudlet` on a
+// host arrives as its `--json` error line and becomes a RemoteCloudletError that keeps the remote
+// error's code, class name, message and fields, so a program can match `remoteCode` as it would
+// match `code` locally.
+import { RunnerError } from '../errors.js';
+
+/** `cloudlet` failed on a host; `remoteCode` is the SDK error's code (`base-unknown`, `overlay-wrong-base`, …). */
+export class RemoteCloudletError extends RunnerError {
+  static override readonly code: string = 'remote-cloudlet-failed';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly remoteCode: string,
+    readonly remoteName: string,
+    readonly remoteMessage: string,
+    readonly remoteFields: Readonly<Record<string, unknown>>,
+  ) {
+    super(`${host}: cloudlet ${command}: ${remoteMessage}`);
+  }
+}
+
+/** The host has no `cloudlet` command, or another build of it than this operator's. */
+export class CloudletVersionError extends RunnerError {
+  static override readonly code: string = 'remote-cloudlet-version';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    /** The deployed bundle key (`0.1.0-x64-…`), null when the SDK is not deployed. */
+    readonly deployed: string | null,
+    readonly expected: string,
+  ) {
+    super(
+      deployed === null
+        ? `${host}: the cloudlet SDK is not deployed; run \`cloudlet-tasks -H ${host} install\` first`
+        : `${host}: runs cloudlet ${deployed} but this operator has ${expected}; run \`cloudlet-tasks -H ${host} install\` (or pass --deploy) to update it`,
+    );
+  }
+}
+
+/** A line of `cloudlet --json` output that is not the format this runner reads (another `v`, or no JSON). */
+export class RemoteProtocolError extends RunnerError {
+  static override readonly code: string = 'remote-cloudlet-protocol';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly command: string,
+    readonly line: string,
+    readonly reason: string,
+  ) {
+    super(`${host}: cloudlet ${command} wrote output this cloudlet-tasks cannot read (${reason}): ${line.slice(0, 200)}; run \`cloudlet-tasks install\` so both sides are the same release`);
+  }
+}
+
+/** The overlay was made from another base than the one named: refused before anything is uploaded. */
+export class OverlayForOtherBaseError extends RunnerError {
+  static override readonly code: string = 'remote-overlay-wrong-base';
+  override readonly category = 'usage';
+  constructor(
+    readonly overlay: string,
+    readonly base: string,
+    readonly overlayBase: string,
+  ) {
+    super(`overlay ${overlay} was made from base ${overlayBase}, not ${base}; name that base (or the overlay made from ${base.slice(0, 12)})`);
+  }
+}
+
+/** The named base is not on the host; `available` lists what it has. */
+export class RemoteBaseUnknownError extends RunnerError {
+  static override readonly code: string = 'remote-base-unknown';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly base: string,
+    readonly available: readonly string[],
+  ) {
+    super(`${host}: has no base '${base}'; it has ${available.length === 0 ? 'none' : available.join(', ')} (push it with \`cloudlet-tasks -H ${host} push-base ARCHIVE\`)`);
+  }
+}

@@ -1,0 +1,207 @@
+// The remote SDK from the operator's seat, as a user runs it (`npx cloudlet-tasks` in a fresh
+// project that installed the packed package) against two real cloudlet hosts: the install task's
+// packages, the SDK deployed by the real install, and a libvirtd running inside each host. A base
+// and an overlay made on this machine go out with push-base and synthesis; the VMs resume inside
+// the hosts (their RAM counters go on); vms lists them, destroy removes them. Then the faults: an
+// upload killed half-way and resumed, a byte flipped in a partial upload, Ctrl-C during a remote
+// synthesis, an overlay for another base, an unknown base, a host that runs another build.
+import assert from 'node:assert/strict';
+import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { deployCloudlet, lastCounters, remotePair, startLab, startLibvirtd, type Lab, type RemotePair, type TestHost } from '../../fixtures/hosts/index.js';
+import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
+import { freshHome, resultsByHost, type CliOptions, type CliRun } from '../../fixtures/run-cli.js';
+import { craftPackage } from '../../sdk/synthesis/crafted-overlay.js';
+
+const UPLOADS = '.cache/cloudlet-tasks/uploads';
+
+async function inside(host: TestHost, command: string): Promise<string> {
+  const result = await host.exec(['sh', '-c', command]);
+  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** What the host has of VMs: libvirt domains, VM directories, QEMU processes. */
+async function vmTraces(host: TestHost): Promise<string> {
+  return inside(host, `virsh -c qemu:///system list --all --name | sed '/^$/d'; ls -A /home/${host.user}/.cloudlet/vms 2>/dev/null; pgrep -a qemu || true`);
+}
+
+/**
+ * A run stopped by Ctrl-C (SIGINT to the whole process group, as a terminal sends it): the runner
+ * finished its abort path (its run-end event is out; it exits 130), while npx, which got the same
+ * SIGINT, may end by the signal itself.
+ */
+function assertInterrupted(run: CliRun): void {
+  assert.ok(run.code === 130 || run.code === null, `exit ${run.code}: ${run.stderr}`);
+  assert.ok(run.events.some((e) => e.type === 'run-end'), `the runner ended its run:\n${run.stdout.slice(-2000)}`);
+}
+
+function value<T>(run: CliRun, host: string): T {
+  const result = resultsByHost(run).get(host);
+  assert.equal(result?.status, 'ok', `${host}: ${JSON.stringify(result?.error ?? result)}\n${run.stderr}`);
+  return result!.value as T;
+}
+
+describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on real cloudlet hosts', () => {
+  let lab: Lab;
+  let pair: RemotePair;
+  let project: PackedProject;
+  let home: string;
+  let work: string;
+  const cli = (args: string[], options: CliOptions = {}): Promise<CliRun> => project.npx(['--json', '-F', lab.sshConfigFile, ...args], { home, ...options });
+
+  before(async () => {
+    [pair, lab, project] = await Promise.all([remotePair(), startLab([{ name: 'c1', cloudlet: true }, { name: 'c2', cloudlet: true }]), packedProject()]);
+    await deployCloudlet(lab);
+    await Promise.all(lab.hosts.map((host) => startLibvirtd(host)));
+    home = freshHome();
+    work = mkdtempSync(join(tmpdir(), 'clt-remote-'));
+  });
+  after(async () => {
+    await lab?.stop();
+    project?.remove();
+    for (const dir of [home, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pushes the base to both hosts, and a second run sends nothing', async () => {
+    const size = statSync(pair.baseArchive).size;
+    const first = await cli(['-H', 'c1,c2', 'push-base', pair.baseArchive]);
+    assert.equal(first.code, 0, first.stdout.slice(-3000) + first.stderr);
+    for (const host of ['c1', 'c2']) {
+      const pushed = value<{ base: string; status: string; upload: { sentBytes: number } }>(first, host);
+      assert.deepEqual([pushed.base, pushed.status, pushed.upload.sentBytes], [pair.baseId, 'imported', size]);
+      assert.equal(await inside(lab.host(host), `ls -A /home/ops/${UPLOADS}`), '', 'the uploaded archive is removed after the import');
+    }
+    const uploads = first.events.filter((e) => e.type === 'progress' && (e['progress'] as { phase?: string }).phase === 'upload');
+    assert.ok(uploads.length > 0, 'upload progress streamed to the operator');
+    assert.ok(first.events.some((e) => e.type === 'progress' && (e['progress'] as { phase?: string; v?: number }).phase === 'verify'), "the host's import-base progress streamed back");
+
+    const again = await cli(['-H', 'c1,c2', 'push-base', pair.baseArchive]);
+    assert.equal(again.code, 0, again.stderr);
+    for (const host of ['c1', 'c2']) assert.equal(value<{ status: string }>(again, host).status, 'present');
+    assert.equal(again.events.filter((e) => e.type === 'progress').length, 0, 'nothing uploaded, nothing imported');
+
+    const bases = await project.npx(['-F', lab.sshConfigFile, '-H', 'c1,c2', 'bases'], { home });
+    assert.equal(bases.code, 0, bases.stderr);
+    assert.match(bases.stdout, new RegExp(`HOST +ID +NAME[^\\n]*\\nc1 +${pair.baseId.slice(0, 12)} +tiny[^\\n]*\\nc2 +${pair.baseId.slice(0, 12)} +tiny`));
+  });
+
+  it('synthesizes the overlay on both hosts under {host} names: each VM resumes where the overlay left it', async () => {
+    const run = await cli(['-H', 'c1,c2', 'synthesis', pair.baseId.slice(0, 12), pair.overlay, '--name', 'app-{host}']);
+    assert.equal(run.code, 0, run.stdout.slice(-3000) + run.stderr);
+    for (const host of ['c1', 'c2']) {
+      const vm = value<{ name: string; id: string; resumedMs: number; console: string; upload: { sentBytes: number } }>(run, host);
+      assert.equal(vm.name, `app-${host}`);
+      assert.match(vm.id, /^[0-9a-f]{12}$/);
+      assert.ok(vm.resumedMs > 0 && vm.upload.sentBytes === statSync(pair.overlay).size);
+      let log = '';
+      for (let waited = 0; waited < 30_000 && !(lastCounters(log).custom > pair.savedCustom + 1); waited += 250) {
+        await sleep(250);
+        log = readFileSync(join(lab.host(host).rootDir, vm.console), 'latin1');
+      }
+      const first = Number(/^COUNTER (\d+) UPTIME/m.exec(log)?.[1]);
+      const last = lastCounters(log);
+      assert.ok(!/Linux version|GUEST-BOOTED/.test(log), 'resumed, not booted');
+      assert.ok(first > pair.savedCounter && first <= pair.savedCounter + 3, `COUNTER went on from ${pair.savedCounter}: ${first}`);
+      assert.ok(last.custom > pair.savedCustom, `the RAM-only CUSTOM counter went on from ${pair.savedCustom}: ${last.custom}`);
+    }
+    assert.ok(run.events.some((e) => e.type === 'progress' && e['host'] === 'c2' && (e['progress'] as { kind: string }).kind === 'console'), "the host's synthesis events reach the operator with the host added");
+  });
+
+  it('lists the VMs of both hosts in one table, then destroy removes them', async () => {
+    const listed = await cli(['-H', 'c1,c2', 'vms']);
+    assert.equal(listed.code, 0, listed.stderr);
+    for (const host of ['c1', 'c2']) assert.deepEqual(value<Array<{ name: string; state: string }>>(listed, host).map((vm) => [vm.name, vm.state]), [[`app-${host}`, 'running']]);
+    const table = await project.npx(['-F', lab.sshConfigFile, '-H', 'c1,c2', 'vms'], { home });
+    assert.match(table.stdout, /HOST +NAME +ID +STATE +BASE +AGE\nc1 +app-c1 +[0-9a-f]{12} +running +[0-9a-f]{12} +\d+[smhd]\nc2 +app-c2 /);
+
+    const destroyed = await cli(['-H', 'c1,c2', 'destroy', 'app-{host}']);
+    assert.equal(destroyed.code, 0, destroyed.stderr);
+    for (const host of ['c1', 'c2']) assert.equal(await vmTraces(lab.host(host)), '');
+    const empty = await cli(['-H', 'c1,c2', 'vms']);
+    for (const host of ['c1', 'c2']) assert.deepEqual(value(empty, host), []);
+  });
+
+  it('resumes an upload killed half-way, and starts over from a partial upload with a flipped byte', async () => {
+    const c1 = lab.host('c1');
+    assert.equal((await cli(['-H', 'c1', 'del-base', pair.baseId])).code, 0);
+    const size = statSync(pair.baseArchive).size;
+    const halfWay = (e: Record<string, unknown>): boolean => e.type === 'progress' && (e['progress'] as { kind: string; done?: number }).kind === 'bytes' && ((e['progress'] as { done: number }).done > size / 3);
+    // SIGKILL of the whole operator process group: the connection is cut as by a network failure.
+    const killed = await cli(['-H', 'c1', 'push-base', pair.baseArchive, '--limit-rate', '4M'], { interrupt: { when: halfWay, signal: 'SIGKILL' } });
+    assert.notEqual(killed.code, 0);
+    const partial = join(c1.rootDir, `home/ops/${UPLOADS}/${pair.baseId}.zip.part`);
+    const kept = statSync(partial).size;
+    assert.ok(kept > 0 && kept < size, `a partial upload of ${kept} of ${size} bytes is kept`);
+    assert.equal(await inside(c1, 'su ops -c "cloudlet list-base --json"'), '[]', 'nothing half-imported is listed');
+
+    const resumed = await cli(['-H', 'c1', 'push-base', pair.baseArchive]);
+    assert.equal(resumed.code, 0, resumed.stdout.slice(-2000) + resumed.stderr);
+    const pushed = value<{ status: string; upload: { resumedFrom: number; sentBytes: number } }>(resumed, 'c1');
+    assert.equal(pushed.status, 'imported');
+    assert.ok(pushed.upload.resumedFrom > 0, `resumed from byte ${pushed.upload.resumedFrom}`);
+    assert.equal(pushed.upload.sentBytes, size - pushed.upload.resumedFrom);
+
+    // A byte flipped inside what was already sent: found before resuming, the upload starts over.
+    assert.equal((await cli(['-H', 'c1', 'del-base', pair.baseId])).code, 0);
+    const again = await cli(['-H', 'c1', 'push-base', pair.baseArchive, '--limit-rate', '4M'], { interrupt: { when: halfWay, signal: 'SIGINT' } });
+    assertInterrupted(again);
+    const bytes = readFileSync(partial);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(partial, bytes);
+    const restarted = await cli(['-H', 'c1', 'push-base', pair.baseArchive]);
+    assert.equal(restarted.code, 0, restarted.stdout.slice(-2000) + restarted.stderr);
+    const clean = value<{ status: string; upload: { resumedFrom: number; sentBytes: number } }>(restarted, 'c1');
+    assert.deepEqual([clean.status, clean.upload.resumedFrom, clean.upload.sentBytes], ['imported', 0, size]);
+    assert.ok(restarted.events.some((e) => e.type === 'progress' && (e['progress'] as { kind: string }).kind === 'warning'), 'the operator is told the partial upload was damaged');
+  });
+
+  it('Ctrl-C during a remote synthesis leaves no domain and no files on the host', async () => {
+    const c1 = lab.host('c1');
+    const applying = (e: Record<string, unknown>): boolean => e.type === 'progress' && e['host'] === 'c1' && (e['progress'] as { kind: string; phase?: string }).kind === 'phase-start' && ['apply', 'restore'].includes((e['progress'] as { phase: string }).phase);
+    const run = await cli(['-H', 'c1', 'synthesis', pair.baseId, pair.overlay, '--name', 'cut'], { interrupt: { when: applying } });
+    assertInterrupted(run);
+    const error = resultsByHost(run).get('c1')?.error;
+    assert.equal(error?.['code'], 'command-interrupted', JSON.stringify(error));
+    assert.equal(await vmTraces(c1), '', 'no domain, VM directory or QEMU left');
+    assert.equal(await inside(c1, `ls -A /home/ops/.cloudlet/tmp`), '', 'no scratch files left');
+  });
+
+  it('refuses an overlay for another base before uploading it, and names the bases a host has', async () => {
+    const other = join(work, 'other.zip');
+    await craftPackage(other, { baseVmId: 'ab'.repeat(32), diskSize: 4096, memorySize: 4096, blobs: [] });
+    const wrong = await cli(['-H', 'c1', 'synthesis', pair.baseId, other, '--name', 'x']);
+    const error = resultsByHost(wrong).get('c1')?.error;
+    assert.equal(error?.['code'], 'remote-overlay-wrong-base', JSON.stringify(error));
+    assert.equal(wrong.events.filter((e) => e.type === 'progress').length, 0, 'nothing was uploaded');
+
+    const unknown = await cli(['-H', 'c1', 'synthesis', 'no-such-base', pair.overlay, '--name', 'x']);
+    const missing = resultsByHost(unknown).get('c1')?.error;
+    assert.equal(missing?.['code'], 'remote-base-unknown');
+    assert.match(String(missing?.['message']), new RegExp(`has no base 'no-such-base'; it has ${pair.baseId.slice(0, 12)} \\(tiny\\)`));
+  });
+
+  it('fails a host that runs another build of the SDK, saying to run install', async () => {
+    const c2 = lab.host('c2');
+    const bundle = join(c2.rootDir, 'opt/cloudlet-tasks/current/BUNDLE');
+    const key = readFileSync(bundle, 'utf8');
+    const saved = join(work, 'BUNDLE');
+    copyFileSync(bundle, saved);
+    try {
+      writeFileSync(bundle, '0.0.1-x64-0000000000000000\n');
+      const run = await cli(['-H', 'c2', 'vms']);
+      const error = resultsByHost(run).get('c2')?.error;
+      assert.equal(error?.['code'], 'remote-cloudlet-version');
+      assert.match(String(error?.['message']), /runs cloudlet 0\.0\.1-x64-0000000000000000 but this operator has .*; run `cloudlet-tasks -H c2 install`/);
+    } finally {
+      copyFileSync(saved, bundle);
+      chmodSync(bundle, 0o644);
+    }
+    assert.equal(readFileSync(bundle, 'utf8'), key);
+    assert.ok(existsSync(bundle));
+  });
+});
