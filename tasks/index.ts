@@ -8,6 +8,13 @@ export { defineTask, type Task, type OptionSpecs, type OptionSpec, type OptionTy
 export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions } from './task/task-context.js';
 export type { UploadOptions, UploadResult } from './transfer/resumable-upload.js';
 export type { Progress, Phase } from '../sdk/progress/index.js';
+// The SDK on the task's host (`ctx.cloudlet`).
+export type { CloudletApi } from './cloudlet/host-cloudlet.js';
+export type { RemoteBase, RemoteVm, RemoteCloudletSettings } from './cloudlet/remote-cloudlet.js';
+export type { BaseArchive } from './cloudlet/base-source.js';
+export type { PushBaseResult, TransferOptions } from './cloudlet/push-base.js';
+export type { SynthesizedVm, SynthesizeOptions } from './cloudlet/synthesize.js';
+export type { FetchedOverlay, RemoteOverlayOptions } from './cloudlet/create-overlay.js';
 // Facts: read-only probes, run once per host (`ctx.fact(osRelease)`).
 export { defineFact, type Fact } from './facts/fact.js';
 export { osRelease, type OsRelease } from './facts/os-release.js';
@@ -29,3 +36,4 @@ export { Masker } from './command/masker.js';
 // Errors: every one is a CloudletError with a stable `code`.
 export * from './errors.js';
 export { UploadCorruptError, UploadNoSpaceError } from './transfer/errors.js';
+export { RemoteCloudletError, CloudletVersionError, RemoteProtocolError, OverlayForOtherBaseError, RemoteBaseUnknownError } from './cloudlet/errors.js';

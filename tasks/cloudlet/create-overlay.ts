@@ -12,6 +12,7 @@ import type { TaskContext } from '../task/task-context.js';
 import type { RemoteCloudlet } from './remote-cloudlet.js';
 import { pickBase } from './synthesize.js';
 
+/** What to change in the host's VM, and where the overlay lands here. */
 export interface RemoteOverlayOptions {
   /** Where the overlay lands on the operator's machine; must not exist. */
   readonly fetch: string;
@@ -23,6 +24,7 @@ export interface RemoteOverlayOptions {
   readonly cloudletArgs?: readonly string[];
 }
 
+/** An overlay made on a host and fetched to the operator's machine. */
 export interface FetchedOverlay {
   readonly path: string;
   readonly base: string;

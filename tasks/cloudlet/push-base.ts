@@ -15,11 +15,13 @@ import type { RemoteBase, RemoteCloudlet } from './remote-cloudlet.js';
 /** Where uploads wait on the host, relative to the login user's home. */
 export const UPLOAD_DIR = '.cache/cloudlet-tasks/uploads';
 
+/** How a file goes up to a host. */
 export interface TransferOptions {
   /** Upload rate limit per host, bytes per second. */
   readonly bytesPerSecond?: number;
 }
 
+/** What push-base did on one host. */
 export interface PushBaseResult {
   readonly base: string;
   readonly name: string;

@@ -14,6 +14,7 @@ import type { RemoteBase, RemoteCloudlet } from './remote-cloudlet.js';
 /** Overlays wait on the host here (relative to the login user's home), named by their SHA-256. */
 export const OVERLAY_DIR = '.cache/cloudlet-tasks/overlays';
 
+/** The new VM's name, its port forwards, and how the overlay goes up. */
 export interface SynthesizeOptions extends TransferOptions {
   /** The new VM's name on the host. */
   readonly name: string;
@@ -21,6 +22,7 @@ export interface SynthesizeOptions extends TransferOptions {
   readonly forwards?: readonly string[];
 }
 
+/** A VM synthesized and resumed on a host. */
 export interface SynthesizedVm {
   readonly name: string;
   readonly id: string;
