@@ -6,7 +6,7 @@
 // upload killed half-way and resumed, a byte flipped in a partial upload, Ctrl-C during a remote
 // synthesis, an overlay for another base, an unknown base, a host that runs another build.
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { deployCloudlet, lastCounters, remotePair, startLab, startLibvirtd, type Lab, type RemotePair, type TestHost } from '../../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliOptions, type CliRun } from '../../fixtures/run-cli.js';
+import { mountsBelow } from '../../fixtures/hosts/mounts.js';
 import { craftPackage } from '../../sdk/synthesis/crafted-overlay.js';
 
 const UPLOADS = '.cache/cloudlet-tasks/uploads';
@@ -38,6 +39,21 @@ async function vmTraces(host: TestHost): Promise<string> {
 function assertInterrupted(run: CliRun): void {
   assert.ok(run.code === 130 || run.code === null, `exit ${run.code}: ${run.stderr}`);
   assert.ok(run.events.some((e) => e.type === 'run-end'), `the runner ended its run:\n${run.stdout.slice(-2000)}`);
+}
+
+/** The processes in the host's PID namespace, seen from this machine: pid and command name. */
+function processesInside(host: TestHost): { pid: number; comm: string }[] {
+  const ns = readlinkSync(`/proc/${host.pid}/ns/pid`);
+  const read = (path: string): string => {
+    try {
+      return path.endsWith('/ns/pid') ? readlinkSync(path) : readFileSync(path, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/ns/pid`) === ns)
+    .map((entry) => ({ pid: Number(entry), comm: read(`/proc/${entry}/comm`) }));
 }
 
 function value<T>(run: CliRun, host: string): T {
@@ -203,5 +219,24 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     }
     assert.equal(readFileSync(bundle, 'utf8'), key);
     assert.ok(existsSync(bundle));
+  });
+  it('stopping the hosts kills their daemons and a running VM, and leaves nothing on this machine', async () => {
+    const run = await cli(['-H', 'c1', 'synthesis', pair.baseId, pair.overlay, '--name', 'left-running']);
+    assert.equal(run.code, 0, run.stderr);
+    const inside = lab.hosts.flatMap(processesInside);
+    for (const daemon of ['libvirtd', 'virtlogd']) assert.ok(inside.some((p) => p.comm === daemon), `${daemon} runs inside the hosts`);
+    assert.ok(inside.some((p) => p.comm.startsWith('qemu')), 'a VM runs when the hosts stop');
+    const dir = lab.dir;
+    await lab.stop();
+    const read = (pid: number): string => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        return '';
+      }
+    };
+    assert.deepEqual(inside.filter((p) => read(p.pid) === p.comm), [], 'no process of the hosts survives them');
+    assert.deepEqual(mountsBelow(dir), []);
+    assert.equal(existsSync(dir), false);
   });
 });
