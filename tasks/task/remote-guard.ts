@@ -46,7 +46,11 @@ export function guardCommand(text: string, settings: GuardSettings): string {
   const runner = [
     'read -r cloudlet_watch',
     'trap : TERM',
-    `${sh`sh -c ${text}`.text} 3<&-`,
+    // The command's own shell, too, outlives TERM until the process it waits for has ended (POSIX
+    // runs a trap only after the foreground command), then runs nothing more: the command gets its
+    // cleanup time even when the shell does not exec it (a `cd … &&` prefix, a wrapper script).
+    `${sh`sh -c ${`trap 'exit 143' TERM
+${text}`}`.text} 3<&-`,
     'cloudlet_status=$?',
     'kill -USR1 "$cloudlet_watch" 2>/dev/null',
     'exit "$cloudlet_status"',

@@ -76,6 +76,21 @@ describe('Ctrl-C during remote and local commands', () => {
     }
   });
 
+  it('waits for a child process that cleans up, when the shell of the command line does not exec it (a cd prefix, a wrapper)', async () => {
+    const token = `child-${randomBytes(4).toString('hex')}`;
+    const marker = `/tmp/${token}.marker`;
+    // `cd … && child`: the shell running the command line stays the child's parent instead of exec'ing it.
+    const task = defineTask({ name: 'child', help: 'a child that cleans up on TERM', options: {}, body: (ctx) => ctx.run(`cd /tmp && sh -c "${cleansUp(token, marker, 2)}"`, { graceMs: 10_000 }) });
+    const abort = new AbortController();
+    const events: RunEvent[] = [];
+    const summary = await runTask({ task, hosts: [labTarget(lab, 'easy')], connect: (host) => connectLab(lab, host), emit: abortWhenStarted(abort, ['easy'], events), signal: abort.signal });
+    assert.equal(summary.results[0]!.error?.code, 'command-interrupted');
+    const cleaned = await lab.host('easy').exec(['cat', marker]);
+    assert.equal(cleaned.stdout, 'cleaned\n', 'the child finished its cleanup before the session was KILLed');
+    const left = (await processLines(lab, 'easy')).split('\n').filter((line) => line.includes(token) || line.includes('sleep 617'));
+    assert.deepEqual(left, []);
+  });
+
   it('KILLs a command that ignores TERM once its grace is over', async () => {
     const token = `stubborn-${randomBytes(4).toString('hex')}`;
     const task = defineTask({
