@@ -7,9 +7,10 @@
  * defined, running or half-registered.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { addPortForward, DomainNotFoundError, LibvirtConnection, type LibvirtDomain, type PortForward } from '../../native/libvirt/index.js';
+import { writePrivateFile } from '../files/index.js';
 import { writeHashList } from '../image/disk/index.js';
 import {
   buildDomainXml,
@@ -130,8 +131,8 @@ async function bootAndSave(
     disk: { path: file('disk'), format: 'raw' },
     serialLog: file('console'),
   });
-  // Made by us before libvirt (running as root) appends to it, so the user running this can read it.
-  await writeFile(file('console'), '', { mode: 0o644 });
+  // Made by us before libvirt (virtlogd, root) appends to it: the user running this reads it, nobody else.
+  await writePrivateFile(file('console'), '');
   const domain = await runPhase(emit, 'boot', signal, () => libvirt.create(xml), (vm) => vm.name);
   emit({ kind: 'console', domain: domain.name, serialLog: file('console') });
   for (const forward of options.forwards ?? []) await addPortForward(libvirt.uri, domain.name, forward);

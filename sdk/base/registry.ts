@@ -9,8 +9,9 @@
  *  - no native module to build (better-sqlite3 compiles for 98 s here) and records a person can read.
  * Work in progress lives in tmp/, owned by a pid; sweepStale() removes what killed commands left.
  */
-import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writePrivateFile } from '../files/index.js';
 import { BASE_ID, readBaseRecord, type BaseVm } from './base-record.js';
 import { syncDir } from './json-record.js';
 import { cloudletDirLayout, ensureCloudletDir, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
@@ -73,7 +74,7 @@ export class BaseRegistry {
     const path = await mkdtemp(join(this.dir.tmp, `${kind}-`));
     // mkdtemp makes 0700; QEMU (libvirt-qemu) boots the disk inside.
     await chmod(path, 0o711);
-    await writeFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain }));
+    await writePrivateFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain }));
     return { path, ownerPid: process.pid, domain };
   }
 

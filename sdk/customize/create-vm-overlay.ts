@@ -7,10 +7,11 @@
  * is removed when the overlay is written, and on any error or abort, with the domain.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { access, rm, writeFile } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
 import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml } from '../base/index.js';
+import { writePrivateFile } from '../files/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
 import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
@@ -86,11 +87,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
       consoleSocket: files.socket,
     });
     await runPhase(emit, 'layer', signal, async () => {
+      // Made private first: qemu-img writes into it and keeps its mode, so the guest's writes are nobody else's to read.
+      await writePrivateFile(files.disk, '');
       await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { signal } : {});
       await copyDisk(base.files.memory, files.resume, signal);
       await replaceSaveImageXml(files.resume, xml);
-      // Ours before libvirt (root) appends to it, so the user running this can read it.
-      await writeFile(files.console, '', { mode: 0o644 });
+      // Ours before libvirt (virtlogd, root) appends to it: the user running this reads it, nobody else.
+      await writePrivateFile(files.console, '');
     }, () => `${files.disk} over ${base.files.disk}`);
 
     const domain = await runPhase(emit, 'restore', signal, () => {

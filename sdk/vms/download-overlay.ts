@@ -3,10 +3,10 @@
  * Streamed to disk, stopped at a size cap (checked against Content-Length first, then while
  * reading, since a server may lie or send none), abortable; a failure removes the partial file.
  */
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createPrivateFile } from '../files/index.js';
 import { byteCounter, type ProgressListener } from '../progress/index.js';
 import { OverlayDownloadError } from './errors.js';
 
@@ -60,9 +60,13 @@ export async function downloadOverlay(url: string, path: string, options: { maxB
       else done(null, chunk);
     },
   });
+  const file = await createPrivateFile(path).catch(async (error: unknown) => {
+    await response.body?.cancel();
+    throw error;
+  });
   try {
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    await pipeline(body, cap, createWriteStream(path, { mode: 0o600 }), ...(options.signal ? [{ signal: options.signal }] as const : []));
+    await pipeline(body, cap, file.createWriteStream(), ...(options.signal ? [{ signal: options.signal }] as const : []));
   } catch (error) {
     await rm(path, { force: true });
     options.signal?.throwIfAborted();
