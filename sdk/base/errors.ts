@@ -76,8 +76,8 @@ export class CloudletDirUnreachableError extends BaseError {
 /** Another command held the registry lock for too long. */
 export class RegistryLockTimeoutError extends BaseError {
   static override readonly code: string = 'base-registry-lock-timeout';
-  constructor(readonly lockDir: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
-    super(`the base registry is locked by pid ${ownerPid ?? '?'} (${lockDir}) for more than ${timeoutMs} ms; remove the lock if that process is gone`);
+  constructor(readonly lockFile: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
+    super(`the base registry is locked by pid ${ownerPid ?? '?'} (flock on ${lockFile}) for more than ${timeoutMs} ms; wait for that command to finish, or stop it (its lock ends with it)`);
   }
 }
 
