@@ -53,3 +53,4 @@ export * from './base/errors.js';
 export * from './vms/errors.js';
 export * from './customize/errors.js';
 export * from './customize/ssh-errors.js';
+export * from './files/errors.js';

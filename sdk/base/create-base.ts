@@ -23,7 +23,7 @@ import {
   type VmHardware,
 } from '../vm/index.js';
 import { baseDomainName, baseDomainXml } from './base-domain.js';
-import { BASE_FILES, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
+import { BASE_FILES, checkBaseName, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
 import { checkFreeSpace, checkQemuCanReach, type CloudletDirOptions } from './cloudlet-dir.js';
 import { checkRawDisk, copyDisk, sha256File } from './disk-file.js';
 import { writeMemoryPages } from './memory-pages.js';
@@ -69,6 +69,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
   const { signal } = options;
   const source = resolve(disk);
   const memoryMiB = options.memoryMiB ?? 1024;
+  const name = options.name !== undefined ? checkBaseName(options.name, 'option') : checkBaseName(basename(source, extname(source)), 'disk file name');
   const registry = await BaseRegistry.open(options);
   const { size: diskSize } = await runPhase(emit, 'check', signal, async () => {
     const facts = await checkRawDisk(source);
@@ -86,7 +87,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
     const domainName = `cloudlet-base-new-${randomBytes(6).toString('hex')}`;
     const staging = await registry.createStaging('create', domainName);
     try {
-      const record = await bootAndSave(libvirt, staging.path, domainName, source, { ...options, memoryMiB, diskSize }, emit);
+      const record = await bootAndSave(libvirt, staging.path, domainName, source, { ...options, name, memoryMiB, diskSize }, emit);
       return await runPhase(emit, 'register', signal, () => register(registry, staging, record), (base) => base.dir);
     } catch (error) {
       await libvirt.remove(domainName).catch(() => false);
@@ -107,7 +108,7 @@ async function bootAndSave(
   stagingDir: string,
   domainName: string,
   source: string,
-  options: CreateBaseOptions & { memoryMiB: number; diskSize: number },
+  options: CreateBaseOptions & { name: string; memoryMiB: number; diskSize: number },
   emit: ProgressListener,
 ): Promise<BaseRecord> {
   const { signal } = options;
@@ -158,7 +159,7 @@ async function bootAndSave(
     format: 'cloudlet-base',
     version: 1,
     id,
-    name: options.name ?? basename(source, extname(source)),
+    name: options.name,
     createdAt: new Date().toISOString(),
     source,
     domain: { name: baseDomainName(id), uuid, type: acceleration.domainType },

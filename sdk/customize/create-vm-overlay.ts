@@ -26,6 +26,8 @@ import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
   /** The overlay package to write; never replaced. */
   output: string;
+  /** File mode of the overlay; default 0600 (it carries guest memory pages and disk chunks). */
+  mode?: number;
   /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. */
   name?: string;
   /** Host ports forwarded into the VM while it is customized. */
@@ -134,7 +136,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       },
       customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
       output,
-      options: { onProgress: within(emit, 'overlay') },
+      options: { onProgress: within(emit, 'overlay'), mode: options.mode },
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {

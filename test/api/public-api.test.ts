@@ -17,15 +17,15 @@ const SURFACE = {
   'sdk': {
     values: [
       'AmbiguousBaseError', 'AmbiguousVmError', 'ArchiveExistsError', 'ArchiveFormatError',
-      'ArchiveManifestError', 'BaseError', 'BaseIdMismatchError', 'BaseNotFoundError', 'BasePagesSizeError',
+      'ArchiveManifestError', 'BaseError', 'BaseIdMismatchError', 'BaseNameError', 'BaseNotFoundError', 'BasePagesSizeError',
       'BaseRecordError', 'BaseVmMismatchError', 'BlobSizeMismatchError', 'CONSOLE_ESCAPE', 'ChecksumError',
       'ChunkOverlapError', 'ChunkRangeError', 'CloudletDirUnreachableError', 'CloudletError',
       'CompressionMethodError', 'ConsoleAttachError', 'ConsoleInputError', 'DiskSizeError',
-      'DiskSizeMismatchError', 'DomainXmlRequiredError', 'DuplicateBaseError', 'DuplicateMemberError',
+      'DiskSizeMismatchError', 'DomainXmlRequiredError', 'DuplicateBaseError', 'DuplicateMemberError', 'FileInTheWayError',
       'HeaderMismatchError', 'LaunchError', 'LaunchInputError', 'MemberBoundsError', 'MemberLimitError',
       'MemberNameError', 'MetaFieldError', 'MetaTooLargeError', 'MetaVersionError', 'MissingMemberError',
       'MissingVmStateError', 'NoNetworkError', 'NotEnoughSpaceError', 'NotRawDiskError', 'OutputExistsError',
-      'OutputSpaceError', 'OverlayCreateError', 'OverlayDownloadError', 'OverlayOutputExistsError',
+      'OutputFileExistsError', 'OutputSpaceError', 'OverlayCreateError', 'OverlayDownloadError', 'OverlayOutputExistsError',
       'OverlayPackageError', 'OverlaySizeError', 'PROGRESS_EVENT_VERSION', 'RegistryLockTimeoutError',
       'SshAuthError', 'SshConnectError', 'SshHostKeyError', 'SshScriptError', 'SshSessionLostError',
       'SynthesisError', 'UnexpectedMemberError', 'UnsafeArchiveMemberError', 'UsageError', 'VmExistsError',
