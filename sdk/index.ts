@@ -19,6 +19,7 @@ export type { OverlayMeta, BlobMeta, BlobCodec } from './overlay/package/meta.js
 export type { ChunkRange } from './overlay/package/chunk-ranges.js';
 export { overlayInfo, type OverlayInfo } from './overlay/info/overlay-info.js';
 export { formatOverlayInfo } from './overlay/info/format-info.js';
+export { generateSigningKey, readSigningKey, readTrustedKeys, keyId, type OverlaySigningKey, type TrustedKey } from './overlay/package/signing-keys.js';
 export { synthesize, type SynthesizeInput, type SynthesizeOptions, type SynthesizeResult } from './synthesis/synthesize.js';
 
 // Base VMs, registered under the cloudlet directory (~/.cloudlet).
@@ -35,6 +36,7 @@ export type { PortForward } from '../native/libvirt/port-forward.js';
 
 // Synthesized VMs: launched from a base plus an overlay, listed, attached to, destroyed.
 export { synthesizeVm, type SynthesizeVmOptions } from './vms/synthesize-vm.js';
+export type { DownloadPolicy } from './vms/download-overlay.js';
 export { launchVm, type LaunchSource, type LaunchOptions } from './vms/launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './vms/manage-vms.js';
 export { createVmOverlay, type CreateVmOverlayOptions, type VmOverlay } from './customize/create-vm-overlay.js';
@@ -48,9 +50,11 @@ export type { VmRecord, LaunchedVm } from './vms/vm-record.js';
 // Errors users match on: every one is a CloudletError with a stable `code` (sdk/errors/ERRORS.md).
 export * from './overlay/create/errors.js';
 export * from './overlay/package/errors.js';
+export * from './overlay/package/signature-errors.js';
 export * from './synthesis/errors.js';
 export * from './base/errors.js';
 export * from './vms/errors.js';
+export * from './vms/download-errors.js';
 export * from './customize/errors.js';
 export * from './customize/ssh-errors.js';
 export * from './files/errors.js';

@@ -222,6 +222,49 @@ export class HostKeyChangedError extends ConnectionError {
   }
 }
 
+export class HostKeyRevokedError extends ConnectionError {
+  static override readonly code: string = 'host-key-revoked';
+  constructor(
+    host: string,
+    address: string,
+    port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    readonly revokedAt: string,
+  ) {
+    super(
+      host,
+      address,
+      port,
+      `the host offers ${keyType} ${fingerprint}, a key marked @revoked at ${revokedAt}: it is never accepted. ` +
+        `Refused. The host's owner must give the host a new key`,
+      { retryable: false },
+    );
+  }
+}
+
+export class HostCertificateUnsupportedError extends ConnectionError {
+  static override readonly code: string = 'host-certificate-unsupported';
+  constructor(
+    host: string,
+    address: string,
+    port: number,
+    readonly keyType: string,
+    readonly fingerprint: string,
+    readonly authorities: string,
+  ) {
+    super(
+      host,
+      address,
+      port,
+      `known_hosts trusts this host through a certificate authority only (@cert-authority ${authorities}), and ` +
+        `cloudlet-tasks cannot verify host certificates (its SSH library has no support for them). Refused. ` +
+        `The host offers the plain key ${keyType} ${fingerprint}: check it with the host's owner and add it to known_hosts to connect`,
+      { retryable: false },
+    );
+  }
+}
+
 export class AuthenticationError extends ConnectionError {
   static override readonly code: string = 'host-auth-failed';
   constructor(

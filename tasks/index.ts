@@ -6,6 +6,8 @@
 export { sh, secret, raw, Secret, RawFragment, type Command, type CommandValue } from './command/command.js';
 export { defineTask, type Task, type OptionSpecs, type OptionSpec, type OptionType, type OptionValue, type OptionValues } from './task/define-task.js';
 export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions } from './task/task-context.js';
+export type { UploadOptions, UploadResult } from './transfer/resumable-upload.js';
+export type { Progress, Phase } from '../sdk/progress/index.js';
 // Facts: read-only probes, run once per host (`ctx.fact(osRelease)`).
 export { defineFact, type Fact } from './facts/fact.js';
 export { osRelease, type OsRelease } from './facts/os-release.js';
@@ -22,7 +24,8 @@ export { hostTarget, type HostTarget } from './inventory/host-target.js';
 export { connectSsh, defaultSshSettings, type SshSettings } from './connection/ssh-connection.js';
 export type { HostKeyPolicy } from './connection/host-key-check.js';
 export type { AuthSettings } from './connection/ssh-auth.js';
-export type { Connection, ExecOptions, ExecResult, OutputStream, PromptResponder, StopReason } from './connection/connection.js';
+export type { Connection, ExecOptions, ExecResult, OutputStream, PromptResponder, PutRangeOptions, StopReason } from './connection/connection.js';
 export { Masker } from './command/masker.js';
 // Errors: every one is a CloudletError with a stable `code`.
 export * from './errors.js';
+export { UploadCorruptError, UploadNoSpaceError } from './transfer/errors.js';

@@ -7,8 +7,8 @@
  */
 import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { importAddon } from '../addon.js';
-import { LibvirtDomain } from './domain.js';
-import { DomainNotFoundError, DomainNotRunningError, toLibvirtError } from './errors.js';
+import { LibvirtDomain, type DomainRef } from './domain.js';
+import { DomainNotFoundError, DomainNotRunningError, DomainUuidMismatchError, toLibvirtError } from './errors.js';
 
 /** The system daemon, where QEMU runs as libvirt-qemu: files it opens must be reachable by that user. */
 export const SYSTEM_URI = 'qemu:///system';
@@ -53,26 +53,28 @@ export class LibvirtConnection {
 
   /** The domain called `name`; DomainNotFoundError if there is none. */
   async lookup(name: string): Promise<LibvirtDomain> {
-    return new LibvirtDomain(name, await this.call('lookup', name, () => this.hypervisor.domainLookupByName(name)), this.hypervisor, this.uri);
+    return this.named(await this.call('lookup', name, () => this.hypervisor.domainLookupByName(name)));
   }
 
   /** The domain called `name`, or undefined. */
   async find(name: string): Promise<LibvirtDomain | undefined> {
-    try {
-      return await this.lookup(name);
-    } catch (error) {
-      if (error instanceof DomainNotFoundError) return undefined;
-      throw error;
-    }
+    return this.orUndefined(() => this.lookup(name));
+  }
+
+  /** The domain with `ref`'s UUID (ref.name only names it in errors), or undefined. */
+  async findByUuid(ref: DomainRef): Promise<LibvirtDomain | undefined> {
+    return this.orUndefined(async () => this.named(await this.call('lookup', ref.name, () => this.hypervisor.domainLookupByUUIDString(ref.uuid))));
   }
 
   /**
-   * Restores a save image and returns the running domain. `name` is the domain name inside the
-   * image's XML (the binding's restore does not say which domain it made).
+   * Restores a save image whose XML we wrote for `ref` and returns the running domain, found by
+   * its UUID (the binding's restore does not say which domain it made).
    */
-  async restore(path: string, name: string): Promise<LibvirtDomain> {
-    await this.call('restore', name, () => this.hypervisor.domainRestore(path));
-    return this.lookup(name);
+  async restore(path: string, ref: DomainRef): Promise<LibvirtDomain> {
+    await this.call('restore', ref.name, () => this.hypervisor.domainRestore(path));
+    const domain = await this.findByUuid(ref);
+    if (!domain) throw new DomainNotFoundError('restore', this.uri, ref.name, `no domain with UUID ${ref.uuid} after the restore`);
+    return domain;
   }
 
   /** Names of every domain, running or only defined. */
@@ -82,12 +84,16 @@ export class LibvirtConnection {
   }
 
   /**
-   * Makes sure no domain called `name` exists: destroys it if it runs, undefines it if it is
-   * persistent. Returns whether there was one. Used on every error and interrupt path.
+   * Makes sure the domain we defined as `ref` no longer exists: destroys it if it runs, undefines
+   * it if it is persistent. Returns whether there was one. The domain called ref.name must have
+   * ref.uuid: any other domain of that name belongs to someone else (qemu:///system is shared) and
+   * is refused with DomainUuidMismatchError, untouched. Used on every error and interrupt path.
    */
-  async remove(name: string): Promise<boolean> {
-    const domain = await this.find(name);
+  async remove(ref: DomainRef): Promise<boolean> {
+    const domain = await this.find(ref.name);
     if (!domain) return false;
+    if (domain.uuid !== ref.uuid.toLowerCase()) throw new DomainUuidMismatchError('remove', this.uri, ref.name, ref.uuid, domain.uuid);
+    // The handle is resolved by UUID from here on: a domain that took the name meanwhile is not reached.
     try {
       await domain.destroy();
     } catch (error) {
@@ -102,10 +108,20 @@ export class LibvirtConnection {
     return true;
   }
 
-  /** A handle named as libvirt names the domain. */
+  /** A handle named and identified as libvirt knows the domain. */
   private async named(handle: Domain): Promise<LibvirtDomain> {
     const name = await this.call('get name', undefined, () => this.hypervisor.domainGetName(handle));
-    return new LibvirtDomain(name, handle, this.hypervisor, this.uri);
+    const uuid = await this.call('get UUID', name, () => this.hypervisor.domainGetUUIDString(handle));
+    return new LibvirtDomain(name, uuid.toLowerCase(), handle, this.hypervisor, this.uri);
+  }
+
+  private async orUndefined(lookup: () => Promise<LibvirtDomain>): Promise<LibvirtDomain | undefined> {
+    try {
+      return await lookup();
+    } catch (error) {
+      if (error instanceof DomainNotFoundError) return undefined;
+      throw error;
+    }
   }
 
   private async call<T>(operation: string, domain: string | undefined, run: () => Promise<T>): Promise<T> {

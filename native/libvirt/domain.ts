@@ -1,6 +1,7 @@
 /**
- * One libvirt domain, by name, with the calls VM synthesis needs. Every failure becomes a typed
- * error (errors.ts) naming the domain and carrying libvirt's message.
+ * One libvirt domain with the calls VM synthesis needs. The handle is the domain's identity: libvirt
+ * resolves it by UUID, so a call never reaches another domain that took the name since. Every
+ * failure becomes a typed error (errors.ts) naming the domain and carrying libvirt's message.
  */
 import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { toLibvirtError } from './errors.js';
@@ -19,10 +20,35 @@ export interface DomainStatus {
   vcpus: number;
 }
 
-export class LibvirtDomain {
+/**
+ * Which domain we mean: the name people see and the UUID we gave it when we defined it. qemu:///system
+ * is shared by every user of the host, so a name alone may be another's domain by now; the UUID decides.
+ */
+export interface DomainRef {
+  readonly name: string;
+  readonly uuid: string;
+}
+
+/** A domain UUID as libvirt prints it and as we write it: lowercase, with hyphens. */
+export const DOMAIN_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * How virsh would read `name` if it were given as a domain: virsh tries an argument as a domain ID
+ * (all digits), then as a UUID (32 hex digits, '-' between pairs), and only then as a name. We
+ * address domains by UUID, but refuse such names anyway, so that no one's `virsh … NAME` reaches
+ * another domain. The UUID test is a little wider than libvirt's (any case, '-' anywhere).
+ */
+export function virshReadsNameAs(name: string): 'id' | 'uuid' | undefined {
+  if (/^\d+$/.test(name)) return 'id';
+  if (/^[0-9a-f]{32}$/i.test(name.replace(/-/g, ''))) return 'uuid';
+  return undefined;
+}
+
+export class LibvirtDomain implements DomainRef {
   /** @internal Made by LibvirtConnection. */
   constructor(
     readonly name: string,
+    readonly uuid: string,
     private readonly handle: Domain,
     private readonly hypervisor: Hypervisor,
     readonly uri: string,

@@ -52,6 +52,24 @@ export class DomainExistsError extends LibvirtError {
   }
 }
 
+/**
+ * The domain found under a name is not the one we defined: its UUID differs. qemu:///system is
+ * shared by every user, so it is someone else's (or a new one made under a name ours left free) and
+ * is left untouched.
+ */
+export class DomainUuidMismatchError extends LibvirtError {
+  static override readonly code: string = 'libvirt-domain-uuid-mismatch';
+  constructor(operation: string, uri: string, domain: string, readonly expectedUuid: string, readonly foundUuid: string) {
+    super(
+      operation,
+      uri,
+      domain,
+      '',
+      `${operation}: the domain '${domain}' at ${uri} has UUID ${foundUuid}, not ${expectedUuid} (the one we defined): it is another domain and was left alone; if it is yours to remove, do it by UUID (virsh -c ${uri} destroy ${foundUuid}; virsh -c ${uri} undefine ${foundUuid})`,
+    );
+  }
+}
+
 /** The operation needs a running domain (save, destroy) and this one is shut off. */
 export class DomainNotRunningError extends LibvirtError {
   static override readonly code: string = 'libvirt-domain-not-running';

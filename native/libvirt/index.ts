@@ -1,5 +1,5 @@
 /** libvirt through @unraid/libvirt: a typed connection, domain handles and errors that say what to do. */
 export { LibvirtConnection, SYSTEM_URI } from './connection.js';
-export { LibvirtDomain, type DomainStateName, type DomainStatus } from './domain.js';
-export { addPortForward, type PortForward } from './port-forward.js';
+export { DOMAIN_UUID, LibvirtDomain, virshReadsNameAs, type DomainRef, type DomainStateName, type DomainStatus } from './domain.js';
+export { addPortForward, hostForwardCommand, type PortForward } from './port-forward.js';
 export * from './errors.js';

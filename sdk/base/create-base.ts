@@ -9,7 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { addPortForward, DomainNotFoundError, LibvirtConnection, type LibvirtDomain, type PortForward } from '../../native/libvirt/index.js';
+import { addPortForward, DomainNotFoundError, LibvirtConnection, type DomainRef, type LibvirtDomain, type PortForward } from '../../native/libvirt/index.js';
 import { writePrivateFile } from '../files/index.js';
 import { writeHashList } from '../image/disk/index.js';
 import {
@@ -30,6 +30,7 @@ import { writeMemoryPages } from './memory-pages.js';
 import { runPhase, type ProgressListener } from '../progress/index.js';
 import { BaseRegistry, type StagingDir } from './registry.js';
 import { replaceSaveImageXml } from './save-image-xml.js';
+import { sweepStaleDomains } from './sweep-stale.js';
 
 /** Options of createBase: when the booted VM is ready, its name, hardware, network and port forwards, progress. */
 export interface CreateBaseOptions extends CloudletDirOptions {
@@ -80,19 +81,17 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
   });
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
   try {
-    await registry.sweepStale(async (name) => {
-      await libvirt.remove(name);
-    });
-    // Named in the staging directory's owner file, so a later command can destroy it if this one is killed.
-    const domainName = `cloudlet-base-new-${randomBytes(6).toString('hex')}`;
-    const staging = await registry.createStaging('create', domainName);
+    await sweepStaleDomains(registry, libvirt, emit);
+    // Recorded in the staging directory's owner file, so a later command can remove it (by UUID) if this one is killed.
+    const domain: DomainRef = { name: `cloudlet-base-new-${randomBytes(6).toString('hex')}`, uuid: randomUUID() };
+    const staging = await registry.createStaging('create', domain);
     try {
-      const record = await bootAndSave(libvirt, staging.path, domainName, source, { ...options, name, memoryMiB, diskSize }, emit);
+      const record = await bootAndSave(libvirt, staging.path, domain, source, { ...options, name, memoryMiB, diskSize }, emit);
       return await runPhase(emit, 'register', signal, () => register(registry, staging, record), (base) => base.dir);
     } catch (error) {
-      await libvirt.remove(domainName).catch(() => false);
+      await libvirt.remove(domain).catch(() => false);
       await rm(staging.path, { recursive: true, force: true });
-      emit({ kind: 'cleaned', domain: domainName, path: staging.path });
+      emit({ kind: 'cleaned', domain: domain.name, path: staging.path });
       // An interrupted step (cp killed, a read stream destroyed) fails in its own words; report the interrupt.
       throw signal?.aborted ? signal.reason : error;
     }
@@ -106,7 +105,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
 async function bootAndSave(
   libvirt: LibvirtConnection,
   stagingDir: string,
-  domainName: string,
+  { name: domainName, uuid }: DomainRef,
   source: string,
   options: CreateBaseOptions & { name: string; memoryMiB: number; diskSize: number },
   emit: ProgressListener,
@@ -123,7 +122,6 @@ async function bootAndSave(
     machine: options.machine ?? 'pc',
     nicMac: options.network || options.forwards?.length ? randomMac(randomBytes(3)) : null,
   };
-  const uuid = randomUUID();
   const xml = buildDomainXml({
     name: domainName,
     uuid,
@@ -136,7 +134,7 @@ async function bootAndSave(
   await writePrivateFile(file('console'), '');
   const domain = await runPhase(emit, 'boot', signal, () => libvirt.create(xml), (vm) => vm.name);
   emit({ kind: 'console', domain: domain.name, serialLog: file('console') });
-  for (const forward of options.forwards ?? []) await addPortForward(libvirt.uri, domain.name, forward);
+  for (const forward of options.forwards ?? []) await addPortForward(libvirt.uri, domain, forward);
   // libvirt resolves 'pc' to a versioned machine type; a restore must name that one.
   const { hardware } = domainFacts(await domain.xml());
 

@@ -11,6 +11,7 @@
  */
 import { chmod, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DomainRef } from '../../native/libvirt/index.js';
 import { writePrivateFile } from '../files/index.js';
 import { BASE_ID, readBaseRecord, type BaseVm } from './base-record.js';
 import { syncDir } from './json-record.js';
@@ -18,11 +19,20 @@ import { cloudletDirLayout, ensureCloudletDir, type CloudletDir, type CloudletDi
 import { AmbiguousBaseError, BaseNotFoundError, DuplicateBaseError } from './errors.js';
 import { processAlive, withRegistryLock } from './registry-lock.js';
 
+/**
+ * A domain a staging directory's owner may have left running: its name and the UUID it was defined
+ * with. The UUID is undefined in owner files written before UUIDs were recorded.
+ */
+export interface StagedDomain {
+  name: string;
+  uuid: string | undefined;
+}
+
 /** A work directory in tmp/ and what its owner recorded: a domain it may have left running. */
 export interface StagingDir {
   path: string;
   ownerPid: number;
-  domain: string | undefined;
+  domain: StagedDomain | undefined;
 }
 
 const OWNER_FILE = '.owner.json';
@@ -69,13 +79,14 @@ export class BaseRegistry {
     return join(this.dir.bases, id);
   }
 
-  /** A new work directory in tmp/, recorded as ours, with the domain we may start for it. */
-  async createStaging(kind: string, domain?: string): Promise<StagingDir> {
+  /** A new work directory in tmp/, recorded as ours, with the domain (name and UUID) we may start for it. */
+  async createStaging(kind: string, domain?: DomainRef): Promise<StagingDir> {
     const path = await mkdtemp(join(this.dir.tmp, `${kind}-`));
     // mkdtemp makes 0700; QEMU (libvirt-qemu) boots the disk inside.
     await chmod(path, 0o711);
-    await writePrivateFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain }));
-    return { path, ownerPid: process.pid, domain };
+    const staged = domain && { name: domain.name, uuid: domain.uuid };
+    await writePrivateFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain: staged }));
+    return { path, ownerPid: process.pid, domain: staged };
   }
 
   /**
@@ -108,10 +119,10 @@ export class BaseRegistry {
   }
 
   /**
-   * Work directories whose owner process is gone, for the caller to clean up (destroy the domain a
-   * staging dir names), after which they are deleted here. Returns what was removed.
+   * Work directories whose owner process is gone, for the caller to clean up (remove the domain a
+   * staging dir names, by its UUID: sweep-stale.ts), after which they are deleted here. Returns what was removed.
    */
-  async sweepStale(cleanDomain: (name: string) => Promise<void>): Promise<StagingDir[]> {
+  async sweepStale(cleanDomain: (domain: StagedDomain) => Promise<void>): Promise<StagingDir[]> {
     const stale: StagingDir[] = [];
     for (const name of await readdir(this.dir.tmp)) {
       const path = join(this.dir.tmp, name);
@@ -126,14 +137,22 @@ export class BaseRegistry {
   }
 }
 
-async function readOwner(path: string): Promise<{ pid: number; domain: string | undefined } | undefined> {
+async function readOwner(path: string): Promise<{ pid: number; domain: StagedDomain | undefined } | undefined> {
   try {
     const owner = JSON.parse(await readFile(join(path, OWNER_FILE), 'utf8')) as { pid?: unknown; domain?: unknown };
     if (!Number.isSafeInteger(owner.pid)) return undefined;
-    return { pid: owner.pid as number, domain: typeof owner.domain === 'string' ? owner.domain : undefined };
+    return { pid: owner.pid as number, domain: stagedDomain(owner.domain) };
   } catch {
     return undefined;
   }
+}
+
+/** `{name, uuid}`, or the bare name older versions wrote (no UUID: sweep-stale.ts leaves that domain alone). */
+function stagedDomain(domain: unknown): StagedDomain | undefined {
+  if (typeof domain === 'string') return { name: domain, uuid: undefined };
+  const { name, uuid } = (domain ?? {}) as { name?: unknown; uuid?: unknown };
+  if (typeof name !== 'string') return undefined;
+  return { name, uuid: typeof uuid === 'string' ? uuid : undefined };
 }
 
 async function olderThan(path: string, ageMs: number): Promise<boolean> {

@@ -14,6 +14,7 @@ import { jsonErrorLine, type CliIo, type Command } from './command.js';
 import { consoleCommand } from './console-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { infoOverlayCommand } from './info-overlay-command.js';
+import { keygenCommand } from './keygen-command.js';
 import { overlayCommand } from './overlay-command.js';
 import { synthesisCommand } from './synthesis-command.js';
 import { destroyCommand, listCommand } from './vm-commands.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   exportBaseCommand,
   listBaseCommand,
   delBaseCommand,
+  keygenCommand,
   overlayCommand,
   infoOverlayCommand,
   synthesisCommand,

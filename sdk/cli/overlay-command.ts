@@ -1,11 +1,12 @@
 /**
  * `cloudlet overlay <base>`: resume the base on a new qcow2 layer, customize it without a person
  * (a script run over SSH, or lines typed on its console, then a marker line or a settling delay)
- * or with one (--interactive), save it and write the overlay package.
+ * or with one (--interactive), save it and write the overlay package, signed with --sign.
  */
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { createVmOverlay, type Customization } from '../customize/index.js';
+import { readSigningKey } from '../overlay/index.js';
 import type { Readiness } from '../vm/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, UsageError } from './command.js';
 import { waitForEnter } from './enter-prompt.js';
@@ -35,6 +36,7 @@ export const overlayCommand = defineCommand({
     forward: { type: 'string', multiple: true, default: [], placeholder: 'tcp:HOST:GUEST' },
     output: { type: 'string', placeholder: 'FILE' },
     mode: { type: 'string', placeholder: 'OCTAL' },
+    sign: { type: 'string', placeholder: 'KEYFILE' },
     name: { type: 'string' },
     ...CONNECT_OPTION,
     ...COMMON_OPTIONS,
@@ -54,6 +56,8 @@ export const overlayCommand = defineCommand({
     const ref = positionals[0]!;
     const output = values.output ?? join(process.cwd(), `${basename(ref)}.overlay.zip`);
     const mode = values.mode === undefined ? undefined : fileMode(values.mode);
+    // Read before the VM boots: a wrong key file should not cost a customization.
+    const signingKey = values.sign === undefined ? undefined : await readSigningKey(values.sign);
 
     const render = renderer(io, values.json);
     const input = new AbortController();
@@ -72,6 +76,7 @@ export const overlayCommand = defineCommand({
         output,
         mode,
         forwards,
+        ...(signingKey ? { signingKey } : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
         signal,
         onProgress: (event) => {
@@ -81,8 +86,8 @@ export const overlayCommand = defineCommand({
       });
       const elapsedMs = Date.now() - started;
       render.result(
-        [`overlay ${overlay.path}  ${overlay.size} bytes, for base ${overlay.base.id.slice(0, 12)} (${overlay.base.name}), in ${elapsedMs} ms`],
-        { overlay: { path: overlay.path, size: overlay.size, base: overlay.base }, elapsedMs },
+        [`overlay ${overlay.path}  ${overlay.size} bytes, for base ${overlay.base.id.slice(0, 12)} (${overlay.base.name}), ${signingKey ? `signed by key ${signingKey.id.slice(0, 16)}…, ` : ''}in ${elapsedMs} ms`],
+        { overlay: { path: overlay.path, size: overlay.size, base: overlay.base, signedBy: signingKey?.id ?? null }, elapsedMs },
       );
       return 0;
     } finally {

@@ -37,7 +37,8 @@ export function jsonLine(event: object): string {
   return JSON.stringify({ v: PROGRESS_EVENT_VERSION, ...event });
 }
 
-function plainLine(event: Progress): string | undefined {
+/** A line for people, or undefined for events they need not see (phase starts, bytes, blobs). */
+export function plainLine(event: Progress): string | undefined {
   switch (event.kind) {
     case 'phase-start':
     case 'bytes':

@@ -1,8 +1,13 @@
-/** `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it as a new VM. */
-import { synthesizeVm } from '../vms/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
+/**
+ * `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it
+ * as a new VM; --trust refuses overlays not signed by a trusted key, the --download options and
+ * --public-only limit what a URL may cost and reach.
+ */
+import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm } from '../vms/index.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions } from './command.js';
 import { parseForwardOption } from './forward-option.js';
 import { renderer } from './render-progress.js';
+import { TRUST_OPTION, trustedKeysOption } from './trust-option.js';
 
 export const synthesisCommand = defineCommand({
   name: 'synthesis',
@@ -11,17 +16,29 @@ export const synthesisCommand = defineCommand({
   options: {
     name: { type: 'string' },
     forward: { type: 'string', multiple: true, default: [], placeholder: 'tcp:HOST:GUEST' },
+    ...TRUST_OPTION,
+    'download-timeout': { type: 'string', default: String(DEFAULT_DOWNLOAD_POLICY.timeoutMs / 1000), placeholder: 'SECONDS' },
+    'download-idle-timeout': { type: 'string', default: String(DEFAULT_DOWNLOAD_POLICY.idleTimeoutMs / 1000), placeholder: 'SECONDS' },
+    'public-only': { type: 'boolean', default: false },
     ...CONNECT_OPTION,
     ...COMMON_OPTIONS,
   },
   async run({ values, positionals }, io) {
     const forwards = values.forward.map(parseForwardOption);
+    const download = {
+      timeoutMs: positiveInteger('download-timeout', values['download-timeout']) * 1000,
+      idleTimeoutMs: positiveInteger('download-idle-timeout', values['download-idle-timeout']) * 1000,
+      publicOnly: values['public-only'],
+    };
+    const trust = await trustedKeysOption(values.trust);
     const render = renderer(io, values.json);
     const started = Date.now();
     const vm = await synthesizeVm(positionals[0]!, positionals[1]!, {
       ...sdkOptions(values, io),
       ...(values.name !== undefined ? { name: values.name } : {}),
       forwards,
+      download,
+      ...trust,
       signal: io.signal,
       onProgress: render.progress,
     });

@@ -9,16 +9,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
-import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml } from '../base/index.js';
+import { addPortForward, LibvirtConnection, type DomainRef, type PortForward } from '../../native/libvirt/index.js';
+import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains } from '../base/index.js';
 import { writePrivateFile } from '../files/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
-import { createOverlay, type CreateOverlayResult } from '../overlay/index.js';
+import { createOverlay, type CreateOverlayResult, type OverlaySigningKey } from '../overlay/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import { customizeVm, type Customization } from './console-input.js';
 import { OverlayOutputExistsError } from './errors.js';
 import { NoNetworkError, VmExistsError } from '../vms/errors.js';
+import { checkVmName } from '../vms/vm-name.js';
 import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 
@@ -28,7 +29,7 @@ export interface CreateVmOverlayOptions extends CloudletDirOptions {
   output: string;
   /** File mode of the overlay; default 0600 (it carries guest memory pages and disk chunks). */
   mode?: number;
-  /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. */
+  /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. Not all digits nor UUID-shaped (VmNameError). */
   name?: string;
   /** Host ports forwarded into the VM while it is customized. */
   forwards?: PortForward[];
@@ -38,6 +39,8 @@ export interface CreateVmOverlayOptions extends CloudletDirOptions {
   onProgress?: ProgressListener;
   /** Aborting (Ctrl-C) destroys the VM and removes its files and any partial overlay. */
   signal?: AbortSignal;
+  /** Sign the overlay with this key (readSigningKey). */
+  signingKey?: OverlaySigningKey;
 }
 
 /** The overlay createVmOverlay made, with the base it was made against. */
@@ -55,10 +58,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
   const forwards = options.forwards ?? [];
+  const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
+  checkVmName(name);
+  // Recorded in the staging directory's owner file: a later command removes it by this UUID if this one is killed.
+  const vm: DomainRef = { name, uuid: randomUUID() };
   const registry = await BaseRegistry.open(options);
   const base = await registry.resolve(ref);
   const output = resolve(options.output);
-  const name = options.name ?? `cloudlet-overlay-${randomBytes(4).toString('hex')}`;
   if (forwards.length > 0 && base.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
@@ -66,9 +72,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
   let restoring = false;
   try {
     await runPhase(emit, 'check', signal, async () => {
-      await registry.sweepStale(async (stale) => {
-        await libvirt.remove(stale);
-      });
+      await sweepStaleDomains(registry, libvirt, emit);
       if (await access(output).then(() => true, () => false)) throw new OverlayOutputExistsError(output);
       if (await libvirt.find(name)) throw new VmExistsError(name, 'libvirt');
       if (customization.ssh) await checkSshScriptFiles(customization.ssh);
@@ -76,12 +80,11 @@ export async function createVmOverlay(ref: string, customization: Customization,
       // The resume image, the saved memory and the base memory's page cache, each up to the memory's size.
       await checkFreeSpace(registry.dir.tmp, 3 * base.memory.saveSize);
     });
-    staging = await registry.createStaging('overlay', name);
+    staging = await registry.createStaging('overlay', vm);
     const file = (fileName: string) => join(staging!.path, fileName);
     const files = { disk: file('disk.qcow2'), resume: file('resume.save'), saved: file('customized.save'), console: file('console.log'), socket: file('console.sock') };
     const xml = buildDomainXml({
-      name,
-      uuid: randomUUID(),
+      ...vm,
       type: base.domain.type,
       hardware: base.hardware,
       disk: { path: files.disk, format: 'qcow2' },
@@ -100,12 +103,12 @@ export async function createVmOverlay(ref: string, customization: Customization,
 
     const domain = await runPhase(emit, 'restore', signal, () => {
       restoring = true;
-      return libvirt.restore(files.resume, name);
+      return libvirt.restore(files.resume, vm);
     }, (restored) => restored.name);
     await rm(files.resume, { force: true });
     emit({ kind: 'console', domain: name, serialLog: files.console, socket: files.socket });
     await runPhase(emit, 'forward', signal, async () => {
-      for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
+      for (const forward of forwards) await addPortForward(libvirt.uri, domain, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
     const { ssh } = customization;
     if (ssh) {
@@ -120,7 +123,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       await domain.save(files.saved);
       restoring = false;
       // A transient domain is gone after its save; a leftover definition is not ours to keep.
-      await libvirt.remove(name);
+      await libvirt.remove(vm);
     }, () => files.saved);
 
     const overlay = await runPhase(emit, 'overlay', signal, () => createOverlay({
@@ -136,11 +139,11 @@ export async function createVmOverlay(ref: string, customization: Customization,
       },
       customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
       output,
-      options: { onProgress: within(emit, 'overlay'), mode: options.mode },
+      options: { onProgress: within(emit, 'overlay'), mode: options.mode, ...(options.signingKey ? { signingKey: options.signingKey } : {}) },
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {
-    if (restoring) await libvirt.remove(name).catch(() => false);
+    if (restoring) await libvirt.remove(vm).catch(() => false);
     if (staging) emit({ kind: 'cleaned', domain: restoring ? name : undefined, path: staging.path });
     throw signal?.aborted ? signal.reason : error;
   } finally {

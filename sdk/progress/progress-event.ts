@@ -35,7 +35,9 @@ export type Phase =
   /** createOverlay */
   | 'base-id' | 'base-disk-hashes' | 'base-memory' | 'customized-memory' | 'encode' | 'finish'
   /** synthesize (also base-id, base-memory, finish) */
-  | 'open' | 'apply' | 'write-memory';
+  | 'open' | 'apply' | 'write-memory'
+  /** the runner's resumable uploads to a host (ctx.upload, tasks/transfer) */
+  | 'upload';
 
 /** The one progress event of the SDK (its table of kinds is at the top of sdk/progress/progress-event.ts). */
 export type Progress =

@@ -9,7 +9,7 @@ import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
 import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
-import { openOverlayPackage, type BlobMeta, type OverlayMeta } from '../overlay/package/index.js';
+import { openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
 import { readVmState } from '../overlay/vm-state/index.js';
@@ -38,6 +38,8 @@ export interface SynthesizeOptions {
   onProgress?: ProgressListener;
   /** Aborting stops synthesis at its next blob or run of pages; it then throws the signal's reason and leaves nothing behind. */
   signal?: AbortSignal;
+  /** Accept only an overlay signed by one of these keys (readTrustedKeys), checked when it is opened, before any blob is read. */
+  trustedKeys?: readonly TrustedKey[];
 }
 
 /** The disk and memory snapshot synthesize wrote. */
@@ -51,11 +53,12 @@ export interface SynthesizeResult {
 
 /**
  * Rebuilds the customized VM from its base and an overlay. The package is opened against the
- * base's ID (BaseVmMismatchError otherwise); every blob is verified before use; the disk is the
- * base plus the overlay's chunks minus its zeroed runs; the memory snapshot is the base's pages
- * plus the overlay's, with the customized VM's device state. Everything is written as new private
- * files in a scratch directory inside `outputDir` and linked into place at the end, never over an
- * existing file; on any error nothing is left behind.
+ * base's ID (BaseVmMismatchError otherwise) and, given trusted keys, checked for their signature;
+ * every blob is verified before use; the disk is the base plus the overlay's chunks minus its
+ * zeroed runs; the memory snapshot is the base's pages plus the overlay's, with the customized
+ * VM's device state. Everything is written as new private files in a scratch directory inside
+ * `outputDir` and linked into place at the end, never over an existing file; on any error nothing
+ * is left behind.
  *
  * @example
  * const { disk, memory } = await synthesize({ base: { disk: 'base.raw', memory: 'base.mem' }, overlay: 'vm.overlay', outputDir: '/vm/out' });
@@ -70,7 +73,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   phases.start('base-id');
   const id = base.id ?? (await baseVmId(base.disk));
   phases.start('open');
-  const pkg = await openOverlayPackage(input.overlay, { expectedBaseVmId: id });
+  const pkg = await openOverlayPackage(input.overlay, { expectedBaseVmId: id, ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}) });
   const closers: Array<() => Promise<void>> = [() => pkg.close()];
   const scratch = await makeScratchDir(outputDir, '.synthesis-').catch(async (error: unknown) => {
     await pkg.close();

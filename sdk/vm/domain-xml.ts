@@ -9,8 +9,15 @@
  * no USB, no graphics (`<graphics type='none'/>` is invalid; leaving it out gives none), and either
  * no NIC or one virtio NIC on QEMU user-mode networking, whose host port forwards are added at run
  * time (native/libvirt forwardPort).
+ *
+ * Every host file QEMU uses is named here where libvirt's virt-aa-helper puts it in the VM's own
+ * AppArmor profile (libvirt-<uuid>): the disk (its qcow2 backing file read-only) and the console's
+ * file or socket. The console log behind a socket is opened by virtlogd and reaches QEMU as a pipe;
+ * save images are added to the profile by libvirt when it saves or restores. Nothing else may be
+ * opened by path (no memory-backend files, no `exec:` migration): it would need a global allow.
  */
 import { isAbsolute } from 'node:path';
+import { DOMAIN_UUID, virshReadsNameAs } from '../../native/libvirt/domain.js';
 import { DomainSpecError } from './errors.js';
 
 /** The libvirt domain type: kvm (hardware virtualization) or qemu (TCG). */
@@ -42,7 +49,6 @@ export interface DomainSpec {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MACHINE = /^[a-z][a-z0-9.-]{0,63}$/;
 const MAC = /^52:54:00(:[0-9a-f]{2}){3}$/;
 
@@ -87,6 +93,18 @@ function serialXml(spec: DomainSpec): string {
   return `<serial type='unix'><source mode='bind' path='${escapeXml(spec.consoleSocket)}'/><log file='${escapeXml(spec.serialLog)}' append='on'/><target port='0'/></serial>`;
 }
 
+/**
+ * Why `name` cannot be a domain name of ours, or undefined if it can: it must be plain text that
+ * fits `virsh list`, and must not be what virsh reads as a domain ID or UUID.
+ */
+export function domainNameProblem(name: string): string | undefined {
+  if (!NAME.test(name)) return 'use 1 to 80 letters, digits, "_", "." or "-", starting with a letter or digit';
+  const misread = virshReadsNameAs(name);
+  if (misread === 'id') return 'virsh reads a name of digits as a domain ID, so commands meant for this VM would reach whichever domain has that ID; add a letter';
+  if (misread === 'uuid') return 'virsh reads a UUID-shaped name as a domain UUID, so commands meant for this VM could reach another domain; choose a name that is not a UUID';
+  return undefined;
+}
+
 /** A locally administered MAC in QEMU's 52:54:00 range, from 3 random bytes. */
 export function randomMac(random: Buffer): string {
   return `52:54:00:${[...random.subarray(0, 3)].map((byte) => byte.toString(16).padStart(2, '0')).join(':')}`;
@@ -97,8 +115,9 @@ function checkSpec(spec: DomainSpec): void {
     if (!ok) throw new DomainSpecError(field, value, expected);
   };
   const { hardware } = spec;
-  check('name', spec.name, NAME.test(spec.name), 'letters, digits, "_", "." or "-", at most 80');
-  check('uuid', spec.uuid, UUID.test(spec.uuid), 'a lowercase UUID');
+  const nameProblem = domainNameProblem(spec.name);
+  check('name', spec.name, nameProblem === undefined, `a name virsh reads as a name (${nameProblem ?? ''})`);
+  check('uuid', spec.uuid, DOMAIN_UUID.test(spec.uuid), 'a lowercase UUID');
   check('type', spec.type, spec.type === 'kvm' || spec.type === 'qemu', "'kvm' or 'qemu'");
   check('memoryMiB', hardware.memoryMiB, Number.isSafeInteger(hardware.memoryMiB) && hardware.memoryMiB >= 16 && hardware.memoryMiB <= 1 << 20, 'an integer from 16 to 1048576');
   check('vcpus', hardware.vcpus, Number.isSafeInteger(hardware.vcpus) && hardware.vcpus >= 1 && hardware.vcpus <= 64, 'an integer from 1 to 64');

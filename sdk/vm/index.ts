@@ -1,5 +1,5 @@
 /** Domains we run: our own XML template, the check of untrusted XML, KVM or TCG, and readiness. */
-export { buildDomainXml, randomMac, type DomainSpec, type DomainType, type VmHardware } from './domain-xml.js';
+export { buildDomainXml, domainNameProblem, randomMac, type DomainSpec, type DomainType, type VmHardware } from './domain-xml.js';
 export { domainXmlViolations, checkUntrustedDomainXml, checkUntrustedSaveCookie, type DomainXmlCheckOptions } from './domain-xml-validator.js';
 export { domainFacts, type DomainFacts } from './domain-facts.js';
 export { parseXml, type XmlElement } from './xml-parser.js';

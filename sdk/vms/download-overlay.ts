@@ -1,17 +1,37 @@
 /**
  * Fetches an overlay package from an http(s) URL into a file, for `cloudlet synthesis <base> URL`.
- * Streamed to disk, stopped at a size cap (checked against Content-Length first, then while
- * reading, since a server may lie or send none), abortable; a failure removes the partial file.
+ * Streamed to disk under a size cap (checked against Content-Length first, then while reading,
+ * since a server may lie or send none), an overall and an idle timeout; redirects are followed a
+ * few times and never from https to http; optionally only public addresses are fetched from
+ * (address-policy.ts). Abortable; a failure removes the partial file.
  */
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createPrivateFile } from '../files/index.js';
+import { createPrivateFile, FileInTheWayError } from '../files/index.js';
 import { byteCounter, type ProgressListener } from '../progress/index.js';
-import { OverlayDownloadError } from './errors.js';
+import { DownloadRedirectError, DownloadTimeoutError, DownloadTooLargeError, OverlayDownloadError } from './download-errors.js';
+import { getOnce } from './http-get.js';
 
-/** Default cap: 16 GiB, above any overlay of a sane VM, below filling a cloudlet's disk by accident. */
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 16 * 1024 ** 3;
+/** Limits of a download; every field has a default. */
+export interface DownloadPolicy {
+  /** Largest overlay accepted; default 16 GiB, above any overlay of a sane VM, below filling a cloudlet's disk by accident. */
+  maxBytes?: number;
+  /** The whole download, redirects included; default 30 minutes. */
+  timeoutMs?: number;
+  /** Longest silence of the server, while connecting, before the headers or in the body; default 60 s. */
+  idleTimeoutMs?: number;
+  /** Redirects followed; default 5. */
+  maxRedirects?: number;
+  /** Refuse hosts that are or resolve to private, loopback or link-local addresses, at every hop; default false. */
+  publicOnly?: boolean;
+}
+
+export const DEFAULT_DOWNLOAD_POLICY: Required<DownloadPolicy> = { maxBytes: 16 * 1024 ** 3, timeoutMs: 30 * 60_000, idleTimeoutMs: 60_000, maxRedirects: 5, publicOnly: false };
+/** The default size cap. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = DEFAULT_DOWNLOAD_POLICY.maxBytes;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** True for the overlay arguments that are URLs rather than files. */
 export function isOverlayUrl(source: string): boolean {
@@ -19,60 +39,85 @@ export function isOverlayUrl(source: string): boolean {
 }
 
 /**
- * Downloads `url` (http or https only) to `path`; returns the bytes written. `onProgress` gets
- * `bytes` events of the `download` phase (total from Content-Length when the server sent one).
+ * Downloads `url` (http or https only) to `path`, a file that must not exist yet; returns the bytes
+ * written. `onProgress` gets `bytes` events of the `download` phase (total from Content-Length when
+ * the server sent one). Errors are OverlayDownloadError or one of its kinds, and FileInTheWayError
+ * (nothing removed) when something is already at `path`.
  *
- * @example await downloadOverlay('https://example.org/vm.overlay.zip', '/tmp/x/overlay.zip', { signal });
+ * @example await downloadOverlay('https://example.org/vm.overlay.zip', '/tmp/x/overlay.zip', { publicOnly: true, signal });
  */
-export async function downloadOverlay(url: string, path: string, options: { maxBytes?: number; signal?: AbortSignal; onProgress?: ProgressListener } = {}): Promise<number> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
-  let parsed: URL;
+export async function downloadOverlay(url: string, path: string, options: DownloadPolicy & { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Promise<number> {
+  const policy = { ...DEFAULT_DOWNLOAD_POLICY, ...withoutUndefined(options) };
+  const own = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
+  let received = 0;
+  let status: number | undefined;
+  let created = false;
+  const total = setTimeout(() => own.abort(new DownloadTimeoutError(url, 'total', policy.timeoutMs, received)), policy.timeoutMs);
   try {
-    parsed = new URL(url);
+    const response = await follow(url, policy, signal, () => own.abort(new DownloadTimeoutError(url, 'idle', policy.idleTimeoutMs, received)));
+    status = response.statusCode;
+    const declared = response.headers['content-length'] === undefined ? undefined : Number(response.headers['content-length']);
+    if (declared !== undefined && declared > policy.maxBytes) {
+      response.destroy();
+      throw new DownloadTooLargeError(url, policy.maxBytes, declared, response.statusCode!);
+    }
+    const bytes = byteCounter(options.onProgress ?? (() => undefined), 'download', declared);
+    const cap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        bytes.add(chunk.length);
+        if (received > policy.maxBytes) done(new DownloadTooLargeError(url, policy.maxBytes, undefined, response.statusCode!));
+        else done(null, chunk);
+      },
+    });
+    // Made only now that the server answered, and never over something already at `path` (left alone: not ours to remove).
+    const file = await createPrivateFile(path).catch((error: unknown) => {
+      response.destroy();
+      throw error;
+    });
+    created = true;
+    await pipeline(response, cap, file.createWriteStream(), { signal });
+    bytes.done();
+    return received;
+  } catch (error) {
+    if (created) await rm(path, { force: true });
+    options.signal?.throwIfAborted();
+    if (own.signal.aborted) throw own.signal.reason;
+    if (error instanceof OverlayDownloadError || error instanceof FileInTheWayError) throw error;
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new OverlayDownloadError(url, status === undefined ? `the request failed (${cause})` : `the transfer failed after ${received} bytes (${cause})`, status);
+  } finally {
+    clearTimeout(total);
+  }
+}
+
+/** GETs `url` and the redirects it answers with, up to the policy's count; resolves with the first 200 response. */
+async function follow(url: string, policy: Required<DownloadPolicy>, signal: AbortSignal, onIdle: () => void): Promise<IncomingMessage> {
+  let current: URL;
+  try {
+    current = new URL(url);
   } catch {
     throw new OverlayDownloadError(url, 'not a valid URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OverlayDownloadError(url, `only http and https are supported, not ${parsed.protocol.slice(0, -1)}`);
-  let response: Response;
-  try {
-    response = await fetch(parsed, { redirect: 'follow', ...(options.signal ? { signal: options.signal } : {}) });
-  } catch (error) {
-    options.signal?.throwIfAborted();
-    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-    throw new OverlayDownloadError(url, `the request failed (${cause})`);
+  if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new OverlayDownloadError(url, `only http and https are supported, not ${current.protocol.slice(0, -1)}`);
+  for (let redirects = 0; ; redirects++) {
+    const response = await getOnce(current, { requested: url, publicOnly: policy.publicOnly, idleMs: policy.idleTimeoutMs, onIdle, signal });
+    const status = response.statusCode ?? 0;
+    if (status === 200) return response;
+    // A redirect's or an error's body is never read: it may be endless.
+    response.destroy();
+    const location = response.headers.location;
+    if (!REDIRECTS.has(status) || location === undefined) throw new OverlayDownloadError(url, `the server answered ${status} ${response.statusMessage ?? ''}`.trimEnd(), status);
+    const next = URL.canParse(location, current) ? new URL(location, current) : undefined;
+    if (next === undefined) throw new DownloadRedirectError(url, 'location', location, policy.maxRedirects);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DownloadRedirectError(url, 'scheme', next.href, policy.maxRedirects);
+    if (current.protocol === 'https:' && next.protocol === 'http:') throw new DownloadRedirectError(url, 'downgrade', next.href, policy.maxRedirects);
+    if (redirects === policy.maxRedirects) throw new DownloadRedirectError(url, 'too-many', next.href, policy.maxRedirects);
+    current = next;
   }
-  if (!response.ok || !response.body) {
-    await response.body?.cancel();
-    throw new OverlayDownloadError(url, `the server answered ${response.status} ${response.statusText}`, response.status);
-  }
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body.cancel();
-    throw new OverlayDownloadError(url, `it is ${declared} bytes, more than the limit of ${maxBytes}`, response.status);
-  }
-  let received = 0;
-  const bytes = byteCounter(options.onProgress ?? (() => undefined), 'download', Number.isFinite(declared) ? declared : undefined);
-  const cap = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      received += chunk.length;
-      bytes.add(chunk.length);
-      if (received > maxBytes) done(new OverlayDownloadError(url, `it sent more than the limit of ${maxBytes} bytes`, response.status));
-      else done(null, chunk);
-    },
-  });
-  const file = await createPrivateFile(path).catch(async (error: unknown) => {
-    await response.body?.cancel();
-    throw error;
-  });
-  try {
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
-    await pipeline(body, cap, file.createWriteStream(), ...(options.signal ? [{ signal: options.signal }] as const : []));
-  } catch (error) {
-    await rm(path, { force: true });
-    options.signal?.throwIfAborted();
-    if (error instanceof OverlayDownloadError) throw error;
-    throw new OverlayDownloadError(url, `the transfer failed after ${received} bytes (${(error as Error).message})`, response.status);
-  }
-  bytes.done();
-  return received;
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,5 @@
 /** Errors of launching and managing synthesized VMs (and LaunchError, the root the customize/ errors share). Each says what failed and what to do, and carries its data. */
-import { CloudletError } from '../errors/cloudlet-error.js';
+import { CloudletError, type ErrorCategory } from '../errors/cloudlet-error.js';
 
 /** The root of the errors of launching and managing synthesized VMs. */
 export class LaunchError extends CloudletError {
@@ -34,6 +34,32 @@ export class VmExistsError extends LaunchError {
   }
 }
 
+/** A VM name we cannot give a libvirt domain: wrong characters or length, or one virsh would read as a domain ID or UUID. */
+export class VmNameError extends LaunchError {
+  static override readonly code: string = 'launch-vm-name';
+  override readonly category: ErrorCategory = 'usage';
+  constructor(readonly vmName: string, readonly problem: string) {
+    super(`cannot name a VM ${JSON.stringify(vmName)}: ${problem}`);
+  }
+}
+
+/**
+ * `cloudlet destroy` found another domain under the VM's name: its UUID is not the one recorded
+ * when the VM was defined. The VM's own domain is gone (it stopped; ours are transient), so its
+ * record and files were removed; the other domain was left alone.
+ */
+export class VmDomainMismatchError extends LaunchError {
+  static override readonly code: string = 'launch-vm-domain-mismatch';
+  constructor(readonly vmName: string, readonly uri: string, readonly expectedUuid: string, readonly foundUuid: string, options?: ErrorOptions) {
+    super(
+      `the libvirt domain '${vmName}' at ${uri} is not this VM: its UUID is ${foundUuid}, this VM's was ${expectedUuid}. ` +
+        `This VM's own domain is gone, so its record and files were removed; the other domain was left alone ` +
+        `(if it is yours to remove too: virsh -c ${uri} destroy ${foundUuid}; virsh -c ${uri} undefine ${foundUuid})`,
+      options,
+    );
+  }
+}
+
 /** A file to launch from is missing or is not what it must be. */
 export class LaunchInputError extends LaunchError {
   static override readonly code: string = 'launch-input';
@@ -63,13 +89,5 @@ export class ConsoleAttachError extends LaunchError {
   static override readonly code: string = 'launch-console-attach';
   constructor(readonly vm: string, readonly socket: string, readonly problem: string, options?: ErrorOptions) {
     super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
-  }
-}
-
-/** An overlay URL that could not be fetched: bad scheme, HTTP error, too large, or the connection failed. */
-export class OverlayDownloadError extends LaunchError {
-  static override readonly code: string = 'launch-overlay-download';
-  constructor(readonly url: string, readonly problem: string, readonly status?: number) {
-    super(`cannot download the overlay ${url}: ${problem}`);
   }
 }

@@ -12,13 +12,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
-import { checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, type CloudletDirOptions, type StagingDir } from '../base/index.js';
+import { checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains, type CloudletDirOptions, type StagingDir } from '../base/index.js';
 import { placeFile, writePrivateFile } from '../files/index.js';
 import { readLibvirtSaveHeader } from '../image/memory/index.js';
 import { buildDomainXml, checkUntrustedSaveCookie, detectAcceleration, type DomainType, type VmHardware } from '../vm/index.js';
 import { LaunchInputError, NoNetworkError, VmExistsError } from './errors.js';
 import { runPhase, type ProgressListener } from '../progress/index.js';
 import { VM_FILES, vmWithPaths, writeVmRecord, type LaunchedVm, type VmRecord } from './vm-record.js';
+import { checkVmName } from './vm-name.js';
 import { VmRegistry } from './vm-registry.js';
 
 /** What to resume: the saved VM's files and the hardware it was saved with (from a trusted record, never from the image). */
@@ -38,7 +39,7 @@ export interface LaunchSource {
 
 /** Options of launching a VM: its name, port forwards, the libvirt URI, progress, abort signal. */
 export interface LaunchOptions extends CloudletDirOptions {
-  /** The libvirt domain name; default cloudlet-vm-<id>. */
+  /** The libvirt domain name; default cloudlet-vm-<id>. Not all digits nor UUID-shaped (VmNameError). */
   name?: string;
   /** Host ports forwarded into the guest (needs a base with a NIC). */
   forwards?: PortForward[];
@@ -61,9 +62,10 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
   const forwards = options.forwards ?? [];
-  const registry = await VmRegistry.open(options);
   const id = randomBytes(6).toString('hex');
   const name = options.name ?? `cloudlet-vm-${id}`;
+  checkVmName(name);
+  const registry = await VmRegistry.open(options);
   const dir = registry.vmDir(id);
   const record: VmRecord = {
     format: 'cloudlet-vm',
@@ -89,9 +91,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   let restoring = false;
   try {
     await runPhase(emit, 'check', signal, async () => {
-      await registry.bases.sweepStale(async (stale) => {
-        await libvirt.remove(stale);
-      });
+      await sweepStaleDomains(registry.bases, libvirt, emit);
       if (await libvirt.find(name)) throw new VmExistsError(name, 'libvirt');
       if ((await registry.list()).some((vm) => vm.name === name)) throw new VmExistsError(name, 'registry');
       await checkSavedVm(source);
@@ -102,7 +102,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
     const resumedUnder = acceleration.domainType === record.domainType ? '' : `; it was saved under ${record.domainType}, so it resumes under ${record.domainType}`;
     emit({ kind: 'acceleration', domainType: record.domainType, detail: `${acceleration.detail}${resumedUnder}` });
 
-    const prepared = await registry.createStaging(name);
+    const prepared = await registry.createStaging(record);
     staging = prepared;
     const stagingPath = prepared.path;
     await runPhase(emit, 'copy', signal, async () => {
@@ -120,18 +120,18 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
 
     const domain = await runPhase(emit, 'restore', signal, () => {
       restoring = true;
-      return libvirt.restore(vm.files.memory, name);
+      return libvirt.restore(vm.files.memory, record);
     }, (domain) => domain.name);
     emit({ kind: 'console', domain: domain.name, serialLog: vm.files.console, socket: vm.files.socket });
     await runPhase(emit, 'forward', signal, async () => {
-      for (const forward of forwards) await addPortForward(libvirt.uri, name, forward);
+      for (const forward of forwards) await addPortForward(libvirt.uri, domain, forward);
     }, () => forwards.map((f) => `${f.protocol} ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> ${f.guestPort}`).join(', '));
     signal?.throwIfAborted();
     // The guest's memory lives in QEMU now; the image served its purpose.
     await rm(vm.files.memory, { force: true });
     return vm;
   } catch (error) {
-    if (restoring) await libvirt.remove(name).catch(() => false);
+    if (restoring) await libvirt.remove(record).catch(() => false);
     if (staging) await rm(staging.path, { recursive: true, force: true });
     if (registered) await registry.remove(id).catch(() => undefined);
     if (staging || registered) emit({ kind: 'cleaned', domain: name, path: staging?.path ?? dir });

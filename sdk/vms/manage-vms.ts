@@ -1,6 +1,7 @@
 /** `cloudlet list` and `cloudlet destroy`, and resuming a registered base as a new VM. */
-import { LibvirtConnection, LibvirtUnavailableError, type DomainStateName } from '../../native/libvirt/index.js';
+import { DomainUuidMismatchError, LibvirtConnection, LibvirtUnavailableError, type DomainStateName } from '../../native/libvirt/index.js';
 import { BaseRegistry, type CloudletDirOptions } from '../base/index.js';
+import { VmDomainMismatchError } from './errors.js';
 import { launchVm, type LaunchOptions } from './launch-vm.js';
 import type { LaunchedVm } from './vm-record.js';
 import { VmRegistry } from './vm-registry.js';
@@ -47,7 +48,8 @@ export async function listVms(options: ManageVmOptions = {}): Promise<VmStatus[]
   try {
     const states: VmStatus[] = [];
     for (const vm of vms) {
-      const domain = await libvirt.find(vm.name);
+      // By UUID: a domain that took the name of a VM that is gone is not that VM.
+      const domain = await libvirt.findByUuid(vm);
       states.push({ ...vm, state: domain ? (await domain.status()).state : 'gone' });
     }
     return states;
@@ -59,6 +61,9 @@ export async function listVms(options: ManageVmOptions = {}): Promise<VmStatus[]
 /**
  * Destroys VM `ref` (name, ID or ID prefix): its domain is killed and undefined, then its record
  * and files are removed. Returns what it was. Needs libvirtd, so that no domain is left running.
+ * Only the domain with the UUID the VM was defined with is removed: when another domain has
+ * taken the VM's name (the VM stopped, someone defined a new one), that domain is left alone, the
+ * VM's record and files are removed, and VmDomainMismatchError says so.
  *
  * @example await destroyVm('scratch-vm');
  */
@@ -66,11 +71,17 @@ export async function destroyVm(ref: string, options: ManageVmOptions = {}): Pro
   const registry = await VmRegistry.open(options);
   const vm = await registry.resolve(ref);
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
+  let mismatch: DomainUuidMismatchError | undefined;
   try {
-    await libvirt.remove(vm.name);
+    await libvirt.remove(vm);
+  } catch (error) {
+    // Our domain could still exist under another name only if it had been made persistent and renamed: then keep everything.
+    if (!(error instanceof DomainUuidMismatchError) || (await libvirt.findByUuid(vm))) throw error;
+    mismatch = error;
   } finally {
     await libvirt.close().catch(() => undefined);
   }
   await registry.remove(vm.id);
+  if (mismatch) throw new VmDomainMismatchError(vm.name, mismatch.uri, vm.uuid, mismatch.foundUuid, { cause: mismatch });
   return vm;
 }

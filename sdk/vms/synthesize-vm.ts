@@ -1,6 +1,7 @@
 /**
  * `cloudlet synthesis`: base + overlay (a file, or an http(s) URL downloaded first) → a running VM
- * that resumes where the customized VM was saved. Synthesis writes into a staging directory under
+ * that resumes where the customized VM was saved. Given trusted keys, an overlay not signed by one
+ * of them is refused when synthesis opens it, before any of its blobs is read. Synthesis writes into a staging directory under
  * the cloudlet dir's tmp/, with a domain XML from our template (the overlay's own XML is never
  * used); a bare QEMU stream is given a libvirt save header; launchVm then adopts the files, so
  * nothing is copied twice. On any error or abort the staging directory goes, and launchVm leaves
@@ -15,15 +16,20 @@ import { BaseRegistry, type StagingDir, checkFreeSpace } from '../base/index.js'
 import { createPrivateFile } from '../files/index.js';
 import { saveImageHeader, synthesize } from '../synthesis/index.js';
 import { buildDomainXml } from '../vm/index.js';
-import { downloadOverlay, isOverlayUrl } from './download-overlay.js';
+import type { TrustedKey } from '../overlay/package/index.js';
+import { DEFAULT_DOWNLOAD_POLICY, downloadOverlay, isOverlayUrl, type DownloadPolicy } from './download-overlay.js';
+import { overlaySizeBound } from './overlay-size-bound.js';
 import { launchVm, type LaunchOptions } from './launch-vm.js';
 import { runPhase, within } from '../progress/index.js';
 import type { LaunchedVm } from './vm-record.js';
+import { checkVmName } from './vm-name.js';
 
-/** Options of synthesizeVm: those of launching, and a cap on downloaded overlays. */
+/** Options of synthesizeVm: those of launching, the limits of downloading an overlay, and the keys it must be signed by. */
 export interface SynthesizeVmOptions extends LaunchOptions {
-  /** Largest overlay a URL may deliver; default 16 GiB. */
-  maxDownloadBytes?: number;
+  /** Limits of an overlay download (DEFAULT_DOWNLOAD_POLICY); its size is also capped at the most an overlay of the base can hold. */
+  download?: DownloadPolicy;
+  /** Accept only an overlay signed by one of these keys (readTrustedKeys); refused before any blob is read. */
+  trustedKeys?: readonly TrustedKey[];
 }
 
 /**
@@ -34,6 +40,8 @@ export interface SynthesizeVmOptions extends LaunchOptions {
 export async function synthesizeVm(ref: string, overlay: string, options: SynthesizeVmOptions = {}): Promise<LaunchedVm> {
   const emit = options.onProgress ?? (() => undefined);
   const { signal } = options;
+  // Before the synthesis, not after it in launchVm: a bad name should not cost minutes.
+  if (options.name !== undefined) checkVmName(options.name);
   const registry = await BaseRegistry.open(options);
   const base = await registry.resolve(ref);
   let staging: StagingDir | undefined;
@@ -45,7 +53,8 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
     const source = isOverlayUrl(overlay) ? join(dir, 'overlay.zip') : resolve(overlay);
     if (isOverlayUrl(overlay)) {
       await runPhase(emit, 'download', signal, () => downloadOverlay(overlay, source, {
-        ...(options.maxDownloadBytes !== undefined ? { maxBytes: options.maxDownloadBytes } : {}),
+        ...options.download,
+        maxBytes: Math.min(options.download?.maxBytes ?? DEFAULT_DOWNLOAD_POLICY.maxBytes, overlaySizeBound(base)),
         ...(signal ? { signal } : {}),
         onProgress: emit,
       }), (bytes) => `${bytes} bytes from ${overlay}`);
@@ -56,7 +65,7 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
       base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryPages: base.files.memoryPages },
       overlay: source,
       outputDir: dir,
-      options: { domainXml, ...(signal ? { signal } : {}), onProgress: within(emit, 'synthesize') },
+      options: { domainXml, ...(signal ? { signal } : {}), ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}), onProgress: within(emit, 'synthesize') },
     }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
     const memory = out.memory.endsWith('.save') ? out.memory : await runPhase(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
     return await launchVm(

@@ -10,7 +10,7 @@
  * Like a base (sdk/base/base-record.ts), the directory appears by a rename with the record inside.
  */
 import { join } from 'node:path';
-import type { PortForward } from '../../native/libvirt/index.js';
+import { DOMAIN_UUID, type PortForward } from '../../native/libvirt/index.js';
 import { readJsonRecord, writeJsonRecord } from '../base/index.js';
 import type { DomainType, VmHardware } from '../vm/index.js';
 import { VmRecordError } from './errors.js';
@@ -70,7 +70,8 @@ export async function readVmRecord(dir: string): Promise<LaunchedVm> {
   need('version', record.version === 1, `is ${String(record.version)}; this version reads 1`);
   need('id', typeof record.id === 'string' && VM_ID.test(record.id), 'is not 12 hex digits');
   need('name', typeof record.name === 'string' && record.name !== '', 'is missing');
-  need('uuid', typeof record.uuid === 'string', 'is missing');
+  // Every version wrote it: removals compare it with the domain found under the name (manage-vms.ts).
+  need('uuid', typeof record.uuid === 'string' && DOMAIN_UUID.test(record.uuid), 'is not a lowercase UUID');
   need('hardware', Number.isSafeInteger(record.hardware?.memoryMiB) && Number.isSafeInteger(record.hardware?.vcpus), 'is incomplete');
   need('forwards', Array.isArray(record.forwards), 'is not a list');
   return vmWithPaths(record as VmRecord, dir);

@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DomainRef } from '../../native/libvirt/index.js';
 import { BaseRegistry, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
 import { AmbiguousVmError, VmExistsError, VmNotFoundError } from './errors.js';
 import { readVmRecord, VM_ID, type LaunchedVm } from './vm-record.js';
@@ -54,8 +55,8 @@ export class VmRegistry {
     return join(this.vmsDir, id);
   }
 
-  /** A new work directory in tmp/, recorded as ours, with the domain we may start for it. */
-  createStaging(domain: string): Promise<StagingDir> {
+  /** A new work directory in tmp/, recorded as ours, with the domain (name and UUID) we may start for it. */
+  createStaging(domain: DomainRef): Promise<StagingDir> {
     return this.bases.createStaging('launch', domain);
   }
 

@@ -37,7 +37,10 @@ export function raw(text: string): RawFragment {
   return new RawFragment(text);
 }
 
-/** A command as a value: the text the shell runs and the secrets inside it. Make one with `sh`. */
+/**
+ * A command as a value: the text the shell runs and the secrets inside it. Make one with `sh`:
+ * only commands made by `sh` nest unquoted in another; any other object is quoted as data.
+ */
 export interface Command {
   /** What the remote shell runs. */
   readonly text: string;
@@ -48,8 +51,14 @@ export interface Command {
 /** What `sh` accepts inside `${}`: strings and numbers (quoted), secret(), raw(), commands and arrays of these. */
 export type CommandValue = string | number | Secret | RawFragment | Command | readonly CommandValue[];
 
-export function isCommand(value: unknown): value is Command {
-  return typeof value === 'object' && value !== null && 'text' in value && 'secrets' in value;
+// Only commands made here may be inserted unquoted. A shape check would let data shaped like a
+// command (an inventory map `{ text, secrets }`) inject shell text, so the mark is private.
+const built = new WeakSet<object>();
+
+function command(text: string, secrets: readonly string[]): Command {
+  const made = Object.freeze({ text, secrets: Object.freeze([...secrets]) });
+  built.add(made);
+  return made;
 }
 
 function render(value: CommandValue, secrets: string[]): string {
@@ -60,16 +69,18 @@ function render(value: CommandValue, secrets: string[]): string {
     return quoteWord(value.reveal());
   }
   if (value instanceof RawFragment) return value.text;
-  if (isCommand(value)) {
-    secrets.push(...value.secrets);
-    return value.text;
+  if (built.has(value)) {
+    secrets.push(...(value as Command).secrets);
+    return (value as Command).text;
   }
-  return value.map((item) => render(item, secrets)).join(' ');
+  if (Array.isArray(value)) return value.map((item: CommandValue) => render(item, secrets)).join(' ');
+  // Anything else reached here past the types (inventory variables are untyped): data, quoted as its JSON text.
+  return quoteWord(JSON.stringify(value) ?? String(value));
 }
 
 /**
  * Builds a command; every interpolated value is quoted, arrays become several words,
- * nested commands are inserted as they are.
+ * nested commands (made by `sh`) are inserted as they are.
  *
  * @example sh`apt-get install -y ${['qemu-utils', 'xz-utils']}`
  */
@@ -79,10 +90,10 @@ export function sh(strings: TemplateStringsArray, ...values: CommandValue[]): Co
   values.forEach((value, i) => {
     text += render(value, secrets) + (strings[i + 1] ?? '');
   });
-  return { text, secrets };
+  return command(text, secrets);
 }
 
 /** Accepts a ready command or plain text that the caller wrote as is. */
-export function toCommand(command: Command | string): Command {
-  return typeof command === 'string' ? { text: command, secrets: [] } : command;
+export function toCommand(given: Command | string): Command {
+  return typeof given === 'string' ? command(given, []) : given;
 }

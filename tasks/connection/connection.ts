@@ -48,6 +48,20 @@ export interface ExecResult {
   readonly stopped: StopReason | null;
 }
 
+/** Which bytes of a local file {@link Connection.putRange} writes, and how. */
+export interface PutRangeOptions {
+  /** The first byte, at the same offset in both files. At 0 the remote file is created or truncated (mode 0600); above, it must exist. */
+  readonly start: number;
+  /** One past the last byte (the local file's size for the rest of it). */
+  readonly end: number;
+  /** Called with each count of bytes handed to the transport. */
+  readonly onBytes?: (bytes: number) => void;
+  /** At most this many bytes per second; unlimited when absent. */
+  readonly bytesPerSecond?: number;
+  /** Aborting stops the write; the bytes already written stay in the remote file. */
+  readonly signal?: AbortSignal;
+}
+
 /** The one contract every transport fulfils (SSH, local); tasks never see it, they get a TaskContext. */
 export interface Connection {
   readonly host: HostTarget;
@@ -55,6 +69,11 @@ export interface Connection {
   exec(text: string, options: ExecOptions): Promise<ExecResult>;
   /** Uploads a local file (SFTP; a copy for the local transport). Throws TransferError. */
   put(localPath: string, remotePath: string): Promise<void>;
+  /**
+   * Writes local bytes [start, end) into the remote file at offset `start`, as the login user; the
+   * remote directory must exist. Throws TransferError, or the signal's reason when aborted.
+   */
+  putRange(localPath: string, remotePath: string, options: PutRangeOptions): Promise<void>;
   /** Downloads a remote file (SFTP; a copy for the local transport). Throws TransferError. */
   get(remotePath: string, localPath: string): Promise<void>;
   /** Ends the connection; commands still running end with it. */

@@ -1,8 +1,10 @@
 // Host key verification against known_hosts. Unlike Fabric (which accepts every key),
 // an unknown key is refused unless the operator asked to accept and record new keys,
-// and a changed or revoked key is always refused.
+// and a changed or revoked key is always refused. ssh2 cannot negotiate host certificates,
+// so a host that known_hosts trusts through a @cert-authority line only is refused with
+// that reason, never taken as new.
 import type { ServerHostKeyAlgorithm } from 'ssh2';
-import { HostKeyChangedError, HostKeyUnknownError } from '../errors.js';
+import { HostCertificateUnsupportedError, HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError } from '../errors.js';
 import { fingerprint, hostPattern, keyTypeOf, loadKnownKeys, recordKnownKey, type KnownKey } from './known-hosts.js';
 
 /** Where connectSsh looks up host keys, and whether it records new ones. */
@@ -43,7 +45,7 @@ function isHostKeyAlgorithm(name: string): name is ServerHostKeyAlgorithm {
 }
 
 function preferredAlgorithms(known: readonly KnownKey[]): ServerHostKeyAlgorithm[] | undefined {
-  const usable = known.filter((entry) => !entry.revoked);
+  const usable = known.filter((entry) => entry.kind === 'key');
   if (usable.length === 0) return undefined;
   const first = usable.flatMap((entry) => ALGORITHMS_FOR_TYPE[entry.keyType] ?? [entry.keyType].filter(isHostKeyAlgorithm));
   return [...new Set([...first, ...DEFAULT_ALGORITHMS])];
@@ -64,14 +66,14 @@ export async function prepareHostKeyCheck(
       const keyType = keyTypeOf(key);
       const print = fingerprint(key);
       const same = known.filter((entry) => entry.key.equals(key));
-      const revoked = same.find((entry) => entry.revoked);
-      if (revoked) throw new HostKeyChangedError(host, address, port, keyType, print, `revoked key at ${revoked.source}`);
-      if (same.length > 0) return;
-      const valid = known.filter((entry) => !entry.revoked);
-      if (valid.length > 0) {
-        const where = valid.map((entry) => `${entry.keyType} ${fingerprint(entry.key)} at ${entry.source}`).join('; ');
-        throw new HostKeyChangedError(host, address, port, keyType, print, where);
-      }
+      const revoked = same.find((entry) => entry.kind === 'revoked');
+      if (revoked) throw new HostKeyRevokedError(host, address, port, keyType, print, revoked.source);
+      if (same.some((entry) => entry.kind === 'key')) return;
+      const describe = (entries: readonly KnownKey[]): string => entries.map((entry) => `${entry.keyType} ${fingerprint(entry.key)} at ${entry.source}`).join('; ');
+      const valid = known.filter((entry) => entry.kind === 'key');
+      if (valid.length > 0) throw new HostKeyChangedError(host, address, port, keyType, print, describe(valid));
+      const authorities = known.filter((entry) => entry.kind === 'cert-authority');
+      if (authorities.length > 0) throw new HostCertificateUnsupportedError(host, address, port, keyType, print, describe(authorities));
       if (!policy.acceptNew) throw new HostKeyUnknownError(host, address, port, keyType, print, policy.recordFile);
       await recordKnownKey(policy.recordFile, name, key);
     },

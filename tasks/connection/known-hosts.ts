@@ -1,22 +1,29 @@
-// Reads and appends OpenSSH known_hosts files, the way `ssh` matches them: plain and
-// hashed (|1|salt|hmac) host names, `[host]:port` for other ports, wildcards, `!negation`,
-// and the @revoked marker. @cert-authority lines are ignored (no certificate support).
+// Reads and appends OpenSSH known_hosts files, the way `ssh` matches them: the host name
+// lowercased first, plain and hashed (|1|salt|hmac) names, `[host]:port` for other ports,
+// wildcards, `!negation`, and the @revoked and @cert-authority markers. A line with any other
+// marker is skipped, as ssh skips it: it is no plain entry.
 import { createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** A host key (`key`), a key never to accept (`@revoked`), or a CA that signs host certificates (`@cert-authority`). */
+export type KnownKeyKind = 'key' | 'revoked' | 'cert-authority';
+
 export interface KnownKey {
   readonly keyType: string;
   readonly key: Buffer;
-  readonly revoked: boolean;
+  readonly kind: KnownKeyKind;
   /** `file:line`, for messages. */
   readonly source: string;
 }
 
-/** The name a host is recorded under: `host` on port 22, `[host]:port` otherwise. */
+/** The name a host is matched and recorded under, lowercased as ssh does: `host` on port 22, `[host]:port` otherwise. */
 export function hostPattern(address: string, port: number): string {
-  return port === 22 ? address : `[${address}]:${port}`;
+  const host = address.toLowerCase();
+  return port === 22 ? host : `[${host}]:${port}`;
 }
+
+const MARKERS: Readonly<Record<string, KnownKeyKind>> = { '@revoked': 'revoked', '@cert-authority': 'cert-authority' };
 
 /** OpenSSH's fingerprint; the SDK owns it, so a pinned key and a known_hosts key print alike. */
 export { fingerprint } from '../../sdk/customize/ssh-fingerprint.js';
@@ -61,18 +68,12 @@ export function findKnownKeys(text: string, file: string, name: string): KnownKe
     const line = rawLine.trim();
     if (line === '' || line.startsWith('#')) return;
     const fields = line.split(/\s+/);
-    let marker: string | undefined;
-    if (fields[0]?.startsWith('@')) marker = fields.shift();
-    if (marker === '@cert-authority') return;
+    const kind = fields[0]?.startsWith('@') ? MARKERS[fields.shift()!] : 'key';
+    if (kind === undefined) return;
     const [hosts, keyType, keyBase64] = fields;
     if (!hosts || !keyType || !keyBase64) return;
     if (!hostsFieldMatches(hosts, name)) return;
-    keys.push({
-      keyType,
-      key: Buffer.from(keyBase64, 'base64'),
-      revoked: marker === '@revoked',
-      source: `${file}:${index + 1}`,
-    });
+    keys.push({ keyType, key: Buffer.from(keyBase64, 'base64'), kind, source: `${file}:${index + 1}` });
   });
   return keys;
 }

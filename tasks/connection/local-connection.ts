@@ -1,7 +1,8 @@
 // The local transport: shell text run by /bin/sh on the operator's machine through zx's `$`
 // (Fabric's `c.local`), under the same contract as SSH: streamed output, stdin data, one
-// answered prompt, a timeout decided by our own timer, put and get as file copies. It backs
-// `ctx.local` and lets a task context be tested without sshd.
+// answered prompt, a timeout decided by our own timer, put and get as file copies, putRange as
+// a positioned file write. It backs `ctx.local` and lets a task context be tested without sshd.
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
@@ -9,7 +10,8 @@ import { $, type ProcessPromise } from 'zx/core';
 import { quoteWord } from '../../native/shell-quote.js';
 import { TransferError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
-import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
+import { pipeRange } from '../transfer/range-pipeline.js';
+import type { Connection, ExecOptions, ExecResult, PutRangeOptions, StopReason } from './connection.js';
 import { OutputCollector, OutputDecoder } from './output-decoder.js';
 import { PromptWatcher } from './prompt-watcher.js';
 
@@ -83,6 +85,15 @@ class LocalConnection implements Connection {
 
   async put(localPath: string, remotePath: string): Promise<void> {
     await this.copy('put', localPath, remotePath, localPath, remotePath);
+  }
+
+  async putRange(localPath: string, remotePath: string, options: PutRangeOptions): Promise<void> {
+    try {
+      await pipeRange(localPath, options, createWriteStream(remotePath, { flags: options.start > 0 ? 'r+' : 'w', start: options.start, mode: 0o600 }));
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
+    }
   }
 
   async get(remotePath: string, localPath: string): Promise<void> {

@@ -5,10 +5,11 @@
 import { homedir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { NodeSSH, type Config } from 'node-ssh';
-import type { AnyAuthMethod, Client, ClientChannel, VerifyCallback } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, SFTPWrapper, VerifyCallback } from 'ssh2';
 import { AuthenticationError, ConnectionError, TransferError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
-import type { Connection, ExecOptions, ExecResult, StopReason } from './connection.js';
+import { pipeRange } from '../transfer/range-pipeline.js';
+import type { Connection, ExecOptions, ExecResult, PutRangeOptions, StopReason } from './connection.js';
 import { prepareHostKeyCheck, type HostKeyPolicy } from './host-key-check.js';
 import { PromptWatcher } from './prompt-watcher.js';
 import { OutputCollector, OutputDecoder } from './output-decoder.js';
@@ -226,6 +227,30 @@ class SshConnection implements Connection {
       await this.ssh.putFile(localPath, remotePath);
     } catch (error) {
       throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
+    }
+  }
+
+  async putRange(localPath: string, remotePath: string, options: PutRangeOptions): Promise<void> {
+    let sftp: SFTPWrapper | undefined;
+    const client = this.ssh.connection;
+    let lost: (() => void) | undefined;
+    try {
+      sftp = await this.ssh.requestSFTP();
+      const sink = sftp.createWriteStream(remotePath, { flags: options.start > 0 ? 'r+' : 'w', start: options.start, mode: 0o600 });
+      // ssh2 fails only the requests in flight when the connection goes; a write still waiting (rate limit) would wait forever.
+      lost = () => sink.emit('error', new Error('the connection was closed'));
+      sftp.once('close', lost);
+      client?.once('close', lost);
+      await pipeRange(localPath, options, sink);
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw new TransferError(this.host.name, 'put', localPath, remotePath, (error as Error).message, { cause: error });
+    } finally {
+      if (lost) {
+        sftp?.off('close', lost);
+        client?.off('close', lost);
+      }
+      sftp?.end();
     }
   }
 

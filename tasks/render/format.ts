@@ -5,6 +5,11 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Bytes as decimal megabytes, as network speeds are given: `12.0` for 12 000 000. */
+export function megabytes(bytes: number): string {
+  return (bytes / 1e6).toFixed(1);
+}
+
 /** A one-line view of what a task returned; long values are cut. */
 export function valueLine(value: unknown, max = 400): string {
   const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -1,8 +1,9 @@
-// On a terminal: listr2 with one line per host showing its latest command or output,
-// then the summary. Hosts are listr2 tasks that settle when the runner reports them.
+// On a terminal: listr2 with one line per host showing its latest command or output, or the
+// phase and bytes of its long work, then the summary. Hosts are listr2 tasks that settle when the runner reports them.
 import { Listr } from 'listr2';
 import type { HostResult, RunEvent } from '../run/events.js';
 import { stepLines, summaryLines, valueLine } from './format.js';
+import { ByteRates, bytesLine, progressLine } from './progress-lines.js';
 import type { Renderer, Write } from './renderer.js';
 
 /** The part of listr2's task wrapper this renderer uses. */
@@ -20,6 +21,7 @@ interface HostLine {
 
 export function listrRenderer(write: Write): Renderer {
   const hosts = new Map<string, HostLine>();
+  const rates = new ByteRates();
   let running: Promise<unknown> = Promise.resolve();
   let summary: string[] = [];
 
@@ -69,6 +71,11 @@ export function listrRenderer(write: Write): Renderer {
     else if (event.type === 'output' || event.type === 'log') task.output = 'line' in event ? event.line : event.message;
     else if (event.type === 'step') task.output = stepLines(event)[0];
     else if (event.type === 'connect-retry') task.output = `retry ${event.attempt}: ${event.reason}`;
+    else if (event.type === 'progress') {
+      const { progress } = event;
+      const line = progress.kind === 'bytes' ? bytesLine(progress, rates.rate(event.host, progress, Date.now())) : progressLine(progress);
+      if (line !== undefined) task.output = line;
+    }
   };
 
   return {

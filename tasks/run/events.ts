@@ -1,5 +1,6 @@
 // What a run reports while it works. The runner only emits these; renderers (listr2,
 // plain lines, JSON lines) decide how they look. Every string is masked before emission.
+import type { Progress } from '../../sdk/progress/index.js';
 
 /** How a task ended on a host. */
 export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
@@ -73,6 +74,8 @@ export type RunEvent =
   | { readonly type: 'output'; readonly host: string; readonly stream: 'stdout' | 'stderr'; readonly line: string }
   | { readonly type: 'log'; readonly host: string; readonly message: string }
   | StepEvent
+  /** Progress of long work on a host (an upload, the host's SDK): the SDK's one progress event, format v1. */
+  | { readonly type: 'progress'; readonly host: string; readonly progress: Progress }
   | { readonly type: 'host-end'; readonly result: HostResult }
   | { readonly type: 'run-end'; readonly summary: RunSummary };
 

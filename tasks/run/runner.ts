@@ -42,7 +42,7 @@ export interface RunSettings {
   readonly connect?: (host: HostTarget) => Promise<Connection>;
   /** Hides secrets in events and results. Default: a new Masker that knows `sudoPassword`. */
   readonly masker?: Masker;
-  /** Receives every event of the run (the CLI renders them). Default: events are dropped. */
+  /** Receives every event of the run (the CLI renders them), secrets masked. Default: events are dropped. */
   readonly emit?: EventSink;
   /** Aborting it stops the run: commands in flight end, hosts not started are skipped. */
   readonly signal?: AbortSignal;
@@ -55,6 +55,7 @@ const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000, maxDelayMs: 
 
 function withDefaults(settings: RunSettings): ResolvedSettings {
   const masker = settings.masker ?? new Masker();
+  const given = settings.emit;
   if (!settings.masker && settings.sudoPassword !== undefined) masker.add(settings.sudoPassword);
   return {
     ...settings,
@@ -66,7 +67,8 @@ function withDefaults(settings: RunSettings): ResolvedSettings {
     dryRun: settings.dryRun ?? false,
     connect: settings.connect ?? ((host) => connectSsh(host, defaultSshSettings())),
     masker,
-    emit: settings.emit ?? (() => undefined),
+    // Every event leaves through the masker, whatever carries the secret (a log line, a step, an error).
+    emit: given ? (event) => given(masker.maskDeep(event)) : () => undefined,
   };
 }
 

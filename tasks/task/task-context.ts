@@ -1,4 +1,4 @@
-// What a task body gets for one host: run, sudo, put, get, scoped cd and env, facts, dry-run
+// What a task body gets for one host: run, sudo, put, upload, get, scoped cd and env, facts, dry-run
 // and `local` (a command on the operator's machine), all reporting through events. Scopes live
 // in AsyncLocalStorage so parallel branches of one body never see each other's cd or env
 // (zx's model, without globals). The host is reached through a Connection (SSH, or the local
@@ -14,6 +14,8 @@ import { CommandError, CommandTimeoutError, UsageError } from '../errors.js';
 import type { Fact } from '../facts/fact.js';
 import type { HostTarget } from '../inventory/host-target.js';
 import type { EventSink, StepEvent } from '../run/events.js';
+import type { Progress } from '../../sdk/progress/index.js';
+import { resumableUpload, type UploadOptions, type UploadResult } from '../transfer/resumable-upload.js';
 import { LineSplitter } from './line-splitter.js';
 import { guardCommand } from './remote-guard.js';
 import { checkSudoOutcome, probeSudo, sudoInvocation, type SudoMode } from './sudo.js';
@@ -86,6 +88,17 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   sudo(command: Command | string, options?: SudoOptions): Promise<CommandResult>;
   /** Uploads a local file; with `sudo`, `mode` and `owner` it is installed as root would. */
   put(localPath: string, remotePath: string, options?: PutOptions): Promise<void>;
+  /**
+   * Uploads a big local file as the login user, resumably: the bytes go to `<remotePath>.part`
+   * (0600; missing directories are made 0700), a later call continues a partial upload after
+   * checking its bytes, and the whole file's SHA-256 is checked before it is renamed to
+   * `remotePath` (0600). A file already there with that SHA-256 is not sent again; a cut
+   * connection, an abort or a full disk (UploadNoSpaceError) keep the partial for the next call;
+   * a corrupt result is removed (UploadCorruptError). Progress goes out as phase `upload`.
+   *
+   * @example const { skipped, sentBytes } = await ctx.upload('base.zip', 'bases/base.zip', { bytesPerSecond: 50e6 });
+   */
+  upload(localPath: string, remotePath: string, options?: UploadOptions): Promise<UploadResult>;
   /** Downloads a file of the host. */
   get(remotePath: string, localPath: string): Promise<void>;
   /** Runs `body` with commands executed in `dir` (relative to an outer cd). */
@@ -98,6 +111,8 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   log(message: string): void;
   /** Reports what a host step did (a typed `step` event; renderers print it as log lines did). */
   reportStep(step: Omit<StepEvent, 'type' | 'host'>): void;
+  /** Reports progress of long work on the host (an SDK progress event; renderers show phase and bytes). */
+  reportProgress(progress: Progress): void;
 }
 
 export interface ContextSettings {
@@ -207,6 +222,17 @@ export class HostContext<O> implements TaskContext<O> {
     }
   }
 
+  upload(localPath: string, remotePath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    const { connection } = this;
+    const target = {
+      host: this.host.name,
+      run: (command: Command) => this.run(command, { quiet: true }),
+      putRange: connection.putRange.bind(connection),
+      progress: (progress: Progress) => this.reportProgress(progress),
+    };
+    return resumableUpload(target, localPath, this.resolvePath(remotePath), options);
+  }
+
   get(remotePath: string, localPath: string): Promise<void> {
     return this.connection.get(this.resolvePath(remotePath), localPath);
   }
@@ -237,6 +263,10 @@ export class HostContext<O> implements TaskContext<O> {
 
   reportStep(step: Omit<StepEvent, 'type' | 'host'>): void {
     this.settings.emit({ type: 'step', host: this.host.name, ...step });
+  }
+
+  reportProgress(progress: Progress): void {
+    this.settings.emit({ type: 'progress', host: this.host.name, progress });
   }
 
   private resolvePath(path: string): string {

@@ -7,7 +7,7 @@ import { packageVersion } from '../../version.js';
 import { CodecPool, compressItemBlobs, resolveCodec, type ItemBlobOptions } from '../compress/index.js';
 import type { DeltaAlgorithm } from '../delta/index.js';
 import { openItemEncoder, type EncoderStats, type OverlayChunk } from '../encode/index.js';
-import { createOverlayPackage, type BlobCodec, type OverlayMeta } from '../package/index.js';
+import { createOverlayPackage, type BlobCodec, type OverlayMeta, type OverlaySigningKey } from '../package/index.js';
 import { baseVmId, encodeVmState } from '../vm-state/index.js';
 import { prepareBaseMemory, type BaseMemory } from './base-memory.js';
 import { readCustomizedMemory } from './customized-memory.js';
@@ -36,7 +36,7 @@ export interface CustomizedVm {
   memory: string;
 }
 
-/** Options of createOverlay: codec, delta algorithm, blob size, progress. */
+/** Options of createOverlay: codec, delta algorithm, blob size, signing key, progress. */
 export interface CreateOverlayOptions {
   /** Blob codec; default xz at its default preset. */
   codec?: { codec: BlobCodec; level?: number };
@@ -44,6 +44,8 @@ export interface CreateOverlayOptions {
   maxBlobBytes?: number;
   /** File mode of the package; default 0600 (it carries guest memory pages and disk chunks). */
   mode?: number;
+  /** Sign the overlay with this key (readSigningKey); `synthesis --trust` then accepts it. */
+  signingKey?: OverlaySigningKey;
   /** @internal A shared pool of codec workers; default: one for this call. */
   pool?: CodecPool;
   /** Phases base-id, base-disk-hashes, base-memory, customized-memory, encode (a blob event per blob), finish. */
@@ -106,7 +108,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
 
     const choice = resolveCodec(options.codec ?? { codec: 'xz' });
     const opened = await openItemEncoder({ disk: { image: base.disk, hashes: diskHashes }, memory: { image: baseMemory.pages, hashes: baseMemory.hashes } }, { delta: options.delta });
-    const writer = await createOverlayPackage(output, { baseVmId: id, diskSize: baseBytes, memorySize: memory.layout.bytes, createdBy: `cloudlet-tasks ${packageVersion()}`, mode: options.mode }).catch(async (error: unknown) => {
+    const writer = await createOverlayPackage(output, { baseVmId: id, diskSize: baseBytes, memorySize: memory.layout.bytes, createdBy: `cloudlet-tasks ${packageVersion()}`, mode: options.mode, ...(options.signingKey ? { signingKey: options.signingKey } : {}) }).catch(async (error: unknown) => {
       await opened.close();
       throw error;
     });

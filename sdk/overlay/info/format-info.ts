@@ -11,6 +11,7 @@ export function formatOverlayInfo(info: OverlayInfo): string {
   const lines = [
     `overlay ${info.path}: ${bytes(info.size)}, format v${info.formatVersion}, made by ${info.createdBy}`,
     `base VM ID   ${info.baseVmId}`,
+    `signature    ${info.signature === null ? 'none (unsigned)' : `ed25519, key ID ${info.signature.keyId} (${info.signature.verified ? 'verified: a trusted key' : 'not verified: give --trust KEYFILE to check it'})`}`,
     `disk         ${bytes(info.diskSize)} (${info.diskZeroedChunks} chunks zeroed)`,
     `memory       ${bytes(info.memorySize)} in ${state.blocks.length} RAM blocks (${state.blocks.map((b) => b.id).join(', ')})`,
     `VM state     machine ${state.machineType ?? '(none)'}, device state ${bytes(state.deviceStateBytes)}, ${

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { readVmState } from '../vm-state/index.js';
-import { countChunks, META_VERSION, openOverlayPackage } from '../package/index.js';
+import { countChunks, META_VERSION, openOverlayPackage, type TrustedKey } from '../package/index.js';
 
 /** What an overlay package holds, after it was checked as synthesis would. */
 export interface OverlayInfo {
@@ -12,6 +12,8 @@ export interface OverlayInfo {
   diskSize: number;
   memorySize: number;
   createdBy: string;
+  /** The signer's key ID, verified when trusted keys were given (and refused unless one of them signed); null when unsigned. */
+  signature: { keyId: string; verified: boolean } | null;
   diskZeroedChunks: number;
   blobs: Array<{ name: string; codec: string; size: number; uncompressedSize: number; sha256: string; diskChunks: number; memoryChunks: number }>;
   /** The VM state record (first blob), verified and decoded; its embedded domain XML is only measured. */
@@ -26,12 +28,13 @@ export interface OverlayInfo {
 /**
  * Describes an overlay package after the same checks synthesis makes before using it: zip
  * structure, overlay-meta fields and claims, and the VM state record's checksum and format.
- * Item blobs are listed from the meta, not decompressed.
+ * Item blobs are listed from the meta, not decompressed. With `trustedKeys`, a package not signed by
+ * one of them is refused as synthesis would refuse it.
  *
- * @example const info = await overlayInfo('vm.overlay'); info.blobs.length
+ * @example const info = await overlayInfo('vm.overlay'); info.signature?.keyId
  */
-export async function overlayInfo(path: string): Promise<OverlayInfo> {
-  const pkg = await openOverlayPackage(path, { expectedBaseVmId: null });
+export async function overlayInfo(path: string, options: { trustedKeys?: readonly TrustedKey[] } = {}): Promise<OverlayInfo> {
+  const pkg = await openOverlayPackage(path, { expectedBaseVmId: null, ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}) });
   try {
     const { meta } = pkg;
     const { state } = await readVmState(pkg);
@@ -43,6 +46,7 @@ export async function overlayInfo(path: string): Promise<OverlayInfo> {
       diskSize: meta.diskSize,
       memorySize: meta.memorySize,
       createdBy: meta.createdBy,
+      signature: pkg.signer,
       diskZeroedChunks: countChunks(meta.diskZeroed),
       blobs: meta.blobs.map((blob) => ({
         name: blob.name,

@@ -20,18 +20,20 @@ import { MsgpackCursor } from './msgpack-cursor.js';
  * | created_by          | str          | tool and version, 1–128 printable ASCII                         |
  * | disk_zeroed         | uint array   | runs (chunk-ranges.ts) of disk chunks that read as zeros and carry no data |
  * | blobs               | map array    | 0–4096 blobs, in zip order:                                     |
- * | ↳ name              | str          | `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`, not "overlay-meta", unique  |
+ * | ↳ name              | str          | `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`, unique, no reserved name    |
  * | ↳ codec             | str          | "xz", "zstd" or "none"                                          |
  * | ↳ size              | uint         | bytes of the zip member, ≤ 2^32−2                                |
  * | ↳ uncompressed_size | uint         | bytes after decompression, ≤ 2^50; equals size for "none"       |
  * | ↳ sha256            | str          | 64 lowercase hex of the member's bytes                          |
  * | ↳ disk              | uint array   | runs of disk chunks this blob holds                             |
  * | ↳ memory            | uint array   | runs of memory pages this blob holds                            |
- * No chunk is claimed twice, across blobs and disk_zeroed alike.
+ * No chunk is claimed twice, across blobs and disk_zeroed alike. The reserved names are those of
+ * the package's own members: overlay-meta and overlay-sig (the optional signature, overlay-sig.ts).
  */
 export const META_FORMAT = 'cloudlet-overlay';
 export const META_VERSION = 1;
 export const META_MEMBER = 'overlay-meta';
+export const SIGNATURE_MEMBER = 'overlay-sig';
 /** The format's chunk is the disk chunk, 4096 bytes. */
 export { CHUNK_SIZE };
 export const MAX_BLOBS = 4096;
@@ -157,7 +159,7 @@ function readBlob(cursor: MsgpackCursor, field: string): BlobMeta {
   const f = readFields(cursor, `${field}.`, pairs, {
     name: (k) => {
       name = matching(cursor.str(k, 128), BLOB_NAME, k);
-      if (name === META_MEMBER) throw new MetaFieldError(k, `a blob cannot be named ${META_MEMBER}`);
+      if (name === META_MEMBER || name === SIGNATURE_MEMBER) throw new MetaFieldError(k, `a blob cannot be named ${name}`);
       return name;
     },
     codec: (k) => {

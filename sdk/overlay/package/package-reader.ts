@@ -8,18 +8,21 @@ import {
   MissingMemberError,
   UnexpectedMemberError,
 } from './errors.js';
-import { decodeMeta, MAX_BLOBS, META_MEMBER, type BlobMeta, type OverlayMeta } from './meta.js';
+import { decodeMeta, MAX_BLOBS, META_MEMBER, SIGNATURE_MEMBER, type BlobMeta, type OverlayMeta } from './meta.js';
+import { decodeSignature, SIGNATURE_BYTES, verifyMetaSignature } from './overlay-sig.js';
+import { SignatureFormatError } from './signature-errors.js';
+import type { TrustedKey } from './signing-keys.js';
 import { StoredZipReader, type ZipMember } from './zip-reader.js';
 
 export interface PackageLimits {
-  /** Zip members accepted: overlay-meta plus the blobs. */
+  /** Zip members accepted: overlay-meta, overlay-sig and the blobs. */
   maxMembers: number;
   /** Bytes of overlay-meta accepted; it is read into memory whole. */
   maxMetaBytes: number;
 }
 
 /** 16 MiB of meta holds about 4 million runs: an 8 GiB disk changed in every other chunk needs 1 million. */
-export const DEFAULT_LIMITS: PackageLimits = { maxMembers: MAX_BLOBS + 1, maxMetaBytes: 16 << 20 };
+export const DEFAULT_LIMITS: PackageLimits = { maxMembers: MAX_BLOBS + 2, maxMetaBytes: 16 << 20 };
 /** Central directory bytes allowed per member: 46-byte header, a name of at most 255 bytes, some extra fields. */
 const CENTRAL_BYTES_PER_MEMBER = 1024;
 /** Blobs are read and handed out in pieces of this size. */
@@ -28,13 +31,22 @@ const PIECE_BYTES = 1 << 20;
 export interface OpenPackageOptions {
   /** The Base VM ID the overlay must have been made from; null only to inspect a package. */
   expectedBaseVmId: string | null;
+  /** When given, the package must be signed by one of these keys (overlay-sig.ts), checked before anything else. */
+  trustedKeys?: readonly TrustedKey[];
   limits?: Partial<PackageLimits>;
+}
+
+/** Who signed a package: the key ID, and whether it was verified against the caller's trusted keys. */
+export interface PackageSigner {
+  keyId: string;
+  verified: boolean;
 }
 
 /**
  * Opens an overlay package and checks everything that can be checked without reading the blobs:
- * zip structure, meta version and fields, the Base VM ID, and that the zip holds exactly the blobs
- * the meta lists, each of the listed size. The package file must not change while it is open.
+ * zip structure, meta version and fields, the signature when `trustedKeys` are given, the Base VM
+ * ID, and that the zip holds exactly the blobs the meta lists (and maybe overlay-sig), each of the
+ * listed size. The package file must not change while it is open.
  *
  * @example
  * const pkg = await openOverlayPackage('overlay.zip', { expectedBaseVmId: baseId });
@@ -48,7 +60,12 @@ export async function openOverlayPackage(path: string, options: OpenPackageOptio
     maxCentralDirectoryBytes: limits.maxMembers * CENTRAL_BYTES_PER_MEMBER,
   });
   try {
-    const meta = await readMeta(zip, limits.maxMetaBytes);
+    const metaBytes = await readSmallMember(zip, META_MEMBER, limits.maxMetaBytes, (size) => new MetaTooLargeError(size, limits.maxMetaBytes));
+    const meta = decodeMeta(metaBytes);
+    const signature = zip.members.has(SIGNATURE_MEMBER)
+      ? decodeSignature(await readSmallMember(zip, SIGNATURE_MEMBER, SIGNATURE_BYTES, (size) => new SignatureFormatError('length', `${size} bytes, not ${SIGNATURE_BYTES}`)))
+      : null;
+    if (options.trustedKeys !== undefined) verifyMetaSignature(metaBytes, signature, options.trustedKeys);
     if (options.expectedBaseVmId !== null && meta.baseVmId !== options.expectedBaseVmId) {
       throw new BaseVmMismatchError(options.expectedBaseVmId, meta.baseVmId);
     }
@@ -60,23 +77,25 @@ export async function openOverlayPackage(path: string, options: OpenPackageOptio
       blobs.set(blob.name, { blob, member });
     }
     for (const name of zip.members.keys()) {
-      if (name !== META_MEMBER && !blobs.has(name)) throw new UnexpectedMemberError(name);
+      if (name !== META_MEMBER && name !== SIGNATURE_MEMBER && !blobs.has(name)) throw new UnexpectedMemberError(name);
     }
-    return new OverlayPackage(path, meta, zip, blobs);
+    const signer = signature === null ? null : { keyId: signature.keyId, verified: options.trustedKeys !== undefined };
+    return new OverlayPackage(path, meta, signer, zip, blobs);
   } catch (error) {
     await zip.close();
     throw error;
   }
 }
 
-async function readMeta(zip: StoredZipReader, maxMetaBytes: number): Promise<OverlayMeta> {
-  const member = zip.members.get(META_MEMBER);
-  if (member === undefined) throw new MissingMemberError(META_MEMBER);
-  if (member.size > maxMetaBytes) throw new MetaTooLargeError(member.size, maxMetaBytes);
+/** A member read into memory whole, once its size is within `maxBytes` (else `tooLarge`), with its CRC-32 checked. */
+async function readSmallMember(zip: StoredZipReader, name: string, maxBytes: number, tooLarge: (size: number) => Error): Promise<Buffer> {
+  const member = zip.members.get(name);
+  if (member === undefined) throw new MissingMemberError(name);
+  if (member.size > maxBytes) throw tooLarge(member.size);
   const bytes = await zip.read(member, 0, member.size);
   const actual = crc32(bytes) >>> 0;
-  if (actual !== member.crc32) throw new ChecksumError(META_MEMBER, 'crc32', hex32(member.crc32), hex32(actual));
-  return decodeMeta(bytes);
+  if (actual !== member.crc32) throw new ChecksumError(name, 'crc32', hex32(member.crc32), hex32(actual));
+  return bytes;
 }
 
 /**
@@ -91,6 +110,8 @@ export class OverlayPackage {
   constructor(
     readonly path: string,
     readonly meta: OverlayMeta,
+    /** Null for an unsigned package. */
+    readonly signer: PackageSigner | null,
     private readonly zip: StoredZipReader,
     private readonly blobs: ReadonlyMap<string, { blob: BlobMeta; member: ZipMember }>,
   ) {}

@@ -3,8 +3,10 @@ import { rm } from 'node:fs/promises';
 import { placeFile } from '../../files/index.js';
 import { normalizeRanges, type ChunkRange } from './chunk-ranges.js';
 import { MetaTooLargeError, OverlayPackageError, WriterStateError } from './errors.js';
-import { encodeMeta, META_MEMBER, type BlobCodec, type BlobMeta, type OverlayMeta } from './meta.js';
+import { encodeMeta, META_MEMBER, SIGNATURE_MEMBER, type BlobCodec, type BlobMeta, type OverlayMeta } from './meta.js';
+import { signMeta } from './overlay-sig.js';
 import { DEFAULT_LIMITS, openOverlayPackage } from './package-reader.js';
+import type { OverlaySigningKey } from './signing-keys.js';
 import { StoredZipWriter } from './zip-writer.js';
 
 export interface CreatePackageOptions {
@@ -18,6 +20,8 @@ export interface CreatePackageOptions {
   maxBlobBytes?: number;
   /** File mode of the package; default 0600 (it carries guest memory pages). */
   mode?: number;
+  /** Sign the package with this key: an overlay-sig member after overlay-meta (overlay-sig.ts). */
+  signingKey?: OverlaySigningKey;
 }
 
 /** What the producer of a blob knows about it; sizes and hashes of the stored bytes are measured. */
@@ -32,11 +36,11 @@ const ZIP_COMMENT = 'cloudlet-tasks VM overlay v1';
 
 /**
  * Starts an overlay package at `path`. Blobs are appended as they are produced; overlay-meta goes last,
- * once every blob's size and SHA-256 are known. The zip is built in the new file `<path>.partial`
- * (an existing one, or a symlink there, is refused: FileInTheWayError) and linked into place only
- * after it was read back and its meta matched, so `path` never holds a half-written package and an
- * existing `path` is never replaced (OutputFileExistsError). Any failure removes the partial file
- * and leaves the writer broken.
+ * once every blob's size and SHA-256 are known, followed by overlay-sig when a signing key is given.
+ * The zip is built in the new file `<path>.partial` (an existing one, or a symlink there, is refused:
+ * FileInTheWayError) and linked into place only after it was read back and its meta matched, so
+ * `path` never holds a half-written package and an existing `path` is never replaced
+ * (OutputFileExistsError). Any failure removes the partial file and leaves the writer broken.
  *
  * @example
  * const writer = await createOverlayPackage('overlay.zip', { baseVmId, diskSize, memorySize, createdBy: 'cloudlet-tasks 0.1.0' });
@@ -109,8 +113,10 @@ export class OverlayPackageWriter {
       const bytes = encodeMeta(meta);
       if (bytes.length > DEFAULT_LIMITS.maxMetaBytes) throw new MetaTooLargeError(bytes.length, DEFAULT_LIMITS.maxMetaBytes);
       await this.zip.addMember(META_MEMBER, bytes);
+      const key = this.options.signingKey;
+      if (key) await this.zip.addMember(SIGNATURE_MEMBER, signMeta(bytes, key));
       await this.zip.finish(ZIP_COMMENT);
-      const check = await openOverlayPackage(this.partial, { expectedBaseVmId: meta.baseVmId });
+      const check = await openOverlayPackage(this.partial, { expectedBaseVmId: meta.baseVmId, ...(key ? { trustedKeys: [key] } : {}) });
       await check.close();
       if (!encodeMeta(check.meta).equals(bytes)) {
         throw new OverlayPackageError(`${this.partial}: overlay-meta read back differs from what was written`);

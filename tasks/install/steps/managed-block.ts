@@ -1,15 +1,14 @@
-// Our lines in a shared config file live between marker comments, so a re-run replaces
-// exactly them and leaves the operator's own lines alone.
+// Lines we once added to a shared config file live between marker comments, so a later run can
+// take out exactly them and leave the operator's own lines alone.
 
 const BEGIN = '# BEGIN cloudlet-tasks (managed: edits between these markers are replaced)';
 const END = '# END cloudlet-tasks';
 
-/** Returns `content` with the managed block set to `lines` (appended if absent). */
-export function replaceManagedBlock(content: string, lines: readonly string[]): string {
-  const block = [BEGIN, ...lines, END].join('\n');
+/** Returns `content` without its managed block (markers and the newline after them included). */
+export function removeManagedBlock(content: string): string {
   const start = content.indexOf(BEGIN);
-  const end = content.indexOf(END, start);
-  if (start !== -1 && end !== -1) return content.slice(0, start) + block + content.slice(end + END.length);
-  const base = content === '' || content.endsWith('\n') ? content : `${content}\n`;
-  return `${base}${block}\n`;
+  const end = start === -1 ? -1 : content.indexOf(END, start);
+  if (end === -1) return content;
+  const after = end + END.length;
+  return content.slice(0, start) + content.slice(content[after] === '\n' ? after + 1 : after);
 }

@@ -44,7 +44,7 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
   });
 
   after(async () => {
-    await libvirt.remove(base.domain.name).catch(() => undefined);
+    await libvirt.remove(base.domain).catch(() => undefined);
     await libvirt.close();
     await host.release();
   });

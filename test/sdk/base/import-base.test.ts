@@ -78,7 +78,7 @@ describe('exportBase and importBase', () => {
 
   after(async () => {
     const libvirt = await LibvirtConnection.open();
-    await libvirt.remove(base.domain.name).catch(() => undefined);
+    await libvirt.remove(base.domain).catch(() => undefined);
     await libvirt.close();
     await host.release();
   });

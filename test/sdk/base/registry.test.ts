@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
   CloudletDirUnreachableError,
   DuplicateBaseError,
   type BaseRecord,
+  type StagedDomain,
 } from '../../../sdk/base/index.js';
 
 function record(id: string, name: string): BaseRecord {
@@ -89,14 +91,19 @@ describe('BaseRegistry', () => {
     await dead;
     const orphan = join(registry.dir.tmp, 'create-killed');
     await mkdir(orphan);
-    await writeFile(join(orphan, '.owner.json'), JSON.stringify({ pid: dead.pid, domain: 'cloudlet-base-new-dead' }));
-    const mine = await registry.createStaging('create', 'cloudlet-base-new-mine');
-    const cleaned: string[] = [];
+    const dead1 = { name: 'cloudlet-base-new-dead', uuid: randomUUID() };
+    await writeFile(join(orphan, '.owner.json'), JSON.stringify({ pid: dead.pid, domain: dead1 }));
+    // Written by a version that recorded the name only: handed over without a UUID.
+    const old = join(registry.dir.tmp, 'create-old');
+    await mkdir(old);
+    await writeFile(join(old, '.owner.json'), JSON.stringify({ pid: dead.pid, domain: 'cloudlet-base-new-old' }));
+    const mine = await registry.createStaging('create', { name: 'cloudlet-base-new-mine', uuid: randomUUID() });
+    const cleaned: StagedDomain[] = [];
     const swept = await registry.sweepStale(async (domain) => {
       cleaned.push(domain);
     });
-    assert.deepEqual(cleaned, ['cloudlet-base-new-dead']);
-    assert.deepEqual(swept.map((entry) => entry.path), [orphan]);
+    assert.deepEqual(cleaned.sort((a, b) => a.name.localeCompare(b.name)), [dead1, { name: 'cloudlet-base-new-old', uuid: undefined }]);
+    assert.deepEqual(swept.map((entry) => entry.path).sort(), [orphan, old]);
     assert.deepEqual(await readdir(registry.dir.tmp), [mine.path.split('/').at(-1)]);
     await rm(mine.path, { recursive: true });
   });

@@ -27,7 +27,10 @@ describe('the cloudlet VM commands, on the real libvirtd', () => {
 
   after(async () => {
     try {
-      for (const name of await libvirt.names()) if (name.startsWith('cli-')) await libvirt.remove(name).catch(() => undefined);
+      for (const name of await libvirt.names()) {
+        const domain = name.startsWith('cli-') ? await libvirt.find(name) : undefined;
+        if (domain) await libvirt.remove(domain).catch(() => undefined);
+      }
       await libvirt.close();
     } finally {
       await host.release();

@@ -49,11 +49,15 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     const made = await cloudlet(['base', disk.path, ...READY, '--name', 'tiny', '--json'], { env });
     assert.equal(made.code, 0, made.stderr);
     baseId = (made.json.at(-1) as { base: { id: string } }).base.id;
+    for (const key of ['signer.key', 'other.key']) assert.equal((await cloudlet(['keygen', join(host.scratch, key)])).code, 0);
   });
 
   after(async () => {
     try {
-      for (const name of await libvirt.names()) if (name.startsWith('loop-')) await libvirt.remove(name).catch(() => undefined);
+      for (const name of await libvirt.names()) {
+        const domain = name.startsWith('loop-') ? await libvirt.find(name) : undefined;
+        if (domain) await libvirt.remove(domain).catch(() => undefined);
+      }
       await libvirt.close();
     } finally {
       await host.release();
@@ -62,11 +66,11 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
 
   const tmpEntries = () => readdir(join(env.CLOUDLET_DIR, 'tmp'));
 
-  it('overlay: resumes the base on a qcow2 layer, types on its console, saves it and writes the overlay; the VM is gone', async (t) => {
+  it('overlay: resumes the base on a qcow2 layer, types on its console, saves it and writes the overlay, signed; the VM is gone', async (t) => {
     overlayPath = join(host.scratch, 'tiny.overlay.zip');
     let consoleLog = '';
     const started = Date.now();
-    const run = await cloudlet(['overlay', 'tiny', '--type', CUSTOMIZE, '--wait-for', 'CUSTOM 103', '--name', 'loop-custom', '--output', overlayPath, '--json'], {
+    const run = await cloudlet(['overlay', 'tiny', '--type', CUSTOMIZE, '--wait-for', 'CUSTOM 103', '--name', 'loop-custom', '--output', overlayPath, '--sign', join(host.scratch, 'signer.key'), '--json'], {
       env,
       onOutput: (text) => {
         for (const line of text.split('\n').filter((l) => l.startsWith('{'))) {
@@ -106,9 +110,18 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     assert.notEqual(info.vmState.libvirt, null);
   });
 
-  it('synthesis: the VM resumes where it was saved: counters go on, no boot, uptime continues, the file is on its disk', async (t) => {
+  it('synthesis --trust: an overlay signed by another key is refused before any blob is read; no domain, no files left', async () => {
+    const run = await cloudlet(['synthesis', 'tiny', overlayPath, '--name', 'loop-untrusted', '--trust', join(host.scratch, 'other.key.pub'), '--json'], { env });
+    assert.equal(run.code, 1);
+    assert.equal((run.json.at(-1) as { error: { code: string } }).error.code, 'overlay-signature-untrusted');
+    assert.ok(!run.json.some((event) => event.kind === 'phase-start' && event.phase === 'apply'));
+    assert.equal(await libvirt.find('loop-untrusted'), undefined);
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('synthesis: the VM resumes where it was saved (its signer trusted): counters go on, no boot, uptime continues, the file is on its disk', async (t) => {
     const started = Date.now();
-    const run = await cloudlet(['synthesis', baseId.slice(0, 12), overlayPath, '--name', 'loop-vm', '--json'], { env });
+    const run = await cloudlet(['synthesis', baseId.slice(0, 12), overlayPath, '--name', 'loop-vm', '--trust', join(host.scratch, 'signer.key.pub'), '--json'], { env });
     assert.equal(run.code, 0, run.stderr);
     const resumedMs = Date.now() - started;
     const vm = (run.json.at(-1) as { vm: { name: string; console: string; dir: string } }).vm;

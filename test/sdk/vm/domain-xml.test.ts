@@ -1,10 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
+import { BASE_FILES } from '../../../sdk/base/index.js';
+import { qemuImg } from '../../../sdk/image/disk/index.js';
 import { readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
+import { VM_FILES } from '../../../sdk/vms/index.js';
 import {
   buildDomainXml,
   checkUntrustedSaveCookie,
@@ -34,6 +38,9 @@ describe('buildDomainXml', () => {
   it('refuses values it cannot embed safely, naming the field', () => {
     const bad: Array<[string, Partial<DomainSpec>]> = [
       ['name', { name: "x'/><hostdev" }],
+      ['name', { name: '3' }],
+      ['name', { name: randomUUID() }],
+      ['name', { name: randomUUID().replace(/-/g, '').toUpperCase() }],
       ['uuid', { uuid: 'not-a-uuid' }],
       ['memoryMiB', { hardware: { memoryMiB: 1.5, vcpus: 1, machine: 'pc', nicMac: null } }],
       ['machine', { hardware: { memoryMiB: 128, vcpus: 1, machine: "pc'><x", nicMac: null } }],
@@ -64,7 +71,7 @@ describe('buildDomainXml', () => {
 describe('buildDomainXml on the real libvirtd', () => {
   let host: LibvirtHost;
   let libvirt: LibvirtConnection;
-  let name: string;
+  const made: DomainSpec[] = [];
 
   before(async () => {
     host = await prepareLibvirtHost('vm-xml-');
@@ -73,7 +80,7 @@ describe('buildDomainXml on the real libvirtd', () => {
   });
 
   after(async () => {
-    await libvirt.remove(name).catch(() => undefined);
+    for (const domain of made) await libvirt.remove(domain).catch(() => undefined);
     await libvirt.close();
     await host.release();
   });
@@ -81,7 +88,7 @@ describe('buildDomainXml on the real libvirtd', () => {
   it('makes a domain libvirt runs, whose live and saved XML (addresses, labels, defaults added) pass our own untrusted-XML check', async () => {
     const { domainType } = await detectAcceleration();
     const wanted = spec(host.scratch, { type: domainType });
-    name = wanted.name;
+    made.push(wanted);
     const domain = await libvirt.create(buildDomainXml(wanted));
     const live = await domain.xml();
     await domain.save(join(host.scratch, 'saved.save'));
@@ -94,5 +101,79 @@ describe('buildDomainXml on the real libvirtd', () => {
     assert.match(facts.hardware.machine, /^pc-i440fx-\d/, "libvirt resolved 'pc' to a versioned machine type");
     assert.deepEqual({ ...facts.hardware, machine: 'pc' }, wanted.hardware);
     assert.deepEqual(facts.diskFiles, [wanted.disk.path]);
+  });
+
+  it('has QEMU open by itself only files of ours that its AppArmor profile lists: the console log reaches it as a descriptor', async () => {
+    const { domainType } = await detectAcceleration();
+    const wanted = spec(host.scratch, { type: domainType, name: `cloudlet-test-xml-console-${process.pid}`, consoleSocket: join(host.scratch, 'console.sock') });
+    made.push(wanted);
+    await libvirt.create(buildDomainXml(wanted));
+    const pid = (await readFile(`/run/libvirt/qemu/${wanted.name}.pid`, 'utf8')).trim();
+    const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+    const opened = [...commandLine.matchAll(new RegExp(`${host.scratch}/[^",\\s]+`, 'g'))].map((match) => match[0]);
+    assert.deepEqual(opened, [wanted.disk.path], 'the disk is the one file QEMU opens by path (the console socket is passed bound)');
+    const rules = profileRules(buildDomainXml(wanted), wanted.uuid);
+    for (const path of opened) assert.equal(rules.get(path), 'rwk', path);
+  });
+});
+
+/**
+ * The rules libvirt's own virt-aa-helper (the one libvirtd runs, in --dryrun: nothing is written or
+ * loaded, so no AppArmor is needed) puts in a domain's profile libvirt-<uuid>, for the XML as
+ * libvirtd passes it: `-c` when the VM starts, `-r -F file` when a save or restore adds its image.
+ */
+function profileRules(xml: string, uuid: string, appended?: string): Map<string, string> {
+  const mode = appended === undefined ? ['-c'] : ['-r', '-F', appended];
+  const helper = spawnSync('/usr/lib/libvirt/virt-aa-helper', ['--dryrun', ...mode, '-u', `libvirt-${uuid}`], { input: xml, encoding: 'utf8' });
+  assert.equal(helper.status, 0, helper.stderr);
+  const rules = new Map<string, string>();
+  for (const match of `${helper.stdout}${helper.stderr}`.matchAll(/^\s*"([^"]+)" (\w+),$/gm)) rules.set(match[1]!, match[2]!);
+  return rules;
+}
+
+/** The rules naming files under `dir`, as `path perms` lines. */
+function rulesUnder(rules: Map<string, string>, dir: string): string[] {
+  return [...rules].filter(([path]) => path.startsWith(`${dir}/`)).map(([path, perms]) => `${path.slice(dir.length + 1)} ${perms}`).sort();
+}
+
+describe('buildDomainXml under per-VM AppArmor confinement (libvirt\'s virt-aa-helper)', () => {
+  let root: string;
+  let base: string;
+  let vm: string;
+
+  before(async () => {
+    root = await mkdtemp('/var/tmp/cloudlet-aa-');
+    [base, vm] = [join(root, 'bases', 'b1'), join(root, 'vms', 'v1')];
+    for (const dir of [base, vm]) await mkdir(dir, { recursive: true });
+    await writeFile(join(base, BASE_FILES.disk), Buffer.alloc(1 << 20));
+    await writeFile(join(vm, VM_FILES.disk), Buffer.alloc(1 << 20));
+    await qemuImg(['create', '-q', '-f', 'qcow2', '-b', join(base, BASE_FILES.disk), '-F', 'raw', join(vm, 'disk.qcow2')]);
+  });
+
+  after(() => rm(root, { recursive: true, force: true }));
+
+  it('lets a booting base VM (create-base) reach its own disk and console file, nothing else of ours', () => {
+    const uuid = randomUUID();
+    const xml = buildDomainXml(spec(base, { uuid, disk: { path: join(base, BASE_FILES.disk), format: 'raw' }, serialLog: join(base, BASE_FILES.console) }));
+    const rules = profileRules(xml, uuid);
+    assert.deepEqual(rulesUnder(rules, root), ['bases/b1/console.log rw', 'bases/b1/disk.raw rwk']);
+    assert.deepEqual(rulesUnder(profileRules(xml, uuid, join(base, BASE_FILES.memory)), root), ['bases/b1/memory.save rwk'], 'the save image, added when libvirt saves the VM');
+  });
+
+  it('lets a VM being customized (create-vm-overlay) write its qcow2 layer and only read the base disk under it', () => {
+    const uuid = randomUUID();
+    const xml = buildDomainXml(spec(vm, { uuid, disk: { path: join(vm, 'disk.qcow2'), format: 'qcow2' }, consoleSocket: join(vm, 'console.sock') }));
+    // The console log is not in the profile: libvirt has virtlogd (stdio_handler "logd", its default) open it and QEMU writes into a pipe.
+    assert.deepEqual(rulesUnder(profileRules(xml, uuid), root), ['bases/b1/disk.raw rk', 'vms/v1/console.sock rw', 'vms/v1/disk.qcow2 rwk']);
+  });
+
+  it('confines a launched VM (launch-vm) to its own directory: disk, console socket, and the save image it restores from', () => {
+    const uuid = randomUUID();
+    const file = (key: keyof typeof VM_FILES) => join(vm, VM_FILES[key]);
+    const xml = buildDomainXml(spec(vm, { uuid, disk: { path: file('disk'), format: 'raw' }, serialLog: file('console'), consoleSocket: file('socket') }));
+    const rules = profileRules(xml, uuid);
+    assert.deepEqual(rulesUnder(rules, root), ['vms/v1/console.sock rw', 'vms/v1/disk.raw rwk']);
+    assert.deepEqual(rulesUnder(profileRules(xml, uuid, file('memory')), root), ['vms/v1/memory.save rwk']);
+    for (const [path] of rules) assert.doesNotMatch(path, /^\/(var\/)?tmp\/.*[*?[{]/, `${path}: a pattern under a world-writable directory`);
   });
 });

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -20,11 +21,14 @@ import {
   synthesizeVm,
   NoNetworkError,
   VmExistsError,
+  VmNameError,
   VmNotFoundError,
   type Progress,
 } from '../../../sdk/vms/index.js';
+import { createVmOverlay } from '../../../sdk/customize/index.js';
+import { buildDomainXml } from '../../../sdk/vm/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
-import { SerialLog } from '../../fixtures/guest/index.js';
+import { SerialLog, virsh } from '../../fixtures/guest/index.js';
 import { otherUserCanRead } from '../../fixtures/other-user.js';
 import { cloudlet } from '../cli/cli-harness.js';
 
@@ -53,7 +57,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
 
   after(async () => {
     try {
-      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm.name).catch(() => undefined);
+      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm).catch(() => undefined);
       await libvirt.close();
     } finally {
       await host.release();
@@ -164,7 +168,7 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
       assert.match(socketRun.stdout, /SOCKET-25/);
       assert.match(socketRun.stderr, /input ended; detached/);
 
-      await libvirt.remove('console-vm');
+      await libvirt.remove(vm);
       await assert.rejects(attachConsole('console-vm', { input: new PassThrough(), output: { write: () => true } }, { cloudletDir }), (error: unknown) =>
         error instanceof ConsoleAttachError && error.vm === 'console-vm' && /not running/.test(error.message));
     } finally {
@@ -180,6 +184,46 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     await assert.rejects(launchBase('no-such-base', { cloudletDir }), (error: unknown) => error instanceof BaseNotFoundError && error.ref === 'no-such-base');
     await assert.rejects(destroyVm('no-such-vm', { cloudletDir }), (error: unknown) => error instanceof VmNotFoundError && error.ref === 'no-such-vm');
     assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('refuses VM names virsh reads as a domain ID or UUID, before any work (SDK, and the CLI with exit code 2)', async () => {
+    const uuidName = randomUUID();
+    const overlay = join(host.scratch, 'never.overlay');
+    for (const name of ['3', uuidName]) {
+      const refused = (error: unknown) => error instanceof VmNameError && error.vmName === name && error.category === 'usage';
+      await assert.rejects(launchBase(base.id, { cloudletDir, name }), refused);
+      await assert.rejects(synthesizeVm(base.id, overlay, { cloudletDir, name }), refused);
+      await assert.rejects(createVmOverlay(base.id, { lines: ['true'], until: { kind: 'delay', ms: 0 } }, { cloudletDir, name, output: overlay }), refused);
+    }
+    const synthesis = await cloudlet(['synthesis', base.id, overlay, '--name', '3', '--cloudlet-dir', cloudletDir]);
+    assert.equal(synthesis.code, 2, synthesis.stderr);
+    assert.match(synthesis.stderr, /"3".*domain ID/);
+    const customize = await cloudlet(['overlay', base.id, '--type', 'true', '--name', uuidName, '--output', overlay, '--cloudlet-dir', cloudletDir]);
+    assert.equal(customize.code, 2, customize.stderr);
+    assert.match(customize.stderr, /UUID-shaped/);
+    assert.deepEqual(await listVms({ cloudletDir }), []);
+    assert.deepEqual(await tmpEntries(), []);
+  });
+
+  it('`cloudlet destroy` of a VM whose domain is gone leaves alone another domain defined under its name, and says so', async () => {
+    const vm = await launchBase(base.id, { cloudletDir, name: 'stopped-inside' });
+    // As if the guest powered off (the transient domain vanishes) and someone defined a domain under the free name.
+    await virsh('destroy', vm.uuid);
+    const disk = { path: join(host.scratch, 'other.raw'), format: 'raw' } as const;
+    const other = await libvirt.define(buildDomainXml({ name: vm.name, uuid: randomUUID(), type: vm.domainType, hardware: vm.hardware, disk, serialLog: join(host.scratch, 'other.log') }));
+    try {
+      assert.deepEqual((await listVms({ cloudletDir })).map((v) => [v.name, v.state]), [['stopped-inside', 'gone']], 'the other domain is not the VM');
+      const destroyed = await cloudlet(['destroy', 'stopped-inside', '--json', '--cloudlet-dir', cloudletDir]);
+      assert.equal(destroyed.code, 1, destroyed.stderr);
+      const { error } = destroyed.json.at(-1) as { error: Record<string, unknown> };
+      assert.deepEqual([error['code'], error['vmName'], error['expectedUuid'], error['foundUuid']], ['launch-vm-domain-mismatch', vm.name, vm.uuid, other.uuid]);
+      assert.match(String(error['message']), /left alone/);
+      assert.equal((await libvirt.lookup(vm.name)).uuid, other.uuid, 'the other domain is still defined');
+      await assert.rejects(stat(vm.dir), { code: 'ENOENT' }, "the VM's own files are removed");
+      assert.deepEqual(await listVms({ cloudletDir }), []);
+    } finally {
+      await libvirt.remove(other);
+    }
   });
 
   it('refuses forwards into a VM without a NIC before any work', async () => {

@@ -1,6 +1,8 @@
 // The command as operators meet it: help, one-line errors with exit code 2, inventories,
-// plain output in pipes and listr2 lines on a terminal.
+// plain output in pipes and listr2 lines on a terminal, secrets masked in every form, inventory
+// data never run as shell text.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,6 +106,44 @@ describe('cloudlet-tasks command line', () => {
       assert.equal(closed.code, 3, closed.stdout + closed.stderr);
       const error = resultsByHost(closed).get('ops@127.0.0.1:1')?.error ?? [...resultsByHost(closed).values()][0]?.error;
       assert.deepEqual([error?.['name'], error?.['code'], error?.['category']], ['ConnectionError', 'host-unreachable', 'connection'], closed.stdout);
+    });
+
+    it('shows a secret in no --json event and no error text, in any form (quotes, newlines, $, backslashes, unicode)', async () => {
+      const mark = randomBytes(6).toString('hex');
+      const tokens = [`it's-${mark}`, `cost$HOME$(id)-${mark}`, `back\\slash\\n-${mark}`, `${mark}-one\n${mark}-two`, `ünïcødé-😀-${mark}`, `it's "all" $x \\ ü😀 ${mark}\n${mark}`];
+      for (const token of tokens) {
+        for (const fail of ['command', 'json']) {
+          const run = await runCli(['--json', '-F', lab.sshConfigFile, '-f', TASKS, '-H', 'lab1', 'secret-forms', '--token', token, '--fail', fail]);
+          assert.equal(run.code, 4, run.stdout + run.stderr);
+          // Every form (raw, quoted, escaped, each line) carries the mark; base64 is the one that does not.
+          for (const text of [run.stdout, run.stderr]) {
+            assert.ok(!text.includes(mark) && !text.includes(Buffer.from(token).toString('base64')), `${JSON.stringify(token)} leaked:\n${text}`);
+          }
+          const lines = run.events.filter((e) => e.type === 'output').map((e) => e['line']);
+          assert.equal(lines[0], 'token=***', JSON.stringify(token));
+          assert.ok(lines.includes('***') && run.events.some((e) => e.type === 'log' && e['message'] === 'as JSON: "***"'), run.stdout);
+          const error = resultsByHost(run).get('lab1')!.error!;
+          assert.equal(error['code'], fail === 'command' ? 'command-failed' : 'internal');
+          assert.match(String(error['message']), fail === 'command' ? /exited with code 3: printf '%s\\n' \*\*\* >&2; exit 3/ : /^refused "\*\*\*" in "use \*\*\*"$/);
+        }
+      }
+    });
+
+    it('quotes an inventory variable shaped like a command: it is data, nothing of it runs', async () => {
+      const planted = `/tmp/pwned-${randomBytes(4).toString('hex')}`;
+      const inventory = join(lab.dir, 'inject.yml');
+      const one = lab.host('lab1');
+      writeFileSync(
+        inventory,
+        [
+          'hosts:',
+          `  lab1: { address: ${one.address}, port: ${one.port}, user: ops, identity_file: ${lab.keyFile}, vars: { greeting: { text: "echo hi; touch ${planted}", secrets: [] } } }`,
+        ].join('\n'),
+      );
+      const run = await runCli(['--json', '--known-hosts', lab.knownHostsFile, '-i', inventory, '-f', TASKS, '-H', 'lab1', 'echo-var']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.equal(resultsByHost(run).get('lab1')!.value, `{"text":"echo hi; touch ${planted}","secrets":[]}`);
+      assert.equal((await one.exec(['sh', '-c', `test -e ${planted} && echo planted || echo absent`])).stdout.trim(), 'absent');
     });
 
     it('prints plain lines prefixed with the host when output is not a terminal', async () => {

@@ -1,9 +1,10 @@
 // The local transport under the Connection contract, with real local processes: exit codes and
 // real signals, stdin, an answered prompt, a timeout decided by its own timer (never by exit
-// code 124), a killed process tree, multibyte output split across pipe reads, and file copies.
+// code 124), a killed process tree, multibyte output split across pipe reads, file copies and
+// positioned writes (putRange).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -89,5 +90,21 @@ describe('local transport', () => {
       assert.equal((error.cause as NodeJS.ErrnoException).code, 'ENOENT');
       return true;
     });
+  });
+
+  it('writes byte ranges of a local file at their offset (0600 when created), counting them, until aborted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-conn-'));
+    const bytes = Buffer.from('0123456789abcdef');
+    writeFileSync(join(dir, 'src'), bytes);
+    let counted = 0;
+    await connection.putRange(join(dir, 'src'), join(dir, 'dst'), { start: 0, end: 6, onBytes: (n) => (counted += n) });
+    assert.equal(statSync(join(dir, 'dst')).mode & 0o777, 0o600);
+    await connection.putRange(join(dir, 'src'), join(dir, 'dst'), { start: 6, end: bytes.length, onBytes: (n) => (counted += n) });
+    assert.deepEqual(readFileSync(join(dir, 'dst')), bytes);
+    assert.equal(counted, bytes.length);
+    const controller = new AbortController();
+    controller.abort(new Error('stop now'));
+    await assert.rejects(connection.putRange(join(dir, 'src'), join(dir, 'dst2'), { start: 0, end: bytes.length, signal: controller.signal }), /stop now/);
+    await assert.rejects(connection.putRange(join(dir, 'missing'), join(dir, 'dst3'), { start: 0, end: 4 }), TransferError);
   });
 });

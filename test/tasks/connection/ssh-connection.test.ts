@@ -1,9 +1,12 @@
-// Real sshd hosts: host key policy, ProxyJump, key, agent and password authentication.
+// Real sshd hosts: host key policy (a name's case ignored, as ssh does), ProxyJump, key, agent
+// and password authentication.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { canBind } from '../../fixtures/hosts/addresses.js';
 import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { resultsByHost, runCli } from '../../fixtures/run-cli.js';
 
@@ -13,10 +16,22 @@ function fingerprintOf(dir: string, publicKeyLine: string): string {
   return execFileSync('ssh-keygen', ['-lf', file], { encoding: 'utf8' }).split(' ')[1]!;
 }
 
+/** A free port on 127.0.0.1, the address `localhost` names (a name, so its case can be varied). */
+async function freeLocalhostPort(): Promise<number> {
+  for (let i = 0; i < 50; i += 1) {
+    const port = randomInt(20_000, 60_000);
+    if (await canBind('127.0.0.1', port)) return port;
+  }
+  throw new Error('no free port on 127.0.0.1');
+}
+
 describe('SSH connections to real hosts', () => {
   let lab: Lab;
+  let localhostPort: number;
   before(async () => {
+    localhostPort = await freeLocalhostPort();
     lab = await startLab([
+      { name: 'upper', network: { kind: 'loopback', address: '127.0.0.1', port: localhostPort } },
       { name: 'alpha' },
       { name: 'rotor' },
       { name: 'bastion', network: 'netns' },
@@ -77,6 +92,21 @@ describe('SSH connections to real hosts', () => {
       assert.equal(readFileSync(lab.knownHostsFile, 'utf8'), before);
     } finally {
       lab.refreshKnownHosts();
+    }
+  });
+
+  it('finds a host named in capitals under its lowercase hashed known_hosts entry, as ssh does, and records nothing new', async () => {
+    const known = join(mkdtempSync(join(lab.dir, 'upper-')), 'known_hosts');
+    const key = lab.host('upper').hostPublicKey.split(' ').slice(0, 2).join(' ');
+    writeFileSync(known, `[localhost]:${localhostPort} ${key}\n`);
+    execFileSync('ssh-keygen', ['-H', '-f', known], { stdio: 'ignore' });
+    const hashed = readFileSync(known, 'utf8');
+    assert.match(hashed, /^\|1\|/);
+    for (const accept of [[], ['--accept-new-host-keys']]) {
+      const run = await runCli(['--json', ...accept, '--known-hosts', known, '-k', lab.keyFile, '-H', `ops@LOCALHOST:${localhostPort}`, 'run', '--', 'hostname']);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.ok(run.events.some((e) => e.type === 'output' && e['line'] === 'upper'), run.stdout);
+      assert.equal(readFileSync(known, 'utf8'), hashed);
     }
   });
 

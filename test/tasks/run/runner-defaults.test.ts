@@ -25,6 +25,7 @@ describe('runTask from code', () => {
         return { exitCode: 0, signal: null, stdout: text.includes('cat /etc/motd') ? 'old\n' : '', stderr: '', stopped: null };
       },
       put: async () => undefined,
+      putRange: async () => undefined,
       get: async () => undefined,
       close: async () => undefined,
     });

@@ -46,7 +46,7 @@ const host: HostTarget = { name: 'h1', address: '192.0.2.1', port: 22, user: 'op
 /** Runs the task through the runner on a host whose connection refuses every command: the body runs none. */
 async function valueOf(task: Task, options: Record<string, unknown>, vars: Record<string, unknown> = {}): Promise<unknown> {
   const refuse = (): Promise<never> => Promise.reject(new Error('the body ran a command'));
-  const connection: Connection = { host, exec: refuse, put: refuse, get: refuse, close: async () => undefined };
+  const connection: Connection = { host, exec: refuse, put: refuse, putRange: refuse, get: refuse, close: async () => undefined };
   const summary = await runTask({
     task,
     options: options as never,
