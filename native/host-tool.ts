@@ -1,5 +1,5 @@
 /**
- * The host programs the SDK runs (qemu-img, virsh, cp, ssh) and what to do when one is missing:
+ * The host programs the SDK runs (qemu-img, virsh, cp, ssh, flock) and what to do when one is missing:
  * execa reports a program that is not on PATH as a spawn error with code ENOENT, which would
  * otherwise surface as "qemu-img … failed (exit none)".
  */
@@ -14,6 +14,7 @@ const PACKAGES: Record<string, string> = {
   'ssh-keyscan': 'openssh-client',
   'ssh-keygen': 'openssh-client',
   cp: 'coreutils',
+  flock: 'util-linux',
 };
 
 /** A program the SDK needs is not installed (not on PATH). */

@@ -57,3 +57,4 @@ export * from './vms/errors.js';
 export * from './vms/download-errors.js';
 export * from './customize/errors.js';
 export * from './customize/ssh-errors.js';
+export * from './files/errors.js';

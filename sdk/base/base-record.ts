@@ -14,7 +14,8 @@
  */
 import { join } from 'node:path';
 import type { DomainType, VmHardware } from '../vm/index.js';
-import { BaseRecordError } from './errors.js';
+import { hasControlCharacters } from '../text/index.js';
+import { BaseNameError, BaseRecordError } from './errors.js';
 import { readJsonRecord, writeJsonRecord } from './json-record.js';
 import type { RamPageLayout } from './memory-pages.js';
 
@@ -29,6 +30,12 @@ export const BASE_FILES = {
 } as const;
 
 export const BASE_ID = /^[0-9a-f]{64}$/;
+
+/** `name`, unless it holds control characters (BaseNameError): names come from outside and are shown in terminals. */
+export function checkBaseName(name: string, origin: BaseNameError['origin']): string {
+  if (hasControlCharacters(name)) throw new BaseNameError(name, origin);
+  return name;
+}
 
 /** What base.json holds for a registered base VM (format "cloudlet-base", version 1). */
 export interface BaseRecord {

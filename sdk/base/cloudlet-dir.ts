@@ -3,10 +3,11 @@
  *
  *   bases/<id>/      one registered base VM each (base-record.ts lists the files)
  *   tmp/<kind>-<r>/  work in progress: a base being created or imported, or one being deleted
- *   registry.lock/   held while the set of bases changes
+ *   registry.flock   flock(2)ed while the set of bases or VMs changes (registry-lock.ts)
  *
  * Directories are made 0711: private listings, but QEMU, which libvirt runs as libvirt-qemu,
- * can reach the disk and the console log inside.
+ * can reach the disk inside. The files themselves are the owner's alone (sdk/files says why QEMU
+ * needs no more).
  */
 import { mkdir, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -29,7 +30,7 @@ export interface CloudletDir {
 /** The layout under `options.cloudletDir`, without touching the disk. */
 export function cloudletDirLayout(options: CloudletDirOptions = {}): CloudletDir {
   const root = resolve(options.cloudletDir ?? process.env.CLOUDLET_DIR ?? join(homedir(), '.cloudlet'));
-  return { root, bases: join(root, 'bases'), tmp: join(root, 'tmp'), lock: join(root, 'registry.lock') };
+  return { root, bases: join(root, 'bases'), tmp: join(root, 'tmp'), lock: join(root, 'registry.flock') };
 }
 
 /** Creates the layout's directories if needed. */

@@ -7,9 +7,10 @@
  * defined, running or half-registered.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { addPortForward, DomainNotFoundError, LibvirtConnection, type DomainRef, type LibvirtDomain, type PortForward } from '../../native/libvirt/index.js';
+import { writePrivateFile } from '../files/index.js';
 import { writeHashList } from '../image/disk/index.js';
 import {
   buildDomainXml,
@@ -22,7 +23,7 @@ import {
   type VmHardware,
 } from '../vm/index.js';
 import { baseDomainName, baseDomainXml } from './base-domain.js';
-import { BASE_FILES, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
+import { BASE_FILES, checkBaseName, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
 import { checkFreeSpace, checkQemuCanReach, type CloudletDirOptions } from './cloudlet-dir.js';
 import { checkRawDisk, copyDisk, sha256File } from './disk-file.js';
 import { writeMemoryPages } from './memory-pages.js';
@@ -69,6 +70,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
   const { signal } = options;
   const source = resolve(disk);
   const memoryMiB = options.memoryMiB ?? 1024;
+  const name = options.name !== undefined ? checkBaseName(options.name, 'option') : checkBaseName(basename(source, extname(source)), 'disk file name');
   const registry = await BaseRegistry.open(options);
   const { size: diskSize } = await runPhase(emit, 'check', signal, async () => {
     const facts = await checkRawDisk(source);
@@ -84,7 +86,7 @@ export async function createBase(disk: string, options: CreateBaseOptions): Prom
     const domain: DomainRef = { name: `cloudlet-base-new-${randomBytes(6).toString('hex')}`, uuid: randomUUID() };
     const staging = await registry.createStaging('create', domain);
     try {
-      const record = await bootAndSave(libvirt, staging.path, domain, source, { ...options, memoryMiB, diskSize }, emit);
+      const record = await bootAndSave(libvirt, staging.path, domain, source, { ...options, name, memoryMiB, diskSize }, emit);
       return await runPhase(emit, 'register', signal, () => register(registry, staging, record), (base) => base.dir);
     } catch (error) {
       await libvirt.remove(domain).catch(() => false);
@@ -105,7 +107,7 @@ async function bootAndSave(
   stagingDir: string,
   { name: domainName, uuid }: DomainRef,
   source: string,
-  options: CreateBaseOptions & { memoryMiB: number; diskSize: number },
+  options: CreateBaseOptions & { name: string; memoryMiB: number; diskSize: number },
   emit: ProgressListener,
 ): Promise<BaseRecord> {
   const { signal } = options;
@@ -128,8 +130,8 @@ async function bootAndSave(
     disk: { path: file('disk'), format: 'raw' },
     serialLog: file('console'),
   });
-  // Made by us before libvirt (running as root) appends to it, so the user running this can read it.
-  await writeFile(file('console'), '', { mode: 0o644 });
+  // Made by us before libvirt (virtlogd, root) appends to it: the user running this reads it, nobody else.
+  await writePrivateFile(file('console'), '');
   const domain = await runPhase(emit, 'boot', signal, () => libvirt.create(xml), (vm) => vm.name);
   emit({ kind: 'console', domain: domain.name, serialLog: file('console') });
   for (const forward of options.forwards ?? []) await addPortForward(libvirt.uri, domain, forward);
@@ -155,7 +157,7 @@ async function bootAndSave(
     format: 'cloudlet-base',
     version: 1,
     id,
-    name: options.name ?? basename(source, extname(source)),
+    name: options.name,
     createdAt: new Date().toISOString(),
     source,
     domain: { name: baseDomainName(id), uuid, type: acceleration.domainType },

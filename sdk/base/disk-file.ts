@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { execa } from 'execa';
 import { missingTool } from '../../native/host-tool.js';
+import { writePrivateFile } from '../files/index.js';
 import { CHUNK_SIZE, qemuImg } from '../image/disk/index.js';
 import { DiskSizeError, NotRawDiskError } from './errors.js';
 
@@ -33,9 +34,11 @@ export async function checkRawDisk(path: string): Promise<RawDiskFacts> {
 
 /**
  * Copies a disk image keeping it sparse (and sharing extents where the file system can), through
- * cp, which finds holes with SEEK_DATA instead of reading gigabytes of zeros.
+ * cp, which finds holes with SEEK_DATA instead of reading gigabytes of zeros. `to` is made first,
+ * new and private, so cp fills a file nobody else could open, and keeps its mode.
  */
 export async function copyDisk(from: string, to: string, signal?: AbortSignal): Promise<void> {
+  await writePrivateFile(to, '');
   await execa('cp', ['--sparse=always', '--reflink=auto', '--', from, to], signal ? { cancelSignal: signal } : {}).catch((error: unknown) => {
     throw missingTool(error, 'cp') ?? error;
   });

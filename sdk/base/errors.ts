@@ -1,5 +1,6 @@
 /** Errors of base VM handling. Each says what failed, where, and what to do, and carries its data. */
-import { CloudletError } from '../errors/cloudlet-error.js';
+import { CloudletError, type ErrorCategory } from '../errors/cloudlet-error.js';
+import { escapeControlCharacters } from '../text/index.js';
 
 /** The root of the base VM registry errors; catch it for any of them. */
 export class BaseError extends CloudletError {
@@ -76,8 +77,8 @@ export class CloudletDirUnreachableError extends BaseError {
 /** Another command held the registry lock for too long. */
 export class RegistryLockTimeoutError extends BaseError {
   static override readonly code: string = 'base-registry-lock-timeout';
-  constructor(readonly lockDir: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
-    super(`the base registry is locked by pid ${ownerPid ?? '?'} (${lockDir}) for more than ${timeoutMs} ms; remove the lock if that process is gone`);
+  constructor(readonly lockFile: string, readonly ownerPid: number | undefined, readonly timeoutMs: number) {
+    super(`the base registry is locked by pid ${ownerPid ?? '?'} (flock on ${lockFile}) for more than ${timeoutMs} ms; wait for that command to finish, or stop it (its lock ends with it)`);
   }
 }
 
@@ -123,4 +124,13 @@ export class BaseIdMismatchError extends BaseError {
 
 function gib(bytes: number): string {
   return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/** A base name from outside (--name, the disk's file name, an archive's manifest) holding control characters, which would reach terminals that list it. */
+export class BaseNameError extends BaseError {
+  static override readonly code: string = 'base-name-invalid';
+  override readonly category: ErrorCategory = 'usage';
+  constructor(readonly baseName: string, readonly origin: 'option' | 'disk file name' | 'archive manifest') {
+    super(`the base name "${escapeControlCharacters(baseName)}" (from the ${origin}) holds control characters, which could steer the terminal of whoever lists it; give a printable one with --name`);
+  }
 }

@@ -5,11 +5,11 @@
  * is never overwritten.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
+import { createPrivateFile, placeFile } from '../files/index.js';
 import { ARCHIVE_MEMBERS, manifestFor } from './archive-manifest.js';
 import { ArchiveExistsError } from './errors.js';
 import type { CloudletDirOptions } from './cloudlet-dir.js';
@@ -50,12 +50,10 @@ export async function exportBase(ref: string, archive: string, options: ExportBa
       zip.addFile(base.files.disk, ARCHIVE_MEMBERS.disk, { compressionLevel: level });
       zip.addFile(base.files.memory, ARCHIVE_MEMBERS.memory, { compressionLevel: level });
       zip.end();
-      // 0600: the memory image holds whatever the guest had in RAM.
-      await pipeline(zip.outputStream, createWriteStream(partial, { flags: 'wx', mode: 0o600 }), options.signal ? { signal: options.signal } : {});
-      // link() refuses a target created meanwhile, where rename() would replace it.
-      await link(partial, target).catch((error: NodeJS.ErrnoException) => {
-        throw error.code === 'EEXIST' ? new ArchiveExistsError(target) : error;
-      });
+      // Private: the memory image holds whatever the guest had in RAM.
+      const file = await createPrivateFile(partial);
+      await pipeline(zip.outputStream, file.createWriteStream(), options.signal ? { signal: options.signal } : {});
+      await placeFile(partial, target, (path) => new ArchiveExistsError(path));
     }, () => target);
     return { archive: target, id: base.id, bytes: (await stat(target)).size };
   } finally {

@@ -3,7 +3,7 @@
  * sparse base disk comes out of the zip as sparse as it went in.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { createPrivateFile } from '../files/index.js';
 import type { Readable } from 'node:stream';
 
 export interface ExtractedMember {
@@ -17,7 +17,7 @@ const ZEROS = Buffer.alloc(BLOCK);
 
 /** @example const { bytes, sha256 } = await extractMember(await archive.stream('disk'), '/staging/disk.raw'); */
 export async function extractMember(input: Readable, path: string, signal?: AbortSignal): Promise<ExtractedMember> {
-  const file = await open(path, 'wx', 0o644);
+  const file = await createPrivateFile(path);
   const hash = createHash('sha256');
   const block = Buffer.allocUnsafe(BLOCK);
   let filled = 0;

@@ -15,7 +15,7 @@ import { checkUntrustedDomainXml, checkUntrustedSaveCookie, detectAcceleration, 
 import { ARCHIVE_MEMBERS, parseManifest, type BaseArchiveManifest } from './archive-manifest.js';
 import { ArchiveReader, type MemberKey } from './archive-reader.js';
 import { baseDomainName, baseDomainXml } from './base-domain.js';
-import { BASE_FILES, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
+import { BASE_FILES, checkBaseName, writeBaseRecord, type BaseRecord, type BaseVm } from './base-record.js';
 import { checkFreeSpace, type CloudletDirOptions } from './cloudlet-dir.js';
 import { checkRawDisk } from './disk-file.js';
 import { ArchiveManifestError, BaseIdMismatchError, DuplicateBaseError } from './errors.js';
@@ -47,6 +47,8 @@ export async function importBase(archive: string, options: ImportBaseOptions = {
   try {
     const manifest = await runPhase(emit, 'check', signal, async () => {
       const parsed = parseManifest(source, await reader.manifestText());
+      if (options.name !== undefined) checkBaseName(options.name, 'option');
+      else checkBaseName(parsed.name, 'archive manifest');
       if (await registry.has(parsed.id)) throw new DuplicateBaseError(parsed.id, registry.baseDir(parsed.id));
       for (const [member, size] of [['disk', parsed.diskSize], ['memory', parsed.memorySize]] as const) {
         if (reader.size(member) !== size) throw new ArchiveManifestError(source, `${member} size`, `says ${size} but ${ARCHIVE_MEMBERS[member]} holds ${reader.size(member)} bytes`);

@@ -1,9 +1,10 @@
 /**
  * Registry records (a base's base.json, a VM's vm.json) are small JSON files written so that a
- * crash leaves either the old record or the new one: a temp file, fsync, rename, fsync of the
- * directory.
+ * crash leaves either the old record or the new one: a new private temp file, fsync, rename, fsync
+ * of the directory.
  */
 import { open, readFile, rename, rm } from 'node:fs/promises';
+import { createPrivateFile } from '../files/index.js';
 
 /** Makes renames and creations inside `dir` durable. */
 export async function syncDir(dir: string): Promise<void> {
@@ -18,7 +19,7 @@ export async function syncDir(dir: string): Promise<void> {
 /** Writes `record` to `path` (in directory `dir`) atomically. */
 export async function writeJsonRecord(dir: string, path: string, record: unknown): Promise<void> {
   const temp = `${path}.partial`;
-  const file = await open(temp, 'w', 0o644);
+  const file = await createPrivateFile(temp);
   try {
     await file.writeFile(`${JSON.stringify(record, null, 2)}\n`);
     await file.sync();

@@ -1,53 +1,40 @@
 /**
- * Cross-process locks as directories: `mkdir` is atomic, and the owner's pid inside lets a later
- * process break the lock of one that was killed. The registry holds its lock only for the instant
- * the set of bases changes (a rename), never while hashing or booting.
+ * Cross-process locks as flock(2) on a lock file (native/file-lock.ts). The kernel drops a lock
+ * when its holder exits, however it exits, so no lock is ever stale: nobody breaks one, and no two
+ * waiters can both take one over. The holder writes its pid into the file, for the message of a
+ * waiter that gives up. The file stays when the lock is released: removing it would let a waiter
+ * lock the unlinked file while a newcomer locks a new one. The registry holds its lock only for the
+ * instant the set of bases changes (a rename), never while hashing or booting.
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { lockExclusive } from '../../native/file-lock.js';
+import { PRIVATE_MODE } from '../files/index.js';
 import { RegistryLockTimeoutError } from './errors.js';
 
-/** A lock directory without a pid file this old is abandoned (its owner died between mkdir and write). */
-const ORPHAN_AGE_MS = 30_000;
-
-export interface LockDirOptions {
+export interface LockFileOptions {
   timeoutMs: number;
-  /** How often a waiter looks again. */
-  pollMs: number;
-  /** The error thrown when the lock is still held at the deadline. */
+  /** The error thrown when the lock is still held at the deadline, given the pid the holder wrote. */
   timeoutError: (ownerPid: number | undefined) => Error;
 }
 
-/** Runs `work` while holding the lock directory `lockDir`, breaking the lock of a dead owner. */
-export async function withLockDir<T>(lockDir: string, work: () => Promise<T>, options: LockDirOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    try {
-      await mkdir(lockDir);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = await lockOwner(lockDir);
-      if (owner === undefined ? await olderThan(lockDir, ORPHAN_AGE_MS) : !processAlive(owner)) {
-        await rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw options.timeoutError(owner);
-      await sleep(options.pollMs);
-    }
-  }
+/** Runs `work` while holding the flock of `path` (created private if missing, never through a symlink). */
+export async function withLockFile<T>(path: string, work: () => Promise<T>, options: LockFileOptions): Promise<T> {
+  const file = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, PRIVATE_MODE);
   try {
-    await writeFile(join(lockDir, 'pid'), String(process.pid));
+    if (!(await lockExclusive(file, path, options.timeoutMs))) throw options.timeoutError(await lockOwner(file));
+    await file.truncate(0);
+    await file.write(String(process.pid), 0);
     return await work();
   } finally {
-    await rm(lockDir, { recursive: true, force: true });
+    // Closing the only descriptor of this open file releases the lock.
+    await file.close();
   }
 }
 
 /** Runs `work` while holding the registry's lock. */
-export function withRegistryLock<T>(lockDir: string, work: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  return withLockDir(lockDir, work, { timeoutMs, pollMs: 50, timeoutError: (owner) => new RegistryLockTimeoutError(lockDir, owner, timeoutMs) });
+export function withRegistryLock<T>(lockFile: string, work: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  return withLockFile(lockFile, work, { timeoutMs, timeoutError: (owner) => new RegistryLockTimeoutError(lockFile, owner, timeoutMs) });
 }
 
 /** Whether `pid` names a live process (EPERM: alive, owned by someone else). */
@@ -60,12 +47,8 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function lockOwner(lockDir: string): Promise<number | undefined> {
-  const pid = Number.parseInt(await readFile(join(lockDir, 'pid'), 'utf8').catch(() => ''), 10);
+async function lockOwner(file: FileHandle): Promise<number | undefined> {
+  const { bytesRead, buffer } = await file.read(Buffer.alloc(16), 0, 16, 0);
+  const pid = Number.parseInt(buffer.subarray(0, bytesRead).toString(), 10);
   return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-async function olderThan(path: string, ageMs: number): Promise<boolean> {
-  const stats = await stat(path).catch(() => undefined);
-  return stats === undefined || Date.now() - stats.mtimeMs > ageMs;
 }

@@ -9,9 +9,10 @@
  *  - no native module to build (better-sqlite3 compiles for 98 s here) and records a person can read.
  * Work in progress lives in tmp/, owned by a pid; sweepStale() removes what killed commands left.
  */
-import { chmod, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainRef } from '../../native/libvirt/index.js';
+import { writePrivateFile } from '../files/index.js';
 import { BASE_ID, readBaseRecord, type BaseVm } from './base-record.js';
 import { syncDir } from './json-record.js';
 import { cloudletDirLayout, ensureCloudletDir, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
@@ -84,7 +85,7 @@ export class BaseRegistry {
     // mkdtemp makes 0700; QEMU (libvirt-qemu) boots the disk inside.
     await chmod(path, 0o711);
     const staged = domain && { name: domain.name, uuid: domain.uuid };
-    await writeFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain: staged }));
+    await writePrivateFile(join(path, OWNER_FILE), JSON.stringify({ pid: process.pid, domain: staged }));
     return { path, ownerPid: process.pid, domain: staged };
   }
 

@@ -3,6 +3,7 @@ import { deleteBase, listBases } from '../base/index.js';
 import { COMMON_OPTIONS, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';
+import { escapeControlCharacters } from '../text/index.js';
 
 export const listBaseCommand = defineCommand({
   name: 'list-base',
@@ -34,7 +35,7 @@ export const delBaseCommand = defineCommand({
   async run({ values, positionals }, io) {
     const { cloudletDir } = sdkOptions(values, io);
     const base = await deleteBase(positionals[0]!, cloudletDir ? { cloudletDir } : {});
-    renderer(io, values.json).result([`deleted base ${base.id}  ${base.name}`], { deleted: { id: base.id, name: base.name } });
+    renderer(io, values.json).result([`deleted base ${base.id}  ${escapeControlCharacters(base.name)}`], { deleted: { id: base.id, name: base.name } });
     return 0;
   },
 });

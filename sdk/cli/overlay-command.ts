@@ -35,6 +35,7 @@ export const overlayCommand = defineCommand({
     interactive: { type: 'boolean', default: false },
     forward: { type: 'string', multiple: true, default: [], placeholder: 'tcp:HOST:GUEST' },
     output: { type: 'string', placeholder: 'FILE' },
+    mode: { type: 'string', placeholder: 'OCTAL' },
     sign: { type: 'string', placeholder: 'KEYFILE' },
     name: { type: 'string' },
     ...CONNECT_OPTION,
@@ -54,6 +55,7 @@ export const overlayCommand = defineCommand({
     const settleMs = (values.settle !== undefined ? positiveInteger('settle', values.settle) : ssh ? 0 : DEFAULT_SETTLE_SECONDS) * 1000;
     const ref = positionals[0]!;
     const output = values.output ?? join(process.cwd(), `${basename(ref)}.overlay.zip`);
+    const mode = values.mode === undefined ? undefined : fileMode(values.mode);
     // Read before the VM boots: a wrong key file should not cost a customization.
     const signingKey = values.sign === undefined ? undefined : await readSigningKey(values.sign);
 
@@ -72,6 +74,7 @@ export const overlayCommand = defineCommand({
       const overlay = await createVmOverlay(ref, customization, {
         ...sdkOptions(values, io),
         output,
+        mode,
         forwards,
         ...(signingKey ? { signingKey } : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
@@ -92,6 +95,12 @@ export const overlayCommand = defineCommand({
     }
   },
 });
+
+/** --mode: the overlay is 0600 unless the person running this shares it on purpose. */
+function fileMode(value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) throw new UsageError(`--mode ${value}: give the overlay's file mode in octal, such as 0640 (default 0600)`);
+  return Number.parseInt(value, 8);
+}
 
 /** A script's non-empty lines, typed one by one on the console. */
 async function scriptLines(path: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import { destroyVm, listVms } from '../vms/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';
+import { escapeControlCharacters } from '../text/index.js';
 
 export const listCommand = defineCommand({
   name: 'list',
@@ -33,7 +34,7 @@ export const destroyCommand = defineCommand({
   options: { ...CONNECT_OPTION, ...COMMON_OPTIONS },
   async run({ values, positionals }, io) {
     const vm = await destroyVm(positionals[0]!, sdkOptions(values, io));
-    renderer(io, values.json).result([`destroyed ${vm.name} (${vm.id})`], { destroyed: { name: vm.name, id: vm.id } });
+    renderer(io, values.json).result([`destroyed ${escapeControlCharacters(vm.name)} (${vm.id})`], { destroyed: { name: vm.name, id: vm.id } });
     return 0;
   },
 });

@@ -7,10 +7,11 @@
  * is removed when the overlay is written, and on any error or abort, with the domain.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { access, rm, writeFile } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addPortForward, LibvirtConnection, type DomainRef, type PortForward } from '../../native/libvirt/index.js';
 import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains } from '../base/index.js';
+import { writePrivateFile } from '../files/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
 import { createOverlay, type CreateOverlayResult, type OverlaySigningKey } from '../overlay/index.js';
@@ -26,6 +27,8 @@ import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
   /** The overlay package to write; never replaced. */
   output: string;
+  /** File mode of the overlay; default 0600 (it carries guest memory pages and disk chunks). */
+  mode?: number;
   /** The customized VM's libvirt domain name; default cloudlet-overlay-<random>. Not all digits nor UUID-shaped (VmNameError). */
   name?: string;
   /** Host ports forwarded into the VM while it is customized. */
@@ -89,11 +92,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
       consoleSocket: files.socket,
     });
     await runPhase(emit, 'layer', signal, async () => {
+      // Made private first: qemu-img writes into it and keeps its mode, so the guest's writes are nobody else's to read.
+      await writePrivateFile(files.disk, '');
       await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', files.disk], signal ? { signal } : {});
       await copyDisk(base.files.memory, files.resume, signal);
       await replaceSaveImageXml(files.resume, xml);
-      // Ours before libvirt (root) appends to it, so the user running this can read it.
-      await writeFile(files.console, '', { mode: 0o644 });
+      // Ours before libvirt (virtlogd, root) appends to it: the user running this reads it, nobody else.
+      await writePrivateFile(files.console, '');
     }, () => `${files.disk} over ${base.files.disk}`);
 
     const domain = await runPhase(emit, 'restore', signal, () => {
@@ -134,7 +139,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       },
       customized: { disk: files.disk, diskFormat: 'qcow2', memory: files.saved },
       output,
-      options: { onProgress: within(emit, 'overlay'), ...(options.signingKey ? { signingKey: options.signingKey } : {}) },
+      options: { onProgress: within(emit, 'overlay'), mode: options.mode, ...(options.signingKey ? { signingKey: options.signingKey } : {}) },
     }), (made) => `${made.path} (${made.size} bytes)`);
     return { ...overlay, base: { id: base.id, name: base.name } };
   } catch (error) {

@@ -4,7 +4,7 @@
  * the pinned one are written; ssh then makes the server prove it holds that key. Fetching a key
  * this way trusts nothing: a server offering other keys gets no line and is refused.
  */
-import { writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../files/index.js';
 import { execa } from 'execa';
 import { missingTool } from '../../native/host-tool.js';
 import type { SshTarget } from './ssh-command.js';
@@ -42,6 +42,6 @@ export async function scanHostKeys(target: SshTarget, timeoutS: number, signal?:
  */
 export async function writePinnedKnownHosts(scanned: ScannedKeys, fingerprint: string, file: string): Promise<number> {
   const matching = scanned.lines.filter((_, index) => scanned.fingerprints[index] === fingerprint);
-  await writeFile(file, matching.map((line) => `${line}\n`).join(''), { mode: 0o600 });
+  await writePrivateFile(file, matching.map((line) => `${line}\n`).join(''));
   return matching.length;
 }

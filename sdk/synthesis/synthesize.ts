@@ -1,5 +1,6 @@
-import { access, rename, rm, stat } from 'node:fs/promises';
+import { access, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { placeFile } from '../files/index.js';
 import { phaseSequence, type ProgressListener } from '../progress/index.js';
 import { makeScratchDir } from '../scratch/index.js';
 import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
@@ -54,8 +55,10 @@ export interface SynthesizeResult {
  * Rebuilds the customized VM from its base and an overlay. The package is opened against the
  * base's ID (BaseVmMismatchError otherwise) and, given trusted keys, checked for their signature;
  * every blob is verified before use; the disk is the base plus the overlay's chunks minus its
- * zeroed runs; the memory snapshot is the base's pages plus the overlay's, with the customized VM's device state. Everything is written under temporary
- * names inside `outputDir` and renamed at the end; on any error nothing is left behind.
+ * zeroed runs; the memory snapshot is the base's pages plus the overlay's, with the customized
+ * VM's device state. Everything is written as new private files in a scratch directory inside
+ * `outputDir` and linked into place at the end, never over an existing file; on any error nothing
+ * is left behind.
  *
  * @example
  * const { disk, memory } = await synthesize({ base: { disk: 'base.raw', memory: 'base.mem' }, overlay: 'vm.overlay', outputDir: '/vm/out' });
@@ -140,8 +143,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
 
     phases.start('finish');
     for (const [from, to] of [[paths.disk, final.disk], [paths.memory, final.memory]] as const) {
-      await refuseExisting(to);
-      await rename(from, to);
+      await placeFile(from, to, (path) => new OutputExistsError(path));
       placed.push(to);
     }
     phases.end();

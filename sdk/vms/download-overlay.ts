@@ -5,11 +5,11 @@
  * few times and never from https to http; optionally only public addresses are fetched from
  * (address-policy.ts). Abortable; a failure removes the partial file.
  */
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createPrivateFile, FileInTheWayError } from '../files/index.js';
 import { byteCounter, type ProgressListener } from '../progress/index.js';
 import { DownloadRedirectError, DownloadTimeoutError, DownloadTooLargeError, OverlayDownloadError } from './download-errors.js';
 import { getOnce } from './http-get.js';
@@ -41,7 +41,8 @@ export function isOverlayUrl(source: string): boolean {
 /**
  * Downloads `url` (http or https only) to `path`, a file that must not exist yet; returns the bytes
  * written. `onProgress` gets `bytes` events of the `download` phase (total from Content-Length when
- * the server sent one). Errors are OverlayDownloadError or one of its kinds.
+ * the server sent one). Errors are OverlayDownloadError or one of its kinds, and FileInTheWayError
+ * (nothing removed) when something is already at `path`.
  *
  * @example await downloadOverlay('https://example.org/vm.overlay.zip', '/tmp/x/overlay.zip', { publicOnly: true, signal });
  */
@@ -51,6 +52,7 @@ export async function downloadOverlay(url: string, path: string, options: Downlo
   const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
   let received = 0;
   let status: number | undefined;
+  let created = false;
   const total = setTimeout(() => own.abort(new DownloadTimeoutError(url, 'total', policy.timeoutMs, received)), policy.timeoutMs);
   try {
     const response = await follow(url, policy, signal, () => own.abort(new DownloadTimeoutError(url, 'idle', policy.idleTimeoutMs, received)));
@@ -69,14 +71,20 @@ export async function downloadOverlay(url: string, path: string, options: Downlo
         else done(null, chunk);
       },
     });
-    await pipeline(response, cap, createWriteStream(path, { mode: 0o600, flags: 'wx' }), { signal });
+    // Made only now that the server answered, and never over something already at `path` (left alone: not ours to remove).
+    const file = await createPrivateFile(path).catch((error: unknown) => {
+      response.destroy();
+      throw error;
+    });
+    created = true;
+    await pipeline(response, cap, file.createWriteStream(), { signal });
     bytes.done();
     return received;
   } catch (error) {
-    await rm(path, { force: true });
+    if (created) await rm(path, { force: true });
     options.signal?.throwIfAborted();
     if (own.signal.aborted) throw own.signal.reason;
-    if (error instanceof OverlayDownloadError) throw error;
+    if (error instanceof OverlayDownloadError || error instanceof FileInTheWayError) throw error;
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
     throw new OverlayDownloadError(url, status === undefined ? `the request failed (${cause})` : `the transfer failed after ${received} bytes (${cause})`, status);
   } finally {

@@ -9,10 +9,11 @@
  * or registered.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
 import { checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains, type CloudletDirOptions, type StagingDir } from '../base/index.js';
+import { placeFile, writePrivateFile } from '../files/index.js';
 import { readLibvirtSaveHeader } from '../image/memory/index.js';
 import { buildDomainXml, checkUntrustedSaveCookie, detectAcceleration, type DomainType, type VmHardware } from '../vm/index.js';
 import { LaunchInputError, NoNetworkError, VmExistsError } from './errors.js';
@@ -109,8 +110,8 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
       await place(source.disk, file('disk'), source.adopt === true, signal);
       await place(source.memory, file('memory'), source.adopt === true, signal);
       await replaceSaveImageXml(file('memory'), xml);
-      // Made by us before libvirt (running as root) appends to it, so the user running this can read it.
-      await writeFile(file('console'), '', { mode: 0o644 });
+      // Made by us before libvirt (virtlogd, root) appends to it: the user running this reads it, nobody else.
+      await writePrivateFile(file('console'), '');
       await writeVmRecord(stagingPath, record);
     }, () => (source.adopt ? 'moved' : 'copied'));
     const vm = await runPhase(emit, 'register', signal, () => registry.commit(prepared, record), (vm) => vm.dir);
@@ -155,11 +156,11 @@ async function allocated(path: string): Promise<number> {
   return (await stat(path)).blocks * 512;
 }
 
-/** Moves (falling back to copy and delete across file systems) or copies `from` to `to`. */
+/** Moves (falling back to copy and delete across file systems) or copies `from` to the new file `to`. */
 async function place(from: string, to: string, move: boolean, signal: AbortSignal | undefined): Promise<void> {
   if (move) {
     try {
-      await rename(from, to);
+      await placeFile(from, to);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;

@@ -8,11 +8,12 @@
  * no domain.
  */
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BaseRegistry, type StagingDir, checkFreeSpace } from '../base/index.js';
+import { createPrivateFile } from '../files/index.js';
 import { saveImageHeader, synthesize } from '../synthesis/index.js';
 import { buildDomainXml } from '../vm/index.js';
 import type { TrustedKey } from '../overlay/package/index.js';
@@ -81,8 +82,12 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
 /** A libvirt save image made of a bare QEMU migration stream behind our header; the stream file is removed. */
 async function wrapStream(stream: string, domainXml: string): Promise<string> {
   const path = join(resolve(stream, '..'), 'memory.save');
-  await writeFile(path, saveImageHeader({ domainXml, wasRunning: true }), { mode: 0o600 });
-  await pipeline(createReadStream(stream), createWriteStream(path, { flags: 'a' }));
+  const file = await createPrivateFile(path);
+  const header = saveImageHeader({ domainXml, wasRunning: true });
+  await pipeline(async function* () {
+    yield header;
+    yield* createReadStream(stream);
+  }, file.createWriteStream());
   await rm(stream, { force: true });
   return path;
 }

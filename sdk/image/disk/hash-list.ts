@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createPrivateFile, placeFile } from '../../files/index.js';
 import { CHUNK_SIZE, chunkCount, ZERO_CHUNK_DIGEST } from './chunk.js';
 import { chunkSpans, type Piece } from './chunk-spans.js';
 import { HashListFormatError } from './errors.js';
@@ -44,7 +45,8 @@ export interface HashListHeader {
 /**
  * Hashes every chunk of a raw disk into a hash-list file, streaming: holes (from `qemu-img map`) get
  * the digest of a zero chunk without being read, data is read in 4 MiB batches. The file is built as
- * `<out>.partial`, its header read back and checked, then renamed to `out`.
+ * the new file `<out>.partial`, its header read back and checked, then linked to `out`, which must
+ * not exist.
  *
  * @example const header = await writeHashList('/vm/base.raw', '/vm/base.hashes');
  */
@@ -53,7 +55,7 @@ export async function writeHashList(disk: string, out: string): Promise<HashList
   const count = chunkCount(disk, size);
   const partial = `${out}.partial`;
   const input = await open(disk, 'r');
-  const output = await open(partial, 'w').catch(async (error: unknown) => {
+  const output = await createPrivateFile(partial).catch(async (error: unknown) => {
     await input.close();
     throw error;
   });
@@ -83,7 +85,7 @@ export async function writeHashList(disk: string, out: string): Promise<HashList
     await output.close();
     const written = await readHashListHeader(partial);
     if (JSON.stringify(written) !== JSON.stringify(header)) throw new HashListFormatError(partial, 'header', JSON.stringify(header), JSON.stringify(written));
-    await rename(partial, out);
+    await placeFile(partial, out);
     return header;
   } catch (error) {
     await output.close().catch(() => undefined);

@@ -4,6 +4,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
+import { createPrivateFile } from '../../files/index.js';
 import type { Writable } from 'node:stream';
 
 export interface ByteSink {
@@ -59,7 +60,7 @@ class ChunkedSink implements ByteSink {
 }
 
 /**
- * Writes to a file, replacing it (or into an open handle at its current end when `append`).
+ * Writes to the new private file `path` (or, with `append`, at the end of an existing one).
  *
  * @example
  * const sink = await fileSink('/var/tmp/vm.mem');
@@ -67,7 +68,7 @@ class ChunkedSink implements ByteSink {
  * await sink.close();
  */
 export async function fileSink(path: string, options: { append?: boolean } = {}): Promise<ByteSink> {
-  const handle: FileHandle = await open(path, options.append ? 'a' : 'w');
+  const handle: FileHandle = options.append ? await open(path, 'a') : await createPrivateFile(path);
   return new ChunkedSink(
     async (bytes) => {
       for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;

@@ -4,7 +4,8 @@
  * confirm a match and synthesis can rebuild a page with a plain positioned read, and the memory
  * hash list is computed from it like a disk's.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { createPrivateFile } from '../../files/index.js';
 import { PageLayout } from './page-layout.js';
 import { openMemorySnapshot } from './snapshot-file.js';
 import { PAGE_SIZE } from './stream-format.js';
@@ -20,14 +21,14 @@ const RUN_BYTES = 1 << 20;
 
 /**
  * Reads every page of `snapshot` (a libvirt save image or a bare stream) into the new file `out`
- * (which must not exist), the final copy of each page winning. Reading to the end also checks the
+ * (a new private file), the final copy of each page winning. Reading to the end also checks the
  * stream's structure and device state.
  *
  * @example const { layout } = await writeFlatPages('/base/memory.save', '/base/memory.pages');
  */
 export async function writeFlatPages(snapshot: string, out: string): Promise<FlatPages> {
   const { stream } = await openMemorySnapshot(snapshot);
-  const file = await open(out, 'wx', 0o644);
+  const file = await createPrivateFile(out);
   try {
     const layout = new PageLayout(stream.header.blocks);
     await file.truncate(layout.bytes);

@@ -1,5 +1,6 @@
 import { readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { createPrivateFile } from '../../files/index.js';
 import { CHUNK_SIZE, type ChunkStore } from './chunk-store.js';
 import { ChunkIndexError, ChunkSizeError, ReadOnlyChunkFileError, ShortChunkReadError } from './errors.js';
 
@@ -37,12 +38,12 @@ export class ChunkFile implements ChunkStore {
   }
 
   /**
-   * Creates a new sparse file of `chunks` chunks for writing (and reading back); refuses an existing path.
+   * Creates a new sparse file of `chunks` chunks for writing (and reading back), private; refuses an existing path.
    *
    * @example const disk = await ChunkFile.create('/out/disk.raw', 2097152); await disk.write(7, chunk);
    */
   static async create(path: string, chunks: number): Promise<ChunkFile> {
-    const file = await open(path, 'wx+');
+    const file = await createPrivateFile(path, { read: true });
     try {
       await file.truncate(chunks * CHUNK_SIZE);
     } catch (error) {

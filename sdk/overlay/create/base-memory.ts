@@ -7,8 +7,9 @@
  * mtime and ctime. mtime alone can be set back (touch -d, cp -p); ctime cannot, and any write or
  * replacement of the snapshot changes it, so a stale cache is never taken for a fresh one.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { placeFile, writePrivateFile } from '../../files/index.js';
 import { writeHashList } from '../../image/disk/index.js';
 import { PageLayout, writeFlatPages, type RamBlock } from '../../image/memory/index.js';
 
@@ -41,19 +42,20 @@ export async function prepareBaseMemory(snapshotPath: string, outDir: string): P
     return { pages: paths.pages, hashes: paths.hashes, layout: new PageLayout(cached.blocks) };
   }
   await mkdir(outDir, { recursive: true });
-  await rm(paths.manifest, { force: true });
-  const partial = `${paths.pages}.partial`;
+  // A stale cache and what an interrupted build left go first: the new files are created, never reused.
+  const partials = { pages: `${paths.pages}.partial`, manifest: `${paths.manifest}.partial` };
+  for (const path of [paths.manifest, paths.pages, paths.hashes, partials.pages, partials.manifest]) await rm(path, { force: true });
   try {
-    await rm(partial, { force: true });
-    const { layout } = await writeFlatPages(snapshotPath, partial);
-    await rename(partial, paths.pages);
+    const { layout } = await writeFlatPages(snapshotPath, partials.pages);
+    await placeFile(partials.pages, paths.pages);
     await writeHashList(paths.pages, paths.hashes);
     const manifest: Manifest = { version: 2, snapshot: identity, blocks: [...layout.blocks] };
-    await writeFile(`${paths.manifest}.partial`, `${JSON.stringify(manifest)}\n`);
-    await rename(`${paths.manifest}.partial`, paths.manifest);
+    await writePrivateFile(partials.manifest, `${JSON.stringify(manifest)}\n`);
+    await placeFile(partials.manifest, paths.manifest);
     return { pages: paths.pages, hashes: paths.hashes, layout };
   } finally {
-    await rm(partial, { force: true });
+    await rm(partials.pages, { force: true });
+    await rm(partials.manifest, { force: true });
   }
 }
 

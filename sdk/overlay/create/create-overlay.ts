@@ -42,6 +42,8 @@ export interface CreateOverlayOptions {
   codec?: { codec: BlobCodec; level?: number };
   delta?: DeltaAlgorithm;
   maxBlobBytes?: number;
+  /** File mode of the package; default 0600 (it carries guest memory pages and disk chunks). */
+  mode?: number;
   /** Sign the overlay with this key (readSigningKey); `synthesis --trust` then accepts it. */
   signingKey?: OverlaySigningKey;
   /** @internal A shared pool of codec workers; default: one for this call. */
@@ -54,7 +56,7 @@ export interface CreateOverlayOptions {
 export interface CreateOverlayInput {
   base: OverlayBase;
   customized: CustomizedVm;
-  /** Path of the overlay package; written as `<output>.partial` and renamed when complete. */
+  /** Path of the overlay package; written as the new file `<output>.partial` and linked to `output` (never replaced) when complete. */
   output: string;
   options?: CreateOverlayOptions;
 }
@@ -106,7 +108,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
 
     const choice = resolveCodec(options.codec ?? { codec: 'xz' });
     const opened = await openItemEncoder({ disk: { image: base.disk, hashes: diskHashes }, memory: { image: baseMemory.pages, hashes: baseMemory.hashes } }, { delta: options.delta });
-    const writer = await createOverlayPackage(output, { baseVmId: id, diskSize: baseBytes, memorySize: memory.layout.bytes, createdBy: `cloudlet-tasks ${packageVersion()}`, ...(options.signingKey ? { signingKey: options.signingKey } : {}) }).catch(async (error: unknown) => {
+    const writer = await createOverlayPackage(output, { baseVmId: id, diskSize: baseBytes, memorySize: memory.layout.bytes, createdBy: `cloudlet-tasks ${packageVersion()}`, mode: options.mode, ...(options.signingKey ? { signingKey: options.signingKey } : {}) }).catch(async (error: unknown) => {
       await opened.close();
       throw error;
     });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { placeFile } from '../../files/index.js';
 import { normalizeRanges, type ChunkRange } from './chunk-ranges.js';
 import { MetaTooLargeError, OverlayPackageError, WriterStateError } from './errors.js';
 import { encodeMeta, META_MEMBER, SIGNATURE_MEMBER, type BlobCodec, type BlobMeta, type OverlayMeta } from './meta.js';
@@ -17,6 +18,8 @@ export interface CreatePackageOptions {
   createdBy: string;
   /** Largest blob; defaults to, and cannot exceed, 4 GiB − 2. Archives may grow past 4 GiB (ZIP64). */
   maxBlobBytes?: number;
+  /** File mode of the package; default 0600 (it carries guest memory pages). */
+  mode?: number;
   /** Sign the package with this key: an overlay-sig member after overlay-meta (overlay-sig.ts). */
   signingKey?: OverlaySigningKey;
 }
@@ -33,9 +36,11 @@ const ZIP_COMMENT = 'cloudlet-tasks VM overlay v1';
 
 /**
  * Starts an overlay package at `path`. Blobs are appended as they are produced; overlay-meta goes last,
- * once every blob's size and SHA-256 are known, followed by overlay-sig when a signing key is given. The zip is built in `<path>.partial` and renamed into
- * place only after it was read back and its meta matched, so `path` never holds a half-written package.
- * Any failure removes the partial file and leaves the writer broken.
+ * once every blob's size and SHA-256 are known, followed by overlay-sig when a signing key is given.
+ * The zip is built in the new file `<path>.partial` (an existing one, or a symlink there, is refused:
+ * FileInTheWayError) and linked into place only after it was read back and its meta matched, so
+ * `path` never holds a half-written package and an existing `path` is never replaced
+ * (OutputFileExistsError). Any failure removes the partial file and leaves the writer broken.
  *
  * @example
  * const writer = await createOverlayPackage('overlay.zip', { baseVmId, diskSize, memorySize, createdBy: 'cloudlet-tasks 0.1.0' });
@@ -46,7 +51,7 @@ export async function createOverlayPackage(path: string, options: CreatePackageO
   // Refuse a bad Base VM ID or size now, not after gigabytes of blobs.
   encodeMeta({ ...options, diskZeroed: [], blobs: [] });
   const partial = `${path}.partial`;
-  const zip = await StoredZipWriter.create(partial, { limit: options.maxBlobBytes });
+  const zip = await StoredZipWriter.create(partial, { limit: options.maxBlobBytes, mode: options.mode });
   return new OverlayPackageWriter(path, partial, zip, options);
 }
 
@@ -116,7 +121,7 @@ export class OverlayPackageWriter {
       if (!encodeMeta(check.meta).equals(bytes)) {
         throw new OverlayPackageError(`${this.partial}: overlay-meta read back differs from what was written`);
       }
-      await rename(this.partial, this.path);
+      await placeFile(this.partial, this.path);
       this.state = 'finished';
       return meta;
     });

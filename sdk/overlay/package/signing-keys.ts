@@ -5,7 +5,8 @@
  * 32-byte public key, in hex: what overlay-sig records and what the messages name.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { FileInTheWayError, writePrivateFile } from '../../files/index.js';
 import { SigningKeyError } from './signature-errors.js';
 
 /** A public key an overlay may be signed by, with its ID. */
@@ -43,14 +44,19 @@ export function keyId(key: KeyObject): string {
  */
 export async function generateSigningKey(out: string): Promise<TrustedKey> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  await writeFile(out, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-    throw new SigningKeyError(out, error.code === 'EEXIST' ? 'already exists; choose another name (a key is never overwritten)' : error.message);
+  await writePrivateFile(out, privateKey.export({ format: 'pem', type: 'pkcs8' })).catch((error: Error) => {
+    throw keyFileError(out, error);
   });
-  await writeFile(`${out}.pub`, publicKey.export({ format: 'pem', type: 'spki' }), { mode: 0o644, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+  // Meant to be handed out, so readable by all; still created exclusively, like every file the SDK writes.
+  await writePrivateFile(`${out}.pub`, publicKey.export({ format: 'pem', type: 'spki' }), { mode: 0o644 }).catch(async (error: Error) => {
     await rm(out, { force: true });
-    throw new SigningKeyError(`${out}.pub`, error.code === 'EEXIST' ? 'already exists; choose another name (a key is never overwritten)' : error.message);
+    throw keyFileError(`${out}.pub`, error);
   });
   return { id: keyId(publicKey), publicKey };
+}
+
+function keyFileError(path: string, error: Error): SigningKeyError {
+  return new SigningKeyError(path, error instanceof FileInTheWayError ? 'already exists; choose another name (a key is never overwritten)' : error.message);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { createPrivateFile } from '../../files/index.js';
 import { Zip64RequiredError } from './errors.js';
 import { checkMemberName } from './member-name.js';
 import {
@@ -28,6 +29,8 @@ export interface ZipWriterOptions {
   limit?: number;
   /** Offsets from here on are written as ZIP64 (default: past what 32 bits hold); tests lower it. */
   zip64From?: number;
+  /** File mode; default 0600. */
+  mode?: number;
 }
 
 /**
@@ -36,7 +39,8 @@ export interface ZipWriterOptions {
  * A member's local header is written with zero CRC and sizes, the bytes follow as they arrive, and
  * the header is patched in place afterwards: no data descriptors, so every reader sees the real
  * sizes in both headers.
- * The writer does not remove its file on failure; its owner decides (see package-writer.ts).
+ * The file is new (never an existing one or a symlink's target). The writer does not remove it on
+ * failure; its owner decides (see package-writer.ts).
  *
  * @example
  * const zip = await StoredZipWriter.create('/tmp/x.zip');
@@ -52,7 +56,8 @@ export class StoredZipWriter {
 
   static async create(path: string, options: ZipWriterOptions = {}): Promise<StoredZipWriter> {
     const limit = Math.min(options.limit ?? ZIP32_LIMIT, ZIP32_LIMIT);
-    return new StoredZipWriter(await open(path, 'w'), limit, Math.min(options.zip64From ?? ZIP32_LIMIT + 1, ZIP32_LIMIT + 1));
+    const file = await createPrivateFile(path, { mode: options.mode });
+    return new StoredZipWriter(file, limit, Math.min(options.zip64From ?? ZIP32_LIMIT + 1, ZIP32_LIMIT + 1));
   }
 
   /** Appends one member; `data` is consumed once, piece by piece, with back-pressure. */

@@ -39,7 +39,7 @@ export async function ensureDataset(): Promise<Dataset> {
   const cached = await readDataset(dir);
   if (cached) return cached;
   await mkdir(CACHE_ROOT, { recursive: true });
-  return withBuildLock(`${dir}.lock`, async () => {
+  return withBuildLock(`${dir}.flock`, async () => {
     const built = await readDataset(dir);
     if (built) return built;
     progress(`building the dataset into ${dir}`);

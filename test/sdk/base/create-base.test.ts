@@ -1,13 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
 import { readHashListHeader } from '../../../sdk/image/disk/index.js';
 import {
+  BaseNameError,
   createBase,
   deleteBase,
   listBases,
@@ -19,6 +20,7 @@ import {
 } from '../../../sdk/base/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
+import { otherUserCanRead } from '../../fixtures/other-user.js';
 
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
@@ -56,11 +58,30 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
     assert.deepEqual((await listBases(options)).map((b) => b.id), [base.id]);
     assert.deepEqual(await tmpEntries(), []);
     assert.match(base.hardware.machine, /^pc-i440fx-\d/);
-    assert.equal((await stat(base.files.console)).mode & 0o777, 0o644, 'the console log stays readable by whoever made the base');
     assert.deepEqual(events.filter((e) => e.kind === 'acceleration').length, 1, 'KVM or TCG is said once');
     const steps = events.flatMap((e) => (e.kind === 'phase-end' ? [e] : []));
     assert.deepEqual(steps.map((s) => s.phase), ['check', 'copy', 'boot', 'ready', 'save', 'hash-disk', 'hash-memory', 'register']);
     t.diagnostic(steps.map((s) => `${s.phase} ${s.elapsedMs} ms`).join(', '));
+  });
+
+  it('keeps every file of the base to its owner: another user reads neither the disk nor the guest RAM', async () => {
+    for (const [key, path] of Object.entries(base.files)) {
+      assert.equal((await stat(path)).mode & 0o777, 0o600, key);
+      assert.equal(await otherUserCanRead(path), false, `another user cannot read ${key}`);
+    }
+  });
+
+  it('refuses a name with control characters, from --name or from the disk file name, before any work', async () => {
+    await assert.rejects(createBase(disk.path, { ...options, name: 'tiny\u001b]0;owned\u0007' }), (error: unknown) => error instanceof BaseNameError && error.origin === 'option');
+    const oddName = join(host.scratch, 'odd\u001b[2Jname.raw');
+    await symlink(disk.path, oddName);
+    await assert.rejects(createBase(oddName, options), (error: unknown) => {
+      assert.ok(error instanceof BaseNameError);
+      assert.equal(error.origin, 'disk file name');
+      assert.ok(!error.message.includes('\u001b'), 'the message shows the name escaped');
+      return true;
+    });
+    assert.deepEqual(await tmpEntries(), []);
   });
 
   it('writes hash lists of the disk and of the flat memory file', async () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +15,7 @@ import {
   ArchiveExistsError,
   ArchiveFormatError,
   BaseIdMismatchError,
+  BaseNameError,
   createBase,
   DuplicateBaseError,
   exportBase,
@@ -25,6 +26,7 @@ import {
 } from '../../../sdk/base/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
+import { otherUserCanRead } from '../../fixtures/other-user.js';
 
 type Member = [name: string, content: Buffer | { file: string }];
 
@@ -94,12 +96,29 @@ describe('exportBase and importBase', () => {
     assert.ok((await readFile(imported.files.memoryHashes)).equals(await readFile(base.files.memoryHashes)));
     assert.ok((await readFile(imported.files.diskHashes)).equals(await readFile(base.files.diskHashes)));
     assert.deepEqual(domainFacts((await readLibvirtSaveHeader(imported.files.memory)).xml).diskFiles, [imported.files.disk]);
+    for (const [key, path] of Object.entries(imported.files)) {
+      if (key === 'console') continue; // made by the first restore below
+      assert.equal((await stat(path)).mode & 0o777, 0o600, key);
+      assert.equal(await otherUserCanRead(path), false, `another user cannot read ${key}`);
+    }
 
     const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
     const serial = new SerialLog(imported.files.console);
     await virsh('restore', imported.files.memory);
     await serial.waitFor(new RegExp(`^COUNTER ${saved.counter + 1} `), 20_000);
     await virsh('destroy', imported.domain.name);
+  });
+
+  it('refuses a manifest name with control characters before extracting anything, and imports the base under --name', async () => {
+    const evil = await writeZip(join(host.scratch, 'evil-name.zip'), [
+      ['manifest.json', Buffer.from(JSON.stringify({ ...manifestFor(base), name: 'tiny\u001b]0;owned\u0007\u001b[2J\u202e' }))],
+      ['disk.raw', { file: base.files.disk }],
+      ['memory.save', { file: base.files.memory }],
+    ]);
+    await assert.rejects(importBase(evil, dir('evil')), (error: unknown) => error instanceof BaseNameError && error.origin === 'archive manifest');
+    assert.deepEqual(await readdir(join(host.scratch, 'evil', 'tmp')), []);
+    await assert.rejects(importBase(evil, { ...dir('evil'), name: 'also\u009bbad' }), (error: unknown) => error instanceof BaseNameError && error.origin === 'option');
+    assert.equal((await importBase(evil, { ...dir('evil'), name: 'renamed' })).name, 'renamed');
   });
 
   it('refuses a base already registered, before extracting anything', async () => {

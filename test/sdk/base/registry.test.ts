@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { checkQemuCanReach, cloudletDirLayout } from '../../../sdk/base/cloudlet-dir.js';
 import { writeBaseRecord } from '../../../sdk/base/base-record.js';
-import { withRegistryLock } from '../../../sdk/base/registry-lock.js';
 import {
   AmbiguousBaseError,
   BaseNotFoundError,
@@ -107,14 +106,6 @@ describe('BaseRegistry', () => {
     assert.deepEqual(swept.map((entry) => entry.path).sort(), [orphan, old]);
     assert.deepEqual(await readdir(registry.dir.tmp), [mine.path.split('/').at(-1)]);
     await rm(mine.path, { recursive: true });
-  });
-
-  it('takes over the lock of a killed command', async () => {
-    const dead = execa('true');
-    await dead;
-    await mkdir(registry.dir.lock);
-    await writeFile(join(registry.dir.lock, 'pid'), String(dead.pid));
-    assert.equal(await withRegistryLock(registry.dir.lock, async () => 'locked', 2_000), 'locked');
   });
 
   it('reports a damaged record instead of guessing', async () => {

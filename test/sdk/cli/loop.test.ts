@@ -11,6 +11,7 @@ import { LibvirtConnection } from '../../../native/libvirt/index.js';
 import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/vms/index.js';
 import { BaseVmMismatchError } from '../../../sdk/overlay/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { otherUserCanRead } from '../../fixtures/other-user.js';
 import { cloudlet, cloudletProcess } from './cli-harness.js';
 
 /** The base is saved once its RAM counter runs. */
@@ -84,6 +85,8 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     const result = run.json.at(-1) as { kind: string; overlay: { path: string; size: number; base: { id: string } } };
     assert.equal(result.overlay.base.id, baseId);
     assert.equal((await stat(overlayPath)).size, result.overlay.size);
+    assert.equal((await stat(overlayPath)).mode & 0o777, 0o600);
+    assert.equal(await otherUserCanRead(overlayPath), false, 'another user cannot read the overlay (guest memory pages)');
     t.diagnostic(`overlay ${result.overlay.size} bytes in ${Date.now() - started} ms; ${run.json.filter((e) => e.kind === 'phase-end').map((e) => `${String(e.phase)} ${String(e.elapsedMs)} ms`).join(', ')}`);
     assert.ok(samples(savedLog).customs.includes(103), 'the second counter ran before the save');
     assert.equal(await libvirt.find('loop-custom'), undefined);
@@ -138,6 +141,7 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     const lastCustom = before.customs.at(-1)!;
     assert.ok(after.customs[0]! > lastCustom && after.customs[0]! <= lastCustom + 3, `CUSTOM went on: ${lastCustom} then ${after.customs[0]}`);
     assert.equal(await readDataFile(join(vm.dir, 'disk.raw'), '/custom.txt'), 'customized');
+    assert.equal(await otherUserCanRead(join(vm.dir, 'disk.raw')), false, 'another user cannot read the synthesized disk');
 
     const listed = await cloudlet(['list', '--json'], { env });
     assert.deepEqual((listed.json[0] as unknown as Array<{ name: string; state: string }>).map((v) => [v.name, v.state]), [['loop-vm', 'running']]);

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseForwardOption, parseReadyOption, parseSshOptions, UsageError } from '../../../sdk/cli/index.js';
-import { formatTable } from '../../../sdk/cli/table.js';
 import { cloudlet } from './cli-harness.js';
 
 describe('--ready', () => {
@@ -82,12 +81,6 @@ describe('--ssh', () => {
   });
 });
 
-describe('formatTable', () => {
-  it('pads every column but the last to its widest cell', () => {
-    assert.equal(formatTable(['ID', 'NAME'], [['b850e752', 'debian'], ['1', 'x']]), 'ID        NAME\nb850e752  debian\n1         x\n');
-  });
-});
-
 describe('overlay and synthesis arguments', () => {
   it('exit 2 with the usage before touching libvirt', async () => {
     const env = { CLOUDLET_DIR: '/nonexistent/cloudlet' };
@@ -101,6 +94,8 @@ describe('overlay and synthesis arguments', () => {
       ['overlay', 'tiny', '--script', '/nonexistent/script.sh'],
       ['overlay', 'tiny', '--ssh', 'root@127.0.0.1:2222', '--ssh-key', 'id', '--script', 'a.sh', '--forward', 'tcp:2222:22'],
       ['overlay', 'tiny', '--ssh', 'root@127.0.0.1:2222', '--type', 'true'],
+      ['overlay', 'tiny', '--type', 'true', '--mode', 'u+rw'],
+      ['overlay', 'tiny', '--type', 'true', '--mode', '4755'],
     ]) {
       const run = await cloudlet(argv, { env });
       assert.equal(run.code, 2, argv.join(' '));

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import {
   downloadOverlay,
   OverlayDownloadError,
 } from '../../../sdk/vms/index.js';
+import { FileInTheWayError } from '../../../sdk/files/index.js';
 import { selfSignedCertificate, startServer, type Handler, type TestServer } from './test-servers.js';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -60,6 +61,22 @@ describe('downloadOverlay, against real local http and https servers', () => {
       assert.ok((await readFile(path)).equals(body), url);
       assert.equal((await stat(path)).mode & 0o777, 0o600);
     }
+  });
+
+  it('something already at the path (a file, a planted symlink): FileInTheWayError, left as it was, nothing written through it', async () => {
+    const server = await serve(serveBody);
+    const existing = join(dir, `existing-${serial++}.zip`);
+    await writeFile(existing, 'theirs');
+    const target = join(dir, `target-${serial++}`);
+    await writeFile(target, 'victim');
+    const planted = join(dir, `planted-${serial++}.zip`);
+    await symlink(target, planted);
+    for (const path of [existing, planted]) {
+      await assert.rejects(downloadOverlay(`${server.origin}/vm.zip`, path), FileInTheWayError, path);
+    }
+    assert.equal(await readFile(existing, 'utf8'), 'theirs');
+    assert.equal(await readlink(planted), target);
+    assert.equal(await readFile(target, 'utf8'), 'victim');
   });
 
   it('a server that accepts the connection and never answers: DownloadTimeoutError (idle)', async () => {

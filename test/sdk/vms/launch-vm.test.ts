@@ -29,6 +29,7 @@ import { createVmOverlay } from '../../../sdk/customize/index.js';
 import { buildDomainXml } from '../../../sdk/vm/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
+import { otherUserCanRead } from '../../fixtures/other-user.js';
 import { cloudlet } from '../cli/cli-harness.js';
 
 async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -101,6 +102,10 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
     const listed = await listVms({ cloudletDir });
     assert.deepEqual(listed.map((v) => [v.name, v.state]), [['resumed-vm', 'running']]);
     assert.deepEqual((await readdir(vm.dir)).sort(), ['console.log', 'console.sock', 'disk.raw', 'vm.json'], 'the save image is gone once resumed');
+    for (const file of ['disk.raw', 'console.log', 'vm.json']) {
+      assert.equal((await stat(join(vm.dir, file))).mode & 0o777, 0o600, file);
+      assert.equal(await otherUserCanRead(join(vm.dir, file)), false, `another user cannot read the running VM's ${file}`);
+    }
     assert.deepEqual(await tmpEntries(), []);
 
     assert.equal((await destroyVm('resumed-vm', { cloudletDir })).id, vm.id);

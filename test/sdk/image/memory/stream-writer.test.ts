@@ -61,9 +61,9 @@ describe('writeStream', () => {
 
   it('re-emits both real QEMU snapshots bit-exactly, streaming file to file', async () => {
     const { first, second } = await snapshotPair();
-    for (const snapshot of [first, second]) {
+    for (const [n, snapshot] of [first, second].entries()) {
       const reader = await MigrationStreamReader.openFile(snapshot.path);
-      const copy = join(dir, 'copy.mem');
+      const copy = join(dir, `copy-${n}.mem`);
       const sink = await fileSink(copy);
       await writeStream(sink, reader.header, reader.records(), () => reader.deviceState());
       await sink.close();

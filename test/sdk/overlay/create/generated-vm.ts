@@ -1,5 +1,5 @@
 /** Test helpers: a small generated base VM and a customized copy, disk made with qemu-io, memory with the SDK's stream writer. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSink, parseDeviceState, writeCanonicalStream, type RamBlock, type RamPage, type StreamHeader } from '../../../../sdk/image/memory/index.js';
@@ -30,7 +30,10 @@ export function pageContent(seed: number, page: number): Buffer | null {
   return data;
 }
 
-/** Writes a bare QEVM stream of `header` (default: BLOCKS) whose page n is pageContent(seed, n), changed where `changes` says. */
+/**
+ * Writes a bare QEVM stream of `header` (default: BLOCKS) whose page n is pageContent(seed, n), changed where `changes` says.
+ * An existing file is rewritten in place (same inode), as an editor or `cp` onto it would.
+ */
 export async function writeMemory(path: string, seed: number, changes: (page: number, data: Buffer | null) => Buffer | null = (_, d) => d, header: StreamHeader = HEADER): Promise<void> {
   const pages = async function* (): AsyncGenerator<RamPage> {
     let n = 0;
@@ -41,7 +44,9 @@ export async function writeMemory(path: string, seed: number, changes: (page: nu
       }
     }
   };
-  const sink = await fileSink(path);
+  const exists = await stat(path).then(() => true, () => false);
+  if (exists) await truncate(path, 0);
+  const sink = await fileSink(path, { append: exists });
   await writeCanonicalStream(sink, { header, pages: pages(), deviceState: parseDeviceState(deviceTail(), 0) });
   await sink.close();
 }

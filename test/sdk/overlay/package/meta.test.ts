@@ -82,6 +82,9 @@ describe('overlay-meta', () => {
     ['created_by', ''],
     ['created_by', 'x'.repeat(129)],
     ['created_by', 'tab\there'],
+    // info-overlay prints it: a terminal escape (clear screen, retitle) or a C1 control never gets that far.
+    ['created_by', 'x\u001b[2J\u001b]0;owned\u0007'],
+    ['created_by', 'x\u009b31m'],
     ['disk_zeroed', [1]],
     ['blobs', Array.from({ length: 4097 }, () => ({}))],
   ] as const) {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { FileInTheWayError, OutputFileExistsError } from '../../../../sdk/files/index.js';
 import {
   ChunkRangeError,
   createOverlayPackage,
@@ -15,6 +16,7 @@ import {
   Zip64RequiredError,
   type CreatePackageOptions,
 } from '../../../../sdk/overlay/package/index.js';
+import { otherUserCanRead } from '../../../fixtures/other-user.js';
 
 const baseVmId = createHash('sha256').update('base disk').digest('hex');
 const options: CreatePackageOptions = { baseVmId, diskSize: 1 << 20, memorySize: 1 << 20, createdBy: 'cloudlet-tasks test' };
@@ -27,7 +29,11 @@ async function* stream(...texts: string[]): AsyncGenerator<Buffer> {
 const exists = (path: string) => access(path).then(() => true, () => false);
 
 describe('overlay package writer', () => {
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'package-writer-')); });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'package-writer-'));
+    // Others may traverse, as an output directory usually lets them: only the package's mode keeps them out.
+    await chmod(dir, 0o711);
+  });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
   it('writes blobs as they come and the meta last, into a package the reader and unzip accept', async () => {
@@ -95,5 +101,39 @@ describe('overlay package writer', () => {
     await writer.abort();
     assert.equal(await exists(`${path}.partial`), false);
     await assert.rejects(writer.finish(), (e: unknown) => e instanceof WriterStateError && e.state === 'aborted');
+  });
+
+  it('makes a package only its owner can read, unless a mode is asked for', async () => {
+    const path = join(dir, 'private.zip');
+    await (await createOverlayPackage(path, options)).finish();
+    assert.equal((await stat(path)).mode & 0o777, 0o600);
+    assert.equal(await otherUserCanRead(path), false, 'another user cannot read the guest data it carries');
+    const shared = join(dir, 'shared.zip');
+    await (await createOverlayPackage(shared, { ...options, mode: 0o640 })).finish();
+    assert.equal((await stat(shared)).mode & 0o777, 0o640);
+  });
+
+  it('never writes through a symlink planted at <output>.partial, and says what to do', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    const path = join(dir, 'planted.zip');
+    await symlink(victim, `${path}.partial`);
+    await assert.rejects(createOverlayPackage(path, options), (e: unknown) => {
+      assert.ok(e instanceof FileInTheWayError);
+      assert.equal(e.path, `${path}.partial`);
+      assert.match(e.message, /remove it and run again/);
+      return true;
+    });
+    assert.equal(await readFile(victim, 'utf8'), 'precious');
+    assert.equal(await exists(path), false);
+  });
+
+  it('never replaces an existing output: the package is refused at finish and its partial file removed', async () => {
+    const path = join(dir, 'taken.zip');
+    const writer = await createOverlayPackage(path, options);
+    await writeFile(path, 'made meanwhile');
+    await assert.rejects(writer.finish(), (e: unknown) => e instanceof OutputFileExistsError && e.path === path);
+    assert.equal(await readFile(path, 'utf8'), 'made meanwhile');
+    assert.equal(await exists(`${path}.partial`), false);
   });
 });
