@@ -58,7 +58,7 @@ describe('cloudlet info-overlay', () => {
   });
 
   it('keeps the doctor command and refuses unknown options', async () => {
-    assert.match((await cloudlet('--help')).stdout, /doctor \[--json\][\s\S]*info-overlay OVERLAY \[--json\]/);
+    assert.match((await cloudlet('--help')).stdout, /doctor \[--json\][\s\S]*info-overlay OVERLAY \[--trust KEYFILE \.\.\.\] \[--json\]/);
     assert.equal((await cloudlet('info-overlay', overlay, '--yaml')).exitCode, 2);
   });
 });
