@@ -3,11 +3,11 @@
 // errors: RemoteCloudletError keeps the host's error code, CloudletVersionError says the host
 // needs `install`.
 import type { TaskContext } from '../task/task-context.js';
-import { baseArchive, type BaseArchive } from './base-source.js';
-import { createOverlay, type FetchedOverlay, type RemoteOverlayOptions } from './create-overlay.js';
-import { pushBase, type PushBaseResult, type TransferOptions } from './push-base.js';
+import type { BaseArchive } from './base-source.js';
+import type { FetchedOverlay, RemoteOverlayOptions } from './create-overlay.js';
+import type { PushBaseResult, TransferOptions } from './push-base.js';
 import { RemoteCloudlet, type RemoteBase, type RemoteCloudletSettings, type RemoteVm } from './remote-cloudlet.js';
-import { synthesize, type SynthesizedVm, type SynthesizeOptions } from './synthesize.js';
+import type { SynthesizedVm, SynthesizeOptions } from './synthesize.js';
 
 /** The SDK on the task's host (`ctx.cloudlet`). */
 export interface CloudletApi {
@@ -46,12 +46,15 @@ export function hostCloudlet(ctx: TaskContext, settings: RemoteCloudletSettings 
     with: (next) => hostCloudlet(ctx, { ...settings, ...next }),
     bases: () => remote.bases(),
     vms: () => remote.vms(),
+    // The operations load the SDK's base and overlay code (and its host programs) only when used:
+    // `cloudlet-tasks/tasks` stays loadable from a CommonJS tasks file, which cannot require them.
     pushBase: async (base, options = {}) => {
+      const [{ baseArchive }, { pushBase }] = await Promise.all([import('./base-source.js'), import('./push-base.js')]);
       const archive = typeof base === 'string' ? await baseArchive(base, options.cloudletDir ? { cloudletDir: options.cloudletDir } : {}) : base;
       return pushBase(ctx, remote, archive, options);
     },
-    synthesize: (base, overlay, options) => synthesize(ctx, remote, base, overlay, options),
-    createOverlay: (base, options) => createOverlay(ctx, remote, base, options),
+    synthesize: async (base, overlay, options) => (await import('./synthesize.js')).synthesize(ctx, remote, base, overlay, options),
+    createOverlay: async (base, options) => (await import('./create-overlay.js')).createOverlay(ctx, remote, base, options),
     destroy: async (name) => (await remote.command(['destroy', name]))['destroyed'] as { name: string; id: string },
     deleteBase: async (base) => (await remote.command(['del-base', base]))['deleted'] as { id: string; name: string },
     command: (args) => remote.command(args),
