@@ -187,6 +187,44 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     assert.equal(await inside(c1, `ls -A /home/ops/.cloudlet/tmp`), '', 'no scratch files left');
   });
 
+  it('customizes a VM on one host and fetches its overlay, which another host then resumes', async () => {
+    const script = join(work, 'remote-custom.sh');
+    writeFileSync(script, '(n=500; while :; do n=$((n+1)); echo "REMOTE $n"; sleep 1; done) &\n');
+    const fetched = join(work, 'fetched-{host}.zip');
+    const made = await cli(['-H', 'c1', 'overlay', pair.baseId.slice(0, 12), '--script', script, '--fetch', fetched, '--', '--wait-for', 'REMOTE 503']);
+    assert.equal(made.code, 0, made.stdout.slice(-3000) + made.stderr);
+    const overlay = value<{ path: string; base: string; bytes: number }>(made, 'c1');
+    assert.deepEqual([overlay.path, overlay.base, overlay.bytes], [join(work, 'fetched-c1.zip'), pair.baseId, statSync(join(work, 'fetched-c1.zip')).size]);
+    assert.equal(statSync(overlay.path).mode & 0o777, 0o600, 'the fetched overlay is private');
+    assert.ok(made.events.some((e) => e.type === 'progress' && (e['progress'] as { phase?: string }).phase === 'encode'), "the host's overlay progress streamed back");
+    assert.equal(await inside(lab.host('c1'), 'ls /tmp | grep -c cloudlet-overlay || true'), '0', 'the host keeps nothing');
+    assert.equal(await vmTraces(lab.host('c1')), '');
+
+    const run = await cli(['-H', 'c2', 'synthesis', pair.baseId, overlay.path, '--name', 'from-c1']);
+    assert.equal(run.code, 0, run.stdout.slice(-2000) + run.stderr);
+    const vm = value<{ console: string }>(run, 'c2');
+    let log = '';
+    for (let waited = 0; waited < 30_000 && !/^REMOTE 50[5-9]\r?$/m.test(log); waited += 250) {
+      await sleep(250);
+      log = readFileSync(join(lab.host('c2').rootDir, vm.console), 'latin1');
+    }
+    const first = Number(/^REMOTE (\d+)\r?$/m.exec(log)?.[1]);
+    assert.ok(first > 503 && first <= 506 && !/Linux version/.test(log), `the RAM-only REMOTE counter went on from 503: ${first}`);
+    assert.equal((await cli(['-H', 'c2', 'destroy', 'from-c1'])).code, 0);
+  });
+
+  it('runs cloudlet as another VM user through sudo -u, handing uploads over as files of that user', async () => {
+    const c2 = lab.host('c2');
+    await inside(c2, 'useradd -m -G libvirt,kvm vmrunner');
+    const pushed = await cli(['-H', 'c2', 'push-base', pair.baseArchive, '--vm-user', 'vmrunner']);
+    assert.equal(pushed.code, 0, pushed.stdout.slice(-2000) + pushed.stderr);
+    assert.equal(value<{ status: string }>(pushed, 'c2').status, 'imported');
+    assert.equal(await inside(c2, 'stat -c %U /home/vmrunner/.cloudlet/bases/*/base.json'), 'vmrunner');
+    const bases = await cli(['-H', 'c2', 'bases', '--vm-user', 'vmrunner']);
+    assert.deepEqual(value<Array<{ id: string }>>(bases, 'c2').map((base) => base.id), [pair.baseId]);
+    assert.equal(await inside(c2, 'find /tmp /var/tmp -user vmrunner | wc -l'), '0', 'the handed-over copy is gone');
+  });
+
   it('refuses an overlay for another base before uploading it, and names the bases a host has', async () => {
     const other = join(work, 'other.zip');
     await craftPackage(other, { baseVmId: 'ab'.repeat(32), diskSize: 4096, memorySize: 4096, blobs: [] });
