@@ -192,7 +192,7 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     writeFileSync(script, '(n=500; while :; do n=$((n+1)); echo "REMOTE $n"; sleep 1; done) &\n');
     const fetched = join(work, 'fetched-{host}.zip');
     const made = await cli(['-H', 'c1', 'overlay', pair.baseId.slice(0, 12), '--script', script, '--fetch', fetched, '--', '--wait-for', 'REMOTE 503']);
-    assert.equal(made.code, 0, made.stdout.slice(-3000) + made.stderr);
+    assert.equal(made.code, 0, JSON.stringify(resultsByHost(made).get('c1')?.error) + made.stderr);
     const overlay = value<{ path: string; base: string; bytes: number }>(made, 'c1');
     assert.deepEqual([overlay.path, overlay.base, overlay.bytes], [join(work, 'fetched-c1.zip'), pair.baseId, statSync(join(work, 'fetched-c1.zip')).size]);
     assert.equal(statSync(overlay.path).mode & 0o777, 0o600, 'the fetched overlay is private');
@@ -260,7 +260,7 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
   });
   it('stopping the hosts kills their daemons and a running VM, and leaves nothing on this machine', async () => {
     const run = await cli(['-H', 'c1', 'synthesis', pair.baseId, pair.overlay, '--name', 'left-running']);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 0, JSON.stringify(resultsByHost(run).get('c1')?.error) + run.stderr);
     const inside = lab.hosts.flatMap(processesInside);
     for (const daemon of ['libvirtd', 'virtlogd']) assert.ok(inside.some((p) => p.comm === daemon), `${daemon} runs inside the hosts`);
     assert.ok(inside.some((p) => p.comm.startsWith('qemu')), 'a VM runs when the hosts stop');

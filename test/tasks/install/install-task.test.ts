@@ -148,7 +148,7 @@ describe('install and check on real hosts', () => {
     const status = await inside(fresh, "dpkg-query -W -f='${Package}=${db:Status-Abbrev}\\n' qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients fuse xz-utils");
     for (const line of status.split('\n')) assert.match(line, /=ii\s*$/, line);
     const groups = (await inside(fresh, 'id -nG ops')).split(' ');
-    assert.ok(groups.includes('kvm') && groups.includes('libvirt'), groups.join(' '));
+    assert.ok(groups.includes('kvm') && groups.includes('libvirt') && groups.includes('libvirt-qemu'), groups.join(' '));
     assert.match(await inside(fresh, 'cat /etc/fuse.conf'), /^user_allow_other$/m);
     assert.equal(await inside(fresh, 'stat -c %a /etc/fuse.conf'), '644');
     assert.equal(await inside(fresh, 'cat /etc/udev/rules.d/60-cloudlet-fuse.rules'), 'KERNEL=="fuse", MODE="0666"');

@@ -13,6 +13,13 @@ describe('groups planner', () => {
     assert.match(plan.notes![0]!, /log in again/);
   });
 
+  it("joins libvirt-qemu where QEMU runs as that group (Debian), so the VM's console socket is reachable, but never creates it", () => {
+    const plan = planGroups({ userExists: true, userGroups: ['ops', 'kvm', 'libvirt'], existingGroups: ['kvm', 'libvirt', 'libvirt-qemu'] }, SETTINGS);
+    if (plan.kind !== 'change') return assert.fail('expected changes');
+    assert.deepEqual(plan.actions.map((a) => (a.kind === 'command' ? a.command.text : '')), ['usermod -aG libvirt-qemu ops']);
+    assert.equal(planGroups({ userExists: true, userGroups: ['kvm', 'libvirt', 'libvirt-qemu'], existingGroups: ['kvm', 'libvirt', 'libvirt-qemu'] }, SETTINGS).kind, 'unchanged');
+  });
+
   it('uses libvirtd on old releases and creates a missing kvm group', () => {
     const plan = planGroups({ userExists: true, userGroups: [], existingGroups: ['libvirtd'] }, SETTINGS);
     if (plan.kind !== 'change') return assert.fail('expected changes');
