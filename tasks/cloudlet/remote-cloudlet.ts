@@ -126,18 +126,19 @@ export class RemoteCloudlet {
    */
   async withFile<T>(path: string, body: (path: string) => Promise<T>): Promise<T> {
     if (!this.asOtherUser) return body(path);
-    const dir = (await this.asVmUser(sh`mktemp -d`)).stdout.trim();
-    try {
+    return this.inVmUserDir(async (dir) => {
       await this.ctx.sudo(sh`install -m 0600 -o ${this.vmUser} ${path} ${dir}/`, { quiet: true });
-      return await body(`${dir}/${posix.basename(path)}`);
-    } finally {
-      await this.asVmUser(sh`rm -rf ${dir}`, { check: false });
-    }
+      return body(`${dir}/${posix.basename(path)}`);
+    });
   }
 
   /** Runs `body` with a directory the VM user can write: `loginDir` itself, or a temp directory of the VM user (removed afterwards). */
-  async withOutputDir<T>(body: (dir: string) => Promise<T>, loginDir: string): Promise<T> {
-    if (!this.asOtherUser) return body(loginDir);
+  withOutputDir<T>(body: (dir: string) => Promise<T>, loginDir: string): Promise<T> {
+    return this.asOtherUser ? this.inVmUserDir(body) : body(loginDir);
+  }
+
+  /** A `mktemp -d` of the VM user for the length of `body`. */
+  private async inVmUserDir<T>(body: (dir: string) => Promise<T>): Promise<T> {
     const dir = (await this.asVmUser(sh`mktemp -d`)).stdout.trim();
     try {
       return await body(dir);
