@@ -67,6 +67,9 @@ ${text}`}`.text} 3<&-`,
     // USR2 interrupts `wait`: wait again while the session still runs.
     'wait "$cloudlet_session"; cloudlet_status=$?',
     'while [ -n "${cloudlet_stopped-}" ] && kill -0 "$cloudlet_session" 2>/dev/null; do wait "$cloudlet_session"; cloudlet_status=$?; done',
+    // The session may end between USR2 cutting `wait` short (status 140) and the check above: its
+    // real status is still there to collect (127 would mean there was none).
+    'if [ -n "${cloudlet_stopped-}" ] && [ "$cloudlet_status" -eq 140 ]; then wait "$cloudlet_session"; cloudlet_again=$?; [ "$cloudlet_again" -eq 127 ] || cloudlet_status=$cloudlet_again; fi',
     '[ -z "${cloudlet_stopped-}" ] || kill -KILL -"$cloudlet_session" 2>/dev/null',
     'exit "$cloudlet_status"',
   ].join('\n');
