@@ -3,6 +3,7 @@
  * resolves it by UUID, so a call never reaches another domain that took the name since. Every
  * failure becomes a typed error (errors.ts) naming the domain and carrying libvirt's message.
  */
+import { open } from 'node:fs/promises';
 import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { toLibvirtError } from './errors.js';
 
@@ -60,10 +61,13 @@ export class LibvirtDomain implements DomainRef {
   }
 
   /**
-   * Stops the domain and writes its memory and device state to `path` (a libvirt save image,
-   * root 0600). A transient domain is gone afterwards; a persistent one is shut off.
+   * Stops the domain and writes its memory and device state to `path` (a libvirt save image), a
+   * new file. A transient domain is gone afterwards; a persistent one is shut off. The file is
+   * created here, the caller's and 0600: libvirtd, as root, would create it root's and 0600, so a
+   * non-root caller could not read its own save, while it keeps the owner and mode of one that exists.
    */
-  save(path: string): Promise<void> {
+  async save(path: string): Promise<void> {
+    await (await open(path, 'wx', 0o600)).close();
     return this.call('save', () => this.hypervisor.domainSave(this.handle, path));
   }
 

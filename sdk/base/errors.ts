@@ -74,6 +74,22 @@ export class CloudletDirUnreachableError extends BaseError {
   }
 }
 
+/**
+ * A base disk that VMs read as a shared backing file must be readable by QEMU's group (0640), and
+ * this user cannot make it so: it is not in that group, or the file is not its own (an older
+ * version let libvirt relabel it to QEMU's user).
+ */
+export class BaseDiskNotShareableError extends BaseError {
+  static override readonly code: string = 'base-disk-not-shareable';
+  constructor(readonly path: string, readonly problem: 'not-owner' | 'not-in-group', readonly ownerUid: number, readonly qemuGid: number, readonly qemuGroup: string) {
+    super(
+      problem === 'not-owner'
+        ? `${path} belongs to uid ${ownerUid}, not to this user, so it cannot be shared read-only with QEMU's group ${qemuGroup}; take it back once: sudo chown "$(id -un):" ${path}`
+        : `cannot give ${path} to QEMU's group ${qemuGroup} (gid ${qemuGid}): this user is not in it; add it (sudo usermod -aG ${qemuGroup} "$(id -un)", or run cloudlet-tasks install for the host) and log in again`,
+    );
+  }
+}
+
 /** Another command held the registry lock for too long. */
 export class RegistryLockTimeoutError extends BaseError {
   static override readonly code: string = 'base-registry-lock-timeout';

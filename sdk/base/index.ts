@@ -11,6 +11,7 @@ export { cloudletDirLayout, type CloudletDir, type CloudletDirOptions } from './
 // The registry's file handling that sdk/vms and sdk/customize reuse for the VMs they stage and record.
 export { checkFreeSpace, checkQemuCanReach } from './cloudlet-dir.js';
 export { copyDisk } from './disk-file.js';
+export { shareWithQemu, SHARED_DISK_MODE } from './share-with-qemu.js';
 export { replaceSaveImageXml } from './save-image-xml.js';
 export { readJsonRecord, writeJsonRecord, syncDir } from './json-record.js';
 export { withRegistryLock } from './registry-lock.js';

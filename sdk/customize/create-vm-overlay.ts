@@ -9,8 +9,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { access, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addPortForward, LibvirtConnection, type DomainRef, type PortForward } from '../../native/libvirt/index.js';
-import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains } from '../base/index.js';
+import { addPortForward, LibvirtConnection, qemuDacLabel, type DomainRef, type PortForward } from '../../native/libvirt/index.js';
+import { BaseRegistry, type BaseVm, type CloudletDirOptions, type StagingDir, checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, shareWithQemu, sweepStaleDomains } from '../base/index.js';
 import { writePrivateFile } from '../files/index.js';
 import { qemuImg } from '../image/disk/index.js';
 import { PageLayout } from '../image/memory/index.js';
@@ -79,6 +79,8 @@ export async function createVmOverlay(ref: string, customization: Customization,
       await checkQemuCanReach(registry.dir);
       // The resume image, the saved memory and the base memory's page cache, each up to the memory's size.
       await checkFreeSpace(registry.dir.tmp, 3 * base.memory.saveSize);
+      const qemu = await qemuDacLabel(libvirt.uri, base.domain.type);
+      if (qemu) await shareWithQemu(base.files.disk, qemu.gid);
     });
     staging = await registry.createStaging('overlay', vm);
     const file = (fileName: string) => join(staging!.path, fileName);
@@ -87,7 +89,7 @@ export async function createVmOverlay(ref: string, customization: Customization,
       ...vm,
       type: base.domain.type,
       hardware: base.hardware,
-      disk: { path: files.disk, format: 'qcow2' },
+      disk: { path: files.disk, format: 'qcow2', backing: { path: base.files.disk, format: 'raw' } },
       serialLog: files.console,
       consoleSocket: files.socket,
     });

@@ -38,7 +38,12 @@ export interface DomainSpec {
   uuid: string;
   type: DomainType;
   hardware: VmHardware;
-  disk: { path: string; format: 'raw' | 'qcow2' };
+  /**
+   * `backing` names a qcow2 disk's backing file, shared by other VMs and never written: libvirt
+   * leaves its owner alone (relabel='no'), so it must already be readable by QEMU's group
+   * (sdk/base/share-with-qemu.ts).
+   */
+  disk: { path: string; format: 'raw' | 'qcow2'; backing?: { path: string; format: 'raw' } };
   serialLog: string;
   /**
    * A UNIX socket QEMU listens on for the serial console's input, the console still logged to
@@ -79,13 +84,18 @@ export function buildDomainXml(spec: DomainSpec): string {
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}'/><source file='${escapeXml(spec.disk.path)}'/><target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}'/><source file='${escapeXml(spec.disk.path)}'/>${backingXml(spec.disk.backing)}<target dev='vda' bus='virtio'/></disk>
     ${serialXml(spec)}${nic}
     <controller type='usb' model='none'/>
     <memballoon model='none'/>
   </devices>
 </domain>
 `;
+}
+
+function backingXml(backing: DomainSpec['disk']['backing']): string {
+  if (backing === undefined) return '';
+  return `<backingStore type='file'><format type='${backing.format}'/><source file='${escapeXml(backing.path)}'><seclabel model='dac' relabel='no'/></source><backingStore/></backingStore>`;
 }
 
 function serialXml(spec: DomainSpec): string {
@@ -124,7 +134,9 @@ function checkSpec(spec: DomainSpec): void {
   check('machine', hardware.machine, MACHINE.test(hardware.machine), "a QEMU machine type such as 'pc' or 'pc-i440fx-7.2'");
   check('nicMac', hardware.nicMac, hardware.nicMac === null || MAC.test(hardware.nicMac), 'null or a lowercase 52:54:00:xx:xx:xx MAC');
   check('disk.format', spec.disk.format, spec.disk.format === 'raw' || spec.disk.format === 'qcow2', "'raw' or 'qcow2'");
-  const paths = [['disk.path', spec.disk.path], ['serialLog', spec.serialLog], ...(spec.consoleSocket === undefined ? [] : [['consoleSocket', spec.consoleSocket]])] as const;
+  const { backing } = spec.disk;
+  if (backing !== undefined) check('disk.backing', backing, spec.disk.format === 'qcow2' && backing.format === 'raw', "a raw backing file under a qcow2 disk");
+  const paths = [['disk.path', spec.disk.path], ...(backing === undefined ? [] : [['disk.backing.path', backing.path]]), ['serialLog', spec.serialLog], ...(spec.consoleSocket === undefined ? [] : [['consoleSocket', spec.consoleSocket]])] as const;
   for (const [field, path] of paths) {
     check(field, path, isAbsolute(path) && !/[\0-\x1f]/.test(path), 'an absolute path without control characters');
   }

@@ -4,7 +4,7 @@
 // overlay comes down next to its destination (`.partial`, renamed when complete); an existing
 // destination is never replaced. The host keeps nothing.
 import { randomBytes } from 'node:crypto';
-import { link, rm, stat } from 'node:fs/promises';
+import { link, rm, stat, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { sh } from '../command/command.js';
 import { UsageError } from '../errors.js';
@@ -50,6 +50,8 @@ export async function createOverlay(ctx: TaskContext, remote: RemoteCloudlet, ba
       await (script ? remote.withFile(script, run) : run());
       if (made !== output) await remote.takeBack(made, output);
     }, dir);
+    // Guest memory and disk: created private here, since SFTP would create it 0666 less the umask; it keeps this mode.
+    await writeFile(partial, '', { flag: 'wx', mode: 0o600 });
     await ctx.get(output, partial);
     // link() refuses a destination created meanwhile, where rename() would replace it.
     await link(partial, options.fetch);

@@ -2,10 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LibvirtConnection } from '../../../native/libvirt/index.js';
-import { BASE_FILES } from '../../../sdk/base/index.js';
+import { LibvirtConnection, qemuDacLabel, SYSTEM_URI } from '../../../native/libvirt/index.js';
+import { BASE_FILES, shareWithQemu } from '../../../sdk/base/index.js';
 import { qemuImg } from '../../../sdk/image/disk/index.js';
 import { readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { VM_FILES } from '../../../sdk/vms/index.js';
@@ -47,6 +47,8 @@ describe('buildDomainXml', () => {
       ['nicMac', { hardware: { memoryMiB: 128, vcpus: 1, machine: 'pc', nicMac: 'ff:ff:ff:ff:ff:ff' } }],
       ['disk.path', { disk: { path: 'relative.raw', format: 'raw' } }],
       ['consoleSocket', { consoleSocket: 'console.sock' }],
+      ['disk.backing', { disk: { path: '/d/disk.raw', format: 'raw', backing: { path: '/b/disk.raw', format: 'raw' } } }],
+      ['disk.backing.path', { disk: { path: '/d/disk.qcow2', format: 'qcow2', backing: { path: 'disk.raw', format: 'raw' } } }],
     ];
     for (const [field, overrides] of bad) {
       assert.throws(() => buildDomainXml(spec('/d', overrides)), (error: unknown) => error instanceof DomainSpecError && error.field === field, field);
@@ -101,6 +103,27 @@ describe('buildDomainXml on the real libvirtd', () => {
     assert.match(facts.hardware.machine, /^pc-i440fx-\d/, "libvirt resolved 'pc' to a versioned machine type");
     assert.deepEqual({ ...facts.hardware, machine: 'pc' }, wanted.hardware);
     assert.deepEqual(facts.diskFiles, [wanted.disk.path]);
+  });
+
+  it("runs a qcow2 layer over a base disk shared with QEMU's group, and leaves the base's owner alone", async () => {
+    const { domainType } = await detectAcceleration();
+    const base = join(host.scratch, 'disk.raw');
+    const qemu = await qemuDacLabel(SYSTEM_URI, domainType);
+    assert.ok(qemu, 'libvirtd labels files for QEMU (DAC)');
+    await shareWithQemu(base, qemu.gid);
+    const before = await stat(base);
+    const layer = join(host.scratch, 'layer.qcow2');
+    await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', layer]);
+    const wanted = spec(host.scratch, { type: domainType, name: `cloudlet-test-xml-layer-${process.pid}`, disk: { path: layer, format: 'qcow2', backing: { path: base, format: 'raw' } } });
+    made.push(wanted);
+    const domain = await libvirt.create(buildDomainXml(wanted));
+    const running = await stat(base);
+    assert.deepEqual([running.uid, running.gid, running.mode & 0o777], [before.uid, qemu.gid, 0o640], 'not relabeled while the VM runs');
+    assert.equal((await stat(layer)).uid, qemu.uid, 'the layer is relabeled to QEMU, as any disk of ours');
+    assert.deepEqual(domainXmlViolations(await domain.xml()), []);
+    await domain.destroy();
+    const after = await stat(base);
+    assert.deepEqual([after.uid, after.gid, after.mode & 0o777], [before.uid, qemu.gid, 0o640], 'nor afterwards');
   });
 
   it('has QEMU open by itself only files of ours that its AppArmor profile lists: the console log reaches it as a descriptor', async () => {
@@ -162,7 +185,8 @@ describe('buildDomainXml under per-VM AppArmor confinement (libvirt\'s virt-aa-h
 
   it('lets a VM being customized (create-vm-overlay) write its qcow2 layer and only read the base disk under it', () => {
     const uuid = randomUUID();
-    const xml = buildDomainXml(spec(vm, { uuid, disk: { path: join(vm, 'disk.qcow2'), format: 'qcow2' }, consoleSocket: join(vm, 'console.sock') }));
+    const disk = { path: join(vm, 'disk.qcow2'), format: 'qcow2', backing: { path: join(base, BASE_FILES.disk), format: 'raw' } } as const;
+    const xml = buildDomainXml(spec(vm, { uuid, disk, consoleSocket: join(vm, 'console.sock') }));
     // The console log is not in the profile: libvirt has virtlogd (stdio_handler "logd", its default) open it and QEMU writes into a pipe.
     assert.deepEqual(rulesUnder(profileRules(xml, uuid), root), ['bases/b1/disk.raw rk', 'vms/v1/console.sock rw', 'vms/v1/disk.qcow2 rwk']);
   });

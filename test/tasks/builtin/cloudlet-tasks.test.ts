@@ -187,10 +187,8 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     assert.equal(await inside(c1, `ls -A /home/ops/.cloudlet/tmp`), '', 'no scratch files left');
   });
 
-  // Known failure, kept running so it shows: as a non-root VM user, `cloudlet overlay` cannot read
-  // the save image libvirtd writes (root, 0600), and while the customize VM runs (and after it, on
-  // file systems where libvirt cannot remember owners) the base's disk is relabeled to QEMU's user.
-  it('customizes a VM on one host and fetches its overlay, which another host then resumes', { todo: 'cloudlet overlay as a non-root VM user: root-owned save image, relabeled base disk (issue #12, next stop)' }, async () => {
+  // As the non-root VM user: the save image and the base disk shared with QEMU stay readable to it.
+  it('customizes a VM on one host and fetches its overlay, which another host then resumes', async () => {
     const script = join(work, 'remote-custom.sh');
     writeFileSync(script, '(n=500; while :; do n=$((n+1)); echo "REMOTE $n"; sleep 1; done) &\n');
     const fetched = join(work, 'fetched-{host}.zip');
@@ -202,6 +200,7 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     assert.ok(made.events.some((e) => e.type === 'progress' && (e['progress'] as { phase?: string }).phase === 'encode'), "the host's overlay progress streamed back");
     assert.equal(await inside(lab.host('c1'), 'ls /tmp | grep -c cloudlet-overlay || true'), '0', 'the host keeps nothing');
     assert.equal(await vmTraces(lab.host('c1')), '');
+    assert.equal(await inside(lab.host('c1'), 'stat -c %U:%G:%a /home/ops/.cloudlet/bases/*/disk.raw'), 'ops:libvirt-qemu:640', "the base's disk is still its owner's, shared read-only with QEMU's group");
 
     const run = await cli(['-H', 'c2', 'synthesis', pair.baseId, overlay.path, '--name', 'from-c1']);
     assert.equal(run.code, 0, run.stdout.slice(-2000) + run.stderr);
@@ -262,7 +261,6 @@ describe('the remote SDK from one seat: push-base, synthesis, vms, destroy on re
     assert.ok(existsSync(bundle));
   });
   it('stopping the hosts kills their daemons and a running VM, and leaves nothing on this machine', async () => {
-    // On c2: the todo test above may leave c1's base relabeled.
     const run = await cli(['-H', 'c2', 'synthesis', pair.baseId, pair.overlay, '--name', 'left-running']);
     assert.equal(run.code, 0, JSON.stringify(resultsByHost(run).get('c2')?.error) + run.stderr);
     const inside = lab.hosts.flatMap(processesInside);
