@@ -10,7 +10,7 @@ export { ARCHIVE_MEMBERS, type BaseArchiveManifest } from './archive-manifest.js
 export { cloudletDirLayout, type CloudletDir, type CloudletDirOptions } from './cloudlet-dir.js';
 // The registry's file handling that sdk/vms and sdk/customize reuse for the VMs they stage and record.
 export { checkFreeSpace, checkQemuCanReach } from './cloudlet-dir.js';
-export { copyDisk } from './disk-file.js';
+export { copyDisk, sha256File } from './disk-file.js';
 export { shareWithQemu, SHARED_DISK_MODE } from './share-with-qemu.js';
 export { replaceSaveImageXml } from './save-image-xml.js';
 export { readJsonRecord, writeJsonRecord, syncDir } from './json-record.js';

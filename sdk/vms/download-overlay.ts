@@ -6,6 +6,7 @@
  * (address-policy.ts). Abortable; a failure removes the partial file.
  */
 import { rm } from 'node:fs/promises';
+import type { Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -41,13 +42,15 @@ export function isOverlayUrl(source: string): boolean {
 /**
  * Downloads `url` (http or https only) to `path`, a file that must not exist yet; returns the bytes
  * written. `onProgress` gets `bytes` events of the `download` phase (total from Content-Length when
- * the server sent one). Errors are OverlayDownloadError or one of its kinds, and FileInTheWayError
+ * the server sent one); `hash` is updated with every byte written, so the caller has the file's
+ * digest without reading it again. Errors are OverlayDownloadError or one of its kinds, and FileInTheWayError
  * (nothing removed) when something is already at `path`.
  *
  * @example await downloadOverlay('https://example.org/vm.overlay.zip', '/tmp/x/overlay.zip', { publicOnly: true, signal });
  */
-export async function downloadOverlay(url: string, path: string, options: DownloadPolicy & { signal?: AbortSignal; onProgress?: ProgressListener } = {}): Promise<number> {
-  const policy = { ...DEFAULT_DOWNLOAD_POLICY, ...withoutUndefined(options) };
+export async function downloadOverlay(url: string, path: string, options: DownloadPolicy & { signal?: AbortSignal; onProgress?: ProgressListener; hash?: Hash } = {}): Promise<number> {
+  const { hash, ...limits } = options;
+  const policy = { ...DEFAULT_DOWNLOAD_POLICY, ...withoutUndefined(limits) };
   const own = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, own.signal]) : own.signal;
   let received = 0;
@@ -67,8 +70,9 @@ export async function downloadOverlay(url: string, path: string, options: Downlo
       transform(chunk: Buffer, _encoding, done) {
         received += chunk.length;
         bytes.add(chunk.length);
-        if (received > policy.maxBytes) done(new DownloadTooLargeError(url, policy.maxBytes, undefined, response.statusCode!));
-        else done(null, chunk);
+        if (received > policy.maxBytes) return done(new DownloadTooLargeError(url, policy.maxBytes, undefined, response.statusCode!));
+        hash?.update(chunk);
+        done(null, chunk);
       },
     });
     // Made only now that the server answered, and never over something already at `path` (left alone: not ours to remove).

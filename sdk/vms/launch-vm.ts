@@ -33,8 +33,8 @@ export interface LaunchSource {
   domainType: DomainType;
   /** Move the files into the VM instead of copying them (they are the VM's own, e.g. synthesis output). Default false. */
   adopt?: boolean;
-  /** Recorded in vm.json: the base and overlay it came from. */
-  origin?: { base?: string; overlay?: string };
+  /** Recorded in vm.json: the base and overlay it came from (and the overlay's SHA-256). */
+  origin?: { base?: string; overlay?: string; overlaySha256?: string };
 }
 
 /** Options of launching a VM: its name, port forwards, the libvirt URI, progress, abort signal. */

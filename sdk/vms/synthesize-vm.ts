@@ -7,12 +7,12 @@
  * nothing is copied twice. On any error or abort the staging directory goes, and launchVm leaves
  * no domain.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BaseRegistry, type StagingDir, checkFreeSpace } from '../base/index.js';
+import { BaseRegistry, type StagingDir, checkFreeSpace, sha256File } from '../base/index.js';
 import { createPrivateFile } from '../files/index.js';
 import { saveImageHeader, synthesize } from '../synthesis/index.js';
 import { buildDomainXml } from '../vm/index.js';
@@ -51,13 +51,22 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
     // The disk and memory are written here, then moved into the VM by launchVm.
     await checkFreeSpace(dir, base.diskSize + base.memory.saveSize);
     const source = isOverlayUrl(overlay) ? join(dir, 'overlay.zip') : resolve(overlay);
+    // The package's SHA-256 goes into the VM's record (a playbook's `vm` step compares it): a
+    // download is hashed as it is written; a file is hashed beside the synthesis, from the page cache.
+    let overlaySha256: Promise<string>;
     if (isOverlayUrl(overlay)) {
+      const hash = createHash('sha256');
       await runPhase(emit, 'download', signal, () => downloadOverlay(overlay, source, {
         ...options.download,
         maxBytes: Math.min(options.download?.maxBytes ?? DEFAULT_DOWNLOAD_POLICY.maxBytes, overlaySizeBound(base)),
         ...(signal ? { signal } : {}),
         onProgress: emit,
+        hash,
       }), (bytes) => `${bytes} bytes from ${overlay}`);
+      overlaySha256 = Promise.resolve(hash.digest('hex'));
+    } else {
+      overlaySha256 = sha256File(source, signal);
+      overlaySha256.catch(() => undefined);
     }
     // Only the header's length matters here: launchVm puts the XML for the VM's final paths in.
     const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk: { path: join(dir, 'disk.raw'), format: 'raw' }, serialLog: join(dir, 'console.log') });
@@ -69,7 +78,7 @@ export async function synthesizeVm(ref: string, overlay: string, options: Synthe
     }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
     const memory = out.memory.endsWith('.save') ? out.memory : await runPhase(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
     return await launchVm(
-      { disk: out.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay } },
+      { disk: out.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay, overlaySha256: await overlaySha256 } },
       options,
     );
   } catch (error) {

@@ -39,8 +39,12 @@ export interface VmRecord {
   hardware: VmHardware;
   /** Host ports forwarded into the guest, added again at every resume. */
   forwards: PortForward[];
-  /** Where it came from: the base's ID when launched from a base, and the files it was resumed from. */
-  origin: { base?: string; overlay?: string; disk: string; memory: string };
+  /**
+   * Where it came from: the base's ID, the overlay (a path or URL) and the hex SHA-256 of the
+   * overlay package synthesis read (records written before it was recorded have none), and the
+   * files it was resumed from.
+   */
+  origin: { base?: string; overlay?: string; overlaySha256?: string; disk: string; memory: string };
 }
 
 /** A record with the absolute paths of its files. */

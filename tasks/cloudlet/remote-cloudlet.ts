@@ -41,7 +41,8 @@ export interface RemoteVm {
   readonly uuid: string;
   readonly state: string;
   readonly createdAt: string;
-  readonly origin: { readonly base?: string; readonly overlay?: string };
+  /** The base's ID, the overlay (path or URL) and its SHA-256 (absent for VMs synthesized before it was recorded). */
+  readonly origin: { readonly base?: string; readonly overlay?: string; readonly overlaySha256?: string };
   readonly files: { readonly console: string };
   readonly forwards: readonly { readonly hostAddress?: string; readonly hostPort: number; readonly guestPort: number; readonly protocol: string }[];
 }

@@ -28,6 +28,10 @@ async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
     await ctx.sudo(action.command);
     return;
   }
+  if (action.kind === 'call') {
+    await action.run(ctx);
+    return;
+  }
   if (action.kind === 'upload') {
     const source = await action.source();
     // A random private directory: no path another host user can guess or plant (race-free).

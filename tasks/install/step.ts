@@ -6,7 +6,7 @@ import { RunnerError } from '../errors.js';
 import type { StepStatus } from '../run/events.js';
 import type { TaskContext } from '../task/task-context.js';
 
-/** One change a step makes: run a command with sudo, write a file, or upload a file and run a command on it. */
+/** One change a step makes: run a command with sudo, write a file, upload a file and run a command on it, or call the host's SDK. */
 export type Action =
   | { readonly kind: 'command'; readonly description: string; readonly command: Command }
   | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
@@ -21,7 +21,9 @@ export type Action =
       readonly source: () => Promise<UploadSource>;
       /** The command run with sudo on the uploaded copy at `remotePath`. */
       readonly then: (remotePath: string, source: UploadSource) => Command;
-    };
+    }
+  /** Calls that are no single command, such as the host's SDK through `ctx.cloudlet` (push a base, synthesize a VM). */
+  | { readonly kind: 'call'; readonly description: string; readonly run: (ctx: TaskContext) => Promise<void> };
 
 /** A local file an upload action sends, with its checksum. */
 export interface UploadSource {

@@ -14,7 +14,7 @@ describe('playbooks/lab.example.yml', () => {
     assert.equal(inventory.hosts.get('cloudlet1')!.proxyJump, 'bastion');
     assert.equal(inventory.hosts.get('cloudlet1')!.vars['min_disk_gb'], 40);
     // The suggested install command names groups, so the bastion (a jump host only) is not made a cloudlet.
-    const install = /npx cloudlet-tasks -i lab\.yml -H (\S+) install/.exec(readFileSync(file, 'utf8'))![1]!.split(',');
+    const install = /npx cloudlet-tasks -i inventory\.yml -H (\S+) install/.exec(readFileSync(file, 'utf8'))![1]!.split(',');
     const targets = install.flatMap((name) => inventory.groups.get(name) ?? [name]);
     assert.deepEqual(targets, ['cloudlet1', 'cloudlet2', 'cloudlet3']);
   });

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
+import { sha256File } from '../../../sdk/base/index.js';
 import { downloadOverlay, OverlayDownloadError, synthesizeVm } from '../../../sdk/vms/index.js';
 import { BaseVmMismatchError } from '../../../sdk/overlay/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
@@ -145,6 +146,9 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
 
     const listed = await cloudlet(['list', '--json'], { env });
     assert.deepEqual((listed.json[0] as unknown as Array<{ name: string; state: string }>).map((v) => [v.name, v.state]), [['loop-vm', 'running']]);
+    // What a playbook's vm step compares: the record keeps the overlay it was made from, and its SHA-256.
+    const [{ origin }] = listed.json[0] as unknown as Array<{ origin: { overlay: string; overlaySha256: string } }>;
+    assert.deepEqual([origin.overlay, origin.overlaySha256], [overlayPath, await sha256File(overlayPath)]);
     assert.equal((await cloudlet(['destroy', 'loop-vm'], { env })).code, 0);
     assert.deepEqual(await tmpEntries(), []);
   });
@@ -179,6 +183,8 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
       const run = await cloudlet(['synthesis', 'tiny', `${url}/tiny.overlay.zip`, '--name', 'loop-url', '--json'], { env });
       assert.equal(run.code, 0, run.stderr);
       assert.ok(run.json.some((event) => event.kind === 'phase-end' && event.phase === 'download'));
+      const [{ origin }] = (await cloudlet(['list', '--json'], { env })).json[0] as unknown as Array<{ origin: { overlay: string; overlaySha256: string } }>;
+      assert.deepEqual([origin.overlay, origin.overlaySha256], [`${url}/tiny.overlay.zip`, await sha256File(overlayPath)], 'a download is hashed as it is written');
       assert.equal((await cloudlet(['destroy', 'loop-url'], { env })).code, 0);
 
       await assert.rejects(downloadOverlay(`${url}/tiny.overlay.zip`, join(host.scratch, 'capped.zip'), { maxBytes: 1000 }), OverlayDownloadError);

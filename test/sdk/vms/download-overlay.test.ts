@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   DownloadAddressError,
   DownloadRedirectError,
@@ -57,8 +57,10 @@ describe('downloadOverlay, against real local http and https servers', () => {
     const plain = await serve((request, response) => (request.url === '/up' ? response.writeHead(301, { location: `${secure.origin}/moved` }).end() : serveBody(request, response)));
     for (const url of [`${plain.origin}/vm.zip`, `${secure.origin}/moved`, `${plain.origin}/up`]) {
       const path = join(dir, `ok-${serial++}.zip`);
-      assert.equal(await downloadOverlay(url, path), body.length, url);
+      const hash = createHash('sha256');
+      assert.equal(await downloadOverlay(url, path, { hash }), body.length, url);
       assert.ok((await readFile(path)).equals(body), url);
+      assert.equal(hash.digest('hex'), createHash('sha256').update(body).digest('hex'), 'hash saw every byte written');
       assert.equal((await stat(path)).mode & 0o777, 0o600);
     }
   });
