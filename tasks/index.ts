@@ -37,3 +37,7 @@ export { Masker } from './command/masker.js';
 export * from './errors.js';
 export { UploadCorruptError, UploadNoSpaceError } from './transfer/errors.js';
 export { RemoteCloudletError, CloudletVersionError, RemoteProtocolError, OverlayForOtherBaseError, RemoteBaseUnknownError } from './cloudlet/errors.js';
+// Playbooks: `cloudlet-tasks play FILE`, and the step kinds they are made of.
+export { definePlaybook, type PlaybookSpec, type PlaybookStep, type PlaybookValue } from './playbook/define-playbook.js';
+export type { StepKind, StepEnv, ArgProblem } from './playbook/step-kind.js';
+export { PlaybookError, type PlaybookProblem } from './playbook/errors.js';

@@ -82,9 +82,9 @@ export async function preparePlay(words: readonly string[], globals: GlobalValue
   const leftOut = selectSteps(playbook.steps, values.only, values.skip);
   const hosts = globals.limit === undefined ? selected : limitHosts(selected, globals.limit);
   const dryRun = values.check === true || globals['dry-run'] === true;
-  const report = new PlayReport();
+  const report = new PlayReport(new Map(playbook.steps.map((step) => [step.id, step.title ?? step.kind.key])));
   return {
-    task: playTask({ playbook, diff: values.diff === true, leftOut }),
+    task: playTask({ playbook, diff: values.diff === true, leftOut, hosts: selected.map((host) => host.name) }),
     hosts,
     dryRun,
     ...(playbook.serial !== undefined ? { serial: batchSize(playbook.serial, hosts.length) } : {}),

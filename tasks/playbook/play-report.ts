@@ -10,6 +10,9 @@ const COUNTED = ['changed', 'unchanged', 'skipped'] as const;
 export class PlayReport {
   readonly #steps = new Map<string, StepEvent[]>();
 
+  /** `titles`: the playbook's step titles by id, for a step that failed before it reported. */
+  constructor(private readonly titles: ReadonlyMap<string, string>) {}
+
   /** Pass every event of the run. */
   readonly observe = (event: RunEvent): void => {
     if (event.type !== 'step') return;
@@ -29,7 +32,7 @@ export class PlayReport {
       return [result.host, result.status, ...COUNTED.map(count), failedStep(result.host) ?? (result.status === 'ok' ? '' : (result.error?.code ?? ''))];
     });
     const order = [...new Set([...this.#steps.values()].flat().map((event) => event.step))];
-    const titles = new Map([...this.#steps.values()].flat().map((event) => [event.step, event.title]));
+    const titles = new Map([...this.titles, ...[...this.#steps.values()].flat().map((event) => [event.step, event.title] as const)]);
     for (const result of summary.results) {
       const step = failedStep(result.host);
       if (step !== undefined && !order.includes(step)) order.push(step);

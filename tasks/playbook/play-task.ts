@@ -14,6 +14,11 @@ export interface PlaySettings {
   readonly diff: boolean;
   /** Steps left out (--only, --skip), by id, with why. */
   readonly leftOut: ReadonlyMap<string, string>;
+  /**
+   * The playbook's hosts before --limit: `{index}` is a host's position among them, so a
+   * limited run fills in the same values as a full one.
+   */
+  readonly hosts: readonly string[];
 }
 
 function leftOutStep(plan: PlaybookStepPlan, reason: string): Step<unknown, void> {
@@ -30,13 +35,13 @@ function named(plan: PlaybookStepPlan, made: Step<unknown, void> | readonly Step
 }
 
 /** The task that applies the playbook on one host; runTask runs it on every host, in batches. */
-export function playTask({ playbook, diff, leftOut }: PlaySettings): Task {
+export function playTask({ playbook, diff, leftOut, hosts }: PlaySettings): Task {
   return defineTask({
     name: 'play',
     help: `apply the playbook ${playbook.name}`,
     options: {},
     async body(ctx) {
-      const fields = fieldValues(playbook.vars, ctx.host, ctx.index);
+      const fields = fieldValues(playbook.vars, ctx.host, hosts.indexOf(ctx.host.name));
       const steps = playbook.steps.flatMap((plan) => {
         const reason = leftOut.get(plan.id);
         if (reason !== undefined) return [leftOutStep(plan, reason)];

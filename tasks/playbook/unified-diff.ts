@@ -31,12 +31,13 @@ function edits(a: readonly string[], b: readonly string[]): Edit[] {
       out.push({ op: ' ', line: a[i]! });
       i += 1;
       j += 1;
-    } else if (j < b.length && (i === a.length || longest[i]![j + 1]! >= longest[i + 1]![j]!)) {
-      out.push({ op: '+', line: b[j]! });
-      j += 1;
-    } else {
+    } else if (i < a.length && (j === b.length || longest[i + 1]![j]! >= longest[i]![j + 1]!)) {
+      // Removals before additions, as diff -u shows a changed line.
       out.push({ op: '-', line: a[i]! });
       i += 1;
+    } else {
+      out.push({ op: '+', line: b[j]! });
+      j += 1;
     }
   }
   return out;

@@ -104,7 +104,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   const queue: HostTarget[] = [];
   let stopping = false;
   let stopped: BatchStop | undefined;
-  emit({ type: 'run-start', task: settings.task.name, hosts: queue.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
+  emit({ type: 'run-start', task: settings.task.name, hosts: settings.hosts.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
 
   const finish = (result: HostResult): void => {
     const masked = masker.maskDeep(result);
