@@ -26,7 +26,7 @@ export { applySteps, StepError } from './install/apply-steps.js';
 // Running a task from code.
 export { runTask, type RunSettings } from './run/runner.js';
 export type { RetryPolicy } from './run/retry.js';
-export type { RunEvent, StepEvent, EventSink, RunSummary, HostResult, HostStatus, ErrorInfo } from './run/events.js';
+export type { RunEvent, StepEvent, EventSink, RunSummary, BatchStop, HostResult, HostStatus, ErrorInfo } from './run/events.js';
 export { hostTarget, type HostTarget } from './inventory/host-target.js';
 export { connectSsh, defaultSshSettings, type SshSettings } from './connection/ssh-connection.js';
 export type { HostKeyPolicy } from './connection/host-key-check.js';

@@ -167,8 +167,11 @@ function checkHostNames(patterns: readonly string[], inventory: Inventory, alias
   }
 }
 
-/** Every `{field}` of the steps' arguments must have a value on every selected host. */
-function checkFields(steps: readonly Record<string, unknown>[], vars: Shape['vars'], hosts: readonly Pick<HostTarget, 'name' | 'vars'>[], problems: Problems): void {
+/**
+ * Every `{field}` of the steps' arguments must have a value on every selected host; when the
+ * hosts are unknown (`selected` false), only a field that no candidate host has is reported.
+ */
+function checkFields(steps: readonly Record<string, unknown>[], vars: Shape['vars'], hosts: readonly Pick<HostTarget, 'name' | 'vars'>[], selected: boolean, problems: Problems): void {
   for (const [index, step] of steps.entries()) {
     const args = Object.entries(step).filter(([key]) => key !== 'name');
     for (const { path, text } of args.flatMap(([key, value]) => strings(value, ['steps', index, key]))) {
@@ -176,7 +179,7 @@ function checkFields(steps: readonly Record<string, unknown>[], vars: Shape['var
         const missing = hosts.filter((host, index) => !Object.hasOwn(fieldValues(vars ?? {}, host, index), field));
         if (missing.length === 0) continue;
         const everywhere = missing.length === hosts.length;
-        if (!everywhere && hosts[0]?.name === '') continue;
+        if (!everywhere && !selected) continue;
         problems.add(path, `unknown field {${field}}: no playbook variable${everywhere ? ' or inventory variable' : `, and no inventory variable on ${missing.map((h) => h.name).join(', ')}`} is called ${field}; the fields are {host}, {index} and the variables (write {{ and }} for literal braces)`);
       }
     }
@@ -209,7 +212,7 @@ export async function validatePlaybook(source: PlaybookSource, options: Validate
   }
   // Without the selected hosts, a field no inventory host defines is still known to be wrong.
   const candidates = hosts.length > 0 ? hosts : inventory ? [...inventory.hosts.values()] : [{ name: '', vars: {} }];
-  checkFields(entries, data.vars, candidates, problems);
+  checkFields(entries, data.vars, candidates, hosts.length > 0, problems);
   const order = (problem: PlaybookProblem): number => (problem.file === source.file ? 0 : 1e9) + (problem.line ?? 1e8) * 1000 + (problem.column ?? 0);
   if (problems.list.length > 0) throw new PlaybookError(source.file, problems.list.sort((a, b) => order(a) - order(b)));
   const playbook: Playbook = {
