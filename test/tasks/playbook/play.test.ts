@@ -121,6 +121,17 @@ describe('play: a playbook on real hosts', () => {
     assert.match(text.stdout, /p1 +failed +0 +5 +0 +run#3/);
   });
 
+  it('plans the install steps under --check without changing the host', async () => {
+    writeFileSync(join(dir, 'install.yml'), 'name: cloudlets\nhosts: p3\nsteps:\n  - install: { vm_user: ops, min_disk_gb: 1 }\n');
+    const before = state('p3');
+    const run = await play([join(dir, 'install.yml'), '--check']);
+    assert.equal(run.code, 0, run.stdout.slice(-3000) + run.stderr);
+    const planned = steps(run, 'p3');
+    assert.deepEqual([...planned.keys()].slice(0, 3), ['install#1/preflight', 'install#1/packages', 'install#1/apparmor']);
+    assert.equal(planned.get('install#1/packages'), 'would-change');
+    assert.deepEqual(state('p3'), before);
+  });
+
   it('runs a TypeScript playbook the same way: unchanged on hosts the YAML one set up', async () => {
     writeFileSync(
       join(dir, 'lab.ts'),
