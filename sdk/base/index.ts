@@ -3,7 +3,7 @@ export { createBase, type CreateBaseOptions } from './create-base.js';
 export { importBase, type ImportBaseOptions } from './import-base.js';
 export { exportBase, type ExportBaseOptions, type ExportedBase } from './export-base.js';
 export { listBases, deleteBase } from './manage-bases.js';
-export { BaseRegistry, type StagedDomain, type StagingDir } from './registry.js';
+export { BaseRegistry, readdirOrNothing, type StagedDomain, type StagingDir } from './registry.js';
 export { sweepStaleDomains } from './sweep-stale.js';
 export { BASE_FILES, type BaseRecord, type BaseVm } from './base-record.js';
 export { ARCHIVE_MEMBERS, type BaseArchiveManifest } from './archive-manifest.js';

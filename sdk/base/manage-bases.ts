@@ -5,7 +5,7 @@ import { BaseRegistry } from './registry.js';
 
 /** Every registered base, oldest first. @example for (const base of await listBases()) console.log(base.id, base.name); */
 export async function listBases(options: CloudletDirOptions = {}): Promise<BaseVm[]> {
-  return (await BaseRegistry.open(options)).list();
+  return (await BaseRegistry.open(options, { create: false })).list();
 }
 
 /**

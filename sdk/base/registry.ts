@@ -42,16 +42,22 @@ const ORPHAN_AGE_MS = 60 * 60_000;
 export class BaseRegistry {
   private constructor(readonly dir: CloudletDir) {}
 
-  /** @example const registry = await BaseRegistry.open({ cloudletDir: '/var/lib/cloudlet' }); */
-  static async open(options: CloudletDirOptions = {}): Promise<BaseRegistry> {
+  /**
+   * Opens the registry, making its directories unless `create` is false: a listing (what
+   * `play --check` and every remote query run) reads a registry that is not there as empty and
+   * leaves the host as it was.
+   *
+   * @example const registry = await BaseRegistry.open({ cloudletDir: '/var/lib/cloudlet' });
+   */
+  static async open(options: CloudletDirOptions = {}, { create = true }: { create?: boolean } = {}): Promise<BaseRegistry> {
     const dir = cloudletDirLayout(options);
-    await ensureCloudletDir(dir);
+    if (create) await ensureCloudletDir(dir);
     return new BaseRegistry(dir);
   }
 
   /** Every registered base, oldest first. */
   async list(): Promise<BaseVm[]> {
-    const ids = (await readdir(this.dir.bases)).filter((name) => BASE_ID.test(name));
+    const ids = (await readdirOrNothing(this.dir.bases)).filter((name) => BASE_ID.test(name));
     const bases = await Promise.all(ids.map((id) => readBaseRecord(join(this.dir.bases, id))));
     return bases.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
@@ -158,4 +164,14 @@ function stagedDomain(domain: unknown): StagedDomain | undefined {
 async function olderThan(path: string, ageMs: number): Promise<boolean> {
   const stats = await stat(path).catch(() => undefined);
   return stats !== undefined && Date.now() - stats.mtimeMs > ageMs;
+}
+
+/** The names in `dir`, none when it does not exist. */
+export async function readdirOrNothing(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
 }

@@ -37,7 +37,7 @@ export async function launchBase(ref: string, options: LaunchOptions = {}): Prom
  * @example for (const vm of await listVms()) console.log(vm.name, vm.state);
  */
 export async function listVms(options: ManageVmOptions = {}): Promise<VmStatus[]> {
-  const vms = await (await VmRegistry.open(options)).list();
+  const vms = await (await VmRegistry.open(options, { create: false })).list();
   let libvirt: LibvirtConnection;
   try {
     libvirt = await LibvirtConnection.open(options.libvirtUri);

@@ -4,10 +4,10 @@
  * enters or leaves by one rename under the same registry lock, and work in progress lives in the
  * shared tmp/, owned by a pid, so a later command cleans up after a killed one.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainRef } from '../../native/libvirt/index.js';
-import { BaseRegistry, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
+import { BaseRegistry, readdirOrNothing, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
 import { AmbiguousVmError, VmExistsError, VmNotFoundError } from './errors.js';
 import { readVmRecord, VM_ID, type LaunchedVm } from './vm-record.js';
 
@@ -21,11 +21,11 @@ export class VmRegistry {
     readonly vmsDir: string,
   ) {}
 
-  /** @example const registry = await VmRegistry.open({ cloudletDir: '/var/lib/cloudlet' }); */
-  static async open(options: CloudletDirOptions = {}): Promise<VmRegistry> {
-    const bases = await BaseRegistry.open(options);
+  /** Opens the registry; `create: false` as for BaseRegistry.open. @example const registry = await VmRegistry.open({ cloudletDir: '/var/lib/cloudlet' }); */
+  static async open(options: CloudletDirOptions = {}, access: { create?: boolean } = {}): Promise<VmRegistry> {
+    const bases = await BaseRegistry.open(options, access);
     const vmsDir = join(bases.dir.root, 'vms');
-    await mkdir(vmsDir, { recursive: true, mode: 0o711 });
+    if (access.create !== false) await mkdir(vmsDir, { recursive: true, mode: 0o711 });
     return new VmRegistry(bases, vmsDir);
   }
 
@@ -35,7 +35,7 @@ export class VmRegistry {
 
   /** Every launched VM, oldest first. */
   async list(): Promise<LaunchedVm[]> {
-    const ids = (await readdir(this.vmsDir)).filter((name) => VM_ID.test(name));
+    const ids = (await readdirOrNothing(this.vmsDir)).filter((name) => VM_ID.test(name));
     const vms = await Promise.all(ids.map((id) => readVmRecord(join(this.vmsDir, id))));
     return vms.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }

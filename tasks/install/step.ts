@@ -33,7 +33,12 @@ export type Action =
       readonly then: (remotePath: string, source: UploadSource) => Command;
     }
   /** Calls that are no single command, such as the host's SDK through `ctx.cloudlet` (push a base, synthesize a VM). */
-  | { readonly kind: 'call'; readonly description: string; readonly run: (ctx: TaskContext) => Promise<void> };
+  | {
+      readonly kind: 'call';
+      readonly description: string;
+      /** The change itself, through the context's API (e.g. `ctx.cloudlet.pushBase`), for what no command or file expresses. */
+      readonly run: (ctx: TaskContext) => Promise<void>;
+    };
 
 /** A local file an upload action sends, with its checksum. */
 export interface UploadSource {

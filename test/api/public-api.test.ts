@@ -17,7 +17,7 @@ const SURFACE = {
   'sdk': {
     values: [
       'AmbiguousBaseError', 'AmbiguousVmError', 'ArchiveExistsError', 'ArchiveFormatError',
-      'ArchiveManifestError', 'BaseError', 'BaseIdMismatchError', 'BaseNameError', 'BaseNotFoundError',
+      'ArchiveManifestError', 'BaseDiskNotShareableError', 'BaseError', 'BaseIdMismatchError', 'BaseNameError', 'BaseNotFoundError',
       'BasePagesSizeError', 'BaseRecordError', 'BaseVmMismatchError', 'BlobSizeMismatchError',
       'CONSOLE_ESCAPE', 'ChecksumError', 'ChunkOverlapError', 'ChunkRangeError',
       'CloudletDirUnreachableError', 'CloudletError', 'CompressionMethodError', 'ConsoleAttachError',

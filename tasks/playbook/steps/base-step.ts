@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { BaseArchive } from '../../cloudlet/base-source.js';
 import type { RemoteBase } from '../../cloudlet/remote-cloudlet.js';
 import { defineStep, type Plan, type Step } from '../../install/step.js';
+import { localFileProblem } from './local-file-problem.js';
 import type { ArgProblem, StepEnv, StepKind } from '../step-kind.js';
 import { BaseIdMismatchError } from './cloudlet-step-errors.js';
 
@@ -92,7 +93,7 @@ async function validate(args: BaseArgs, env: StepEnv): Promise<ArgProblem[]> {
     try {
       archive = await (await baseSource()).readBaseArchive(path);
     } catch (error) {
-      return [{ path: ['archive'], message: `${path}: not a readable base archive (${(error as Error).message})` }];
+      return [localFileProblem('archive', path, 'base archive', error)];
     }
     if (args.id !== undefined && archive.id !== args.id) return [{ path: ['id'], message: new BaseIdMismatchError(path, args.id, archive.id).message }];
     return [];

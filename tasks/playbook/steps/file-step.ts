@@ -11,6 +11,7 @@ import { sh } from '../../command/command.js';
 import { expandTemplate } from '../../cloudlet/name-template.js';
 import { defineStep, type Plan } from '../../install/step.js';
 import type { StepEnv, StepKind } from '../step-kind.js';
+import { localFileProblem } from './local-file-problem.js';
 import { unifiedDiff } from '../unified-diff.js';
 
 /** The largest current file read back for a --diff. */
@@ -93,7 +94,7 @@ export const fileKind: StepKind<FileArgs> = {
         const file = resolve(env.baseDir, args[key]!);
         return access(file).then(
           () => [],
-          () => [{ path: [key], message: `no such local file: ${file}` }],
+          (error: unknown) => [localFileProblem(key, file, 'file', error)],
         );
       }),
     );

@@ -11,6 +11,7 @@ import { fileSha256 } from '../../cloudlet/file-digest.js';
 import type { RemoteVm } from '../../cloudlet/remote-cloudlet.js';
 import { isUrl, overlayBaseId } from '../../cloudlet/synthesize.js';
 import { defineStep, type Action, type Plan, type Step } from '../../install/step.js';
+import { localFileProblem } from './local-file-problem.js';
 import type { ArgProblem, StepEnv, StepKind } from '../step-kind.js';
 import { OverlayDigestMismatchError, VmNotRunningError, VmOverlayDiffersError } from './cloudlet-step-errors.js';
 
@@ -96,7 +97,7 @@ async function validate(args: VmArgs, env: StepEnv): Promise<ArgProblem[]> {
   try {
     baseId = await overlayBaseId(source);
   } catch (error) {
-    return [{ path: ['overlay'], message: `${source}: not a readable overlay package (${(error as Error).message})` }];
+    return [localFileProblem('overlay', source, 'overlay package', error)];
   }
   const problems: ArgProblem[] = [];
   if (args.base !== undefined && SHA256.test(args.base) && args.base !== baseId) {

@@ -4,41 +4,16 @@
 // and a full disk, a re-run that continues, a run that changes nothing, a dry run, a host without
 // sudo rights, a planted upload path, and the ownership and modes of what was deployed.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, lstatSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startLab, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
+import { startLab, upperSnapshot, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliRun } from '../../fixtures/run-cli.js';
 
 const IGNORED = new Set(['var/log', 'var/cache/debconf', 'home/ops/.cache']);
 
-/** Every path the host changed (overlay upper dir) with its mode and content hash. */
-function snapshot(host: TestHost): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (dir: string, rel: string): void => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      const relPath = rel ? `${rel}/${name}` : name;
-      if (IGNORED.has(relPath)) continue;
-      const info = lstatSync(path);
-      if (info.isDirectory()) {
-        out.set(relPath, `dir ${info.mode}`);
-        walk(path, relPath);
-      } else if (!info.isFile() && !info.isSymbolicLink()) {
-        // Overlayfs records deletions as 0:0 character devices (whiteouts).
-        out.set(relPath, `special ${info.mode} ${info.rdev}`);
-      } else if (info.isSymbolicLink()) {
-        out.set(relPath, `link ${readlinkSync(path)}`);
-      } else {
-        out.set(relPath, `${info.mode} ${createHash('sha256').update(readFileSync(path)).digest('hex')}`);
-      }
-    }
-  };
-  walk(host.upperDir, '');
-  return out;
-}
+const snapshot = (host: TestHost): Map<string, string> => upperSnapshot(host, (path) => IGNORED.has(path));
 
 function steps(run: CliRun, host: string): Record<string, string> {
   return (resultsByHost(run).get(host)!.value as { steps: Record<string, string> }).steps;
