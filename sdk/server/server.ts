@@ -69,47 +69,8 @@ export interface SynthesisServer {
 
 /** @example const server = await startServer({ tls: await loadTlsIdentity(), port: 8021 }); … await server.close(); */
 export async function startServer(options: ServeOptions): Promise<SynthesisServer> {
-  const log = options.log ?? stdoutLog;
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-  const sdk = {
-    ...(options.cloudletDir !== undefined ? { cloudletDir: options.cloudletDir } : {}),
-    ...(options.libvirtUri !== undefined ? { libvirtUri: options.libvirtUri } : {}),
-  };
-  await sweep(sdk, log);
-  const tokens = await TokenStore.open(sdk);
-  const slots = new SynthesisSlots(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
-  const running = new Map<AbortController, Promise<void>>();
-  const app: FastifyInstance = Fastify({
-    https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2', headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 } as never,
-    logger: false,
-    connectionTimeout: timeouts.idleMs,
-    keepAliveTimeout: timeouts.keepAliveMs,
-    requestTimeout: timeouts.requestMs,
-    bodyLimit: 64 * 1024,
-    forceCloseConnections: true,
-    return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false } },
-  });
-  addRequestLog(app, log);
-  addTokenAuth(app, tokens);
-  app.setErrorHandler((error: FastifyError | CloudletError, request, reply) => {
-    const status = statusOf(error);
-    request.outcome = `failed: ${error.code ?? 'internal'}`;
-    const data = error instanceof CloudletError ? errorData(error) : { code: error.code ?? 'internal', message: error.message };
-    return reply.code(status).send({ error: data });
-  });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'server-no-route', message: `no route ${request.method} ${request.url.split('?')[0]} (GET /v1/openapi.json lists them)` } }));
-  addReadRoutes(app, { ...sdk, slots });
-  addCreateVmRoute(app, {
-    ...sdk,
-    slots,
-    running,
-    maxOverlayBytes: options.maxOverlayBytes ?? DEFAULT_DOWNLOAD_POLICY.maxBytes,
-    retryAfterSeconds: options.retryAfterSeconds ?? 10,
-    download: options.download ?? {},
-  });
-  const document = openApiDocument();
-  app.get('/v1/openapi.json', async () => document);
+  await sweep(options, options.log ?? stdoutLog);
+  const { app, running } = await buildServerApp(options);
   await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? DEFAULT_PORT });
   const { address, port } = app.server.address() as AddressInfo;
   return {
@@ -121,6 +82,56 @@ export async function startServer(options: ServeOptions): Promise<SynthesisServe
       await app.close();
     },
   };
+}
+
+/** The server's fastify instance, ready but not listening, its routes (`GET /v1/health`, …) and the syntheses in flight. */
+export async function buildServerApp(options: ServeOptions): Promise<{ app: FastifyInstance; routes: string[]; running: Map<AbortController, Promise<void>> }> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const sdk = {
+    ...(options.cloudletDir !== undefined ? { cloudletDir: options.cloudletDir } : {}),
+    ...(options.libvirtUri !== undefined ? { libvirtUri: options.libvirtUri } : {}),
+  };
+  const tokens = await TokenStore.open(sdk);
+  const slots = new SynthesisSlots(options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  const running = new Map<AbortController, Promise<void>>();
+  const routes: string[] = [];
+  const app: FastifyInstance = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2', headersTimeout: timeouts.headersMs, connectionsCheckingInterval: 1000 } as never,
+    logger: false,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    requestTimeout: timeouts.requestMs,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    exposeHeadRoutes: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+  });
+  addRequestLog(app, options.log ?? stdoutLog);
+  addTokenAuth(app, tokens);
+  app.setErrorHandler((error: FastifyError | CloudletError, request, reply) => {
+    const status = statusOf(error);
+    request.outcome = `failed: ${error.code ?? 'internal'}`;
+    const data = error instanceof CloudletError ? errorData(error) : { code: error.code ?? 'internal', message: error.message };
+    return reply.code(status).send({ error: data });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'server-no-route', message: `no route ${request.method} ${request.url.split('?')[0]}; the routes are ${routes.join(', ')}` } }));
+  addReadRoutes(app, { ...sdk, slots });
+  addCreateVmRoute(app, {
+    ...sdk,
+    slots,
+    running,
+    maxOverlayBytes: options.maxOverlayBytes ?? DEFAULT_DOWNLOAD_POLICY.maxBytes,
+    retryAfterSeconds: options.retryAfterSeconds ?? 10,
+    download: options.download ?? {},
+  });
+  const document = openApiDocument();
+  app.get('/v1/openapi.json', async () => document);
+  await app.ready();
+  return { app, routes, running };
 }
 
 /** HTTP status of a failed request: fastify's own (validation 400, …), 404 for what does not exist, 409 for a name taken, 400 for usage, else 500. */
