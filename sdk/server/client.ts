@@ -53,13 +53,19 @@ export async function remoteSynthesize(base: string, overlay: string, options: R
     await readJson(options, response);
     throw new ServerUnreachableError(options.server, `it answered ${response.statusCode} instead of a progress stream`);
   }
-  for await (const line of createInterface({ input: response, crlfDelay: Infinity })) {
-    if (line === '') continue;
-    const event = JSON.parse(line) as { kind: string; vm?: ApiVm; error?: { code: string; message: string } };
-    if (event.kind === 'result') return event.vm!;
-    if (event.kind === 'error') throw new RemoteServerError(options.server, 200, event.error!.code, event.error!.message);
-    const { v: _version, ...progress } = event as { v?: number };
-    options.onProgress?.(progress as Parameters<ProgressListener>[0]);
+  try {
+    for await (const line of createInterface({ input: response, crlfDelay: Infinity })) {
+      if (line === '') continue;
+      const event = JSON.parse(line) as { kind: string; vm?: ApiVm; error?: { code: string; message: string } };
+      if (event.kind === 'result') return event.vm!;
+      if (event.kind === 'error') throw new RemoteServerError(options.server, 200, event.error!.code, event.error!.message);
+      const { v: _version, ...progress } = event as { v?: number };
+      options.onProgress?.(progress as Parameters<ProgressListener>[0]);
+    }
+  } catch (error) {
+    options.signal?.throwIfAborted();
+    if (error instanceof RemoteServerError) throw error;
+    throw new ServerUnreachableError(options.server, `the connection broke during the synthesis (${(error as Error).message}); the server aborts a synthesis whose client is gone: list its VMs to be sure`, { cause: error });
   }
   options.signal?.throwIfAborted();
   throw new ServerUnreachableError(options.server, 'the connection ended before the synthesis\'s result');
