@@ -24,6 +24,7 @@ export interface RemoteSynthesisOptions extends RemoteServerOptions {
   onProgress?: ProgressListener;
 }
 
+/** A base VM the server has, as GET /v1/bases lists it. */
 export interface RemoteBase {
   id: string;
   name: string;
@@ -76,6 +77,7 @@ export async function remoteListVms(options: RemoteServerOptions): Promise<ApiVm
   return ((await readJson(options, await sendRequest(options, { method: 'GET', path: '/v1/vms' }))) as { vms: ApiVm[] }).vms;
 }
 
+/** The base VMs the server has, oldest first. */
 export async function remoteListBases(options: RemoteServerOptions): Promise<RemoteBase[]> {
   return ((await readJson(options, await sendRequest(options, { method: 'GET', path: '/v1/bases' }))) as { bases: RemoteBase[] }).bases;
 }

@@ -22,6 +22,7 @@ import { addRequestLog, stdoutLog, type LogSink } from './request-log.js';
 import { SynthesisSlots } from './synthesis-slots.js';
 import { TokenStore } from './token-store.js';
 
+/** How long a client may take; every field has a default (DEFAULT_TIMEOUTS). */
 export interface ServerTimeouts {
   /** Until the request's headers are in; default 10 s. */
   headersMs: number;
@@ -59,6 +60,7 @@ export interface ServeOptions extends CloudletDirOptions {
   log?: LogSink;
 }
 
+/** A listening server, as startServer gives it. */
 export interface SynthesisServer {
   /** https://HOST:PORT as bound (the port chosen when 0 was asked). */
   url: string;

@@ -24,6 +24,7 @@ import { PRIVATE_MODE } from '../files/index.js';
 import { TlsIdentityError } from './errors.js';
 import { serverDir } from './token-store.js';
 
+/** The server's certificate and key, and the fingerprint clients pin. */
 export interface TlsIdentity {
   cert: Buffer;
   key: Buffer;

@@ -40,6 +40,7 @@ export async function serverDir(options: CloudletDirOptions = {}): Promise<strin
   return dir;
 }
 
+/** The server's tokens: create (shown once), list, revoke, and verify a presented one. */
 export class TokenStore {
   private cache: { key: string; tokens: StoredToken[] } | undefined;
 
@@ -69,6 +70,7 @@ export class TokenStore {
     });
   }
 
+  /** The tokens' names and dates, never the tokens. */
   async list(): Promise<TokenEntry[]> {
     return (await this.read()).map(({ name, createdAt }) => ({ name, createdAt }));
   }
