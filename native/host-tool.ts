@@ -1,5 +1,5 @@
 /**
- * The host programs the SDK runs (qemu-img, virsh, cp, ssh, flock) and what to do when one is missing:
+ * The host programs the SDK runs (qemu-img, virsh, cp, ssh, flock, openssl) and what to do when one is missing:
  * execa reports a program that is not on PATH as a spawn error with code ENOENT, which would
  * otherwise surface as "qemu-img … failed (exit none)".
  */
@@ -15,6 +15,7 @@ const PACKAGES: Record<string, string> = {
   'ssh-keygen': 'openssh-client',
   cp: 'coreutils',
   flock: 'util-linux',
+  openssl: 'openssl',
 };
 
 /** A program the SDK needs is not installed (not on PATH). */

@@ -47,6 +47,13 @@ export type { DomainStateName } from '../native/libvirt/domain.js';
 export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './vms/vm-console.js';
 export type { VmRecord, LaunchedVm } from './vms/vm-record.js';
 
+// The synthesis server (`cloudlet serve`) and its client: synthesize on a remote cloudlet over HTTPS.
+export { remoteSynthesize, remoteListVms, remoteListBases, remoteDestroyVm, remoteHealth, type RemoteSynthesisOptions, type RemoteServerOptions, type RemoteBase, type ApiVm } from './server/client.js';
+export { startServer, type ServeOptions, type ServerTimeouts, type SynthesisServer } from './server/server.js';
+export type { LogSink } from './server/request-log.js';
+export { loadTlsIdentity, type TlsIdentity, type TlsIdentityOptions } from './server/tls-identity.js';
+export { TokenStore, type TokenEntry } from './server/token-store.js';
+
 // Errors users match on: every one is a CloudletError with a stable `code` (sdk/errors/ERRORS.md).
 export * from './overlay/create/errors.js';
 export * from './overlay/package/errors.js';
@@ -58,3 +65,4 @@ export * from './vms/download-errors.js';
 export * from './customize/errors.js';
 export * from './customize/ssh-errors.js';
 export * from './files/errors.js';
+export * from './server/errors.js';

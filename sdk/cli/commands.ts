@@ -18,7 +18,9 @@ import { doctorCommand } from './doctor-command.js';
 import { infoOverlayCommand } from './info-overlay-command.js';
 import { keygenCommand } from './keygen-command.js';
 import { overlayCommand } from './overlay-command.js';
+import { serveCommand } from './serve-command.js';
 import { synthesisCommand } from './synthesis-command.js';
+import { tokenCommand } from './token-command.js';
 import { destroyCommand, listCommand } from './vm-commands.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   listCommand,
   consoleCommand,
   destroyCommand,
+  serveCommand,
+  tokenCommand,
 ];
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT). */

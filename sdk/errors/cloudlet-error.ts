@@ -6,7 +6,7 @@
  * Every class declares a static `code`: kebab-case, unique among all classes, stable. A code is
  * part of the API: once shipped it never changes, even when the class or its message does; match on
  * `code` (or `instanceof`), never on `message`. SDK and native codes start with their family
- * (`overlay-`, `item-`, `blob-`, `base-`, `launch-`, `vm-`, `memory-`, `disk-`, `libvirt-`, `qmp-`);
+ * (`overlay-`, `item-`, `blob-`, `base-`, `server-`, `launch-`, `vm-`, `memory-`, `disk-`, `libvirt-`, `qmp-`);
  * the runner's name what went wrong in a run (`usage`, `host-unreachable`, `command-failed`).
  *
  * `category` decides the exit code of both CLIs: `usage` (2 for both), `connection` (3 for

@@ -13,6 +13,7 @@ import { groups } from './steps/groups.js';
 import { libvirtService } from './steps/libvirt-service.js';
 import { packages } from './steps/packages.js';
 import { preflight } from './steps/preflight.js';
+import { serverService } from './steps/server-service.js';
 import { verify } from './steps/verify.js';
 
 /** The options install and check share (a playbook's `install:` and `check:` steps take them too). */
@@ -57,14 +58,18 @@ export class HostNotReadyError extends RunnerError {
 /** What `check` runs: the read-only steps. */
 export const CHECK_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, verify] as Step<unknown, InstallSettings>[];
 
-export const INSTALL_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown, InstallSettings>[];
+export const INSTALL_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, serverService, verify] as Step<unknown, InstallSettings>[];
 
 export const installTask = defineTask({
   name: 'install',
   help: 'make hosts cloudlets: packages, AppArmor, groups, FUSE, EPT, libvirt, the SDK, then verify',
-  options: { ...INSTALL_OPTIONS, 'disable-ept': { type: 'boolean', help: 'turn EPT off on Intel hosts (kvm_intel ept=0)' } },
+  options: {
+    ...INSTALL_OPTIONS,
+    'disable-ept': { type: 'boolean', help: 'turn EPT off on Intel hosts (kvm_intel ept=0)' },
+    server: { type: 'boolean', help: 'run the synthesis server (cloudlet serve) as the systemd service cloudlet-serve, as the VM user' },
+  },
   async body(ctx) {
-    const reports = await applySteps(ctx, INSTALL_STEPS, installSettings(ctx, ctx.options, ctx.options['disable-ept'] === true));
+    const reports = await applySteps(ctx, INSTALL_STEPS, { ...installSettings(ctx, ctx.options, ctx.options['disable-ept'] === true), server: ctx.options.server === true });
     return outcome(reports);
   },
 });

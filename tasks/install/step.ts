@@ -65,6 +65,8 @@ export interface InstallSettings {
   readonly force: boolean;
   /** Where the SDK is deployed on the host. */
   readonly prefix: string;
+  /** Run `cloudlet serve` as a systemd service (install --server). */
+  readonly server?: boolean;
 }
 
 /**

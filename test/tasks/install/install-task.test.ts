@@ -114,6 +114,7 @@ describe('install and check on real hosts', () => {
       ept: 'skipped',
       libvirt: 'skipped',
       'deploy-sdk': 'changed',
+      server: 'skipped',
       verify: 'unchanged',
     });
   });
@@ -150,7 +151,7 @@ describe('install and check on real hosts', () => {
     assert.equal(run.code, 0, run.stdout + run.stderr);
     for (const [step, status] of Object.entries(steps(run, 'fresh'))) assert.ok(status === 'unchanged' || status === 'skipped', `${step}: ${status}`);
     const stepEvents = run.events.filter((e) => e.type === 'step' && e['verdict'] === false && /^(unchanged|skipped|changed)$/.test(String(e['status'])));
-    assert.equal(stepEvents.length, 7, 'every changing step says unchanged or skipped');
+    assert.equal(stepEvents.length, 8, 'every changing step says unchanged or skipped');
     const verdicts = run.events.filter((e) => e.type === 'step' && e['verdict'] === true && /^(Preflight: Debian GNU\/Linux 12|Verify: (NOT )?READY)/.test(`${String(e['title'])}: ${String(e['detail'])}`));
     assert.equal(verdicts.length, 2, 'preflight and verify report as verdicts');
     assert.deepEqual(snapshot(fresh), before);
