@@ -109,7 +109,8 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
     if (line.args.length > 0) throw new UsageError("config takes no words after '--'");
     return configCommand(line.taskTokens, line.globals, io);
   }
-  const globals = withConfig(line.globals, new OperatorConfig(io.env).values());
+  // Help needs no settings: a hand-broken config file must not hide it.
+  const globals = line.globals.help ? line.globals : withConfig(line.globals, new OperatorConfig(io.env).values());
   // `play` is the runner's own command, like `config`: it comes before a tasks file's task of that name.
   const run = line.task === 'play' ? await playRun(line.taskTokens, line.args, globals, io) : await taskRun(line, globals, io);
   if (typeof run === 'number') return run;
