@@ -4,38 +4,15 @@
  * against wall time; the rest is waiting for SSH round trips and the hosts' commands). The hosts are
  * first installed for real (apt, native builds: several minutes), then each size runs three times.
  */
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { startLab } from '../fixtures/hosts/index.js';
-import { CLI, freshHome, OPERATOR_CACHE } from '../fixtures/run-cli.js';
+import { freshHome } from '../fixtures/run-cli.js';
 import { step } from './steps.js';
+import { median, timedRun, type Timing } from './timing.js';
 
 const SIZES = [1, 4, 8];
 const RUNS = 3;
-
-interface Timing {
-  readonly wallS: number;
-  /** User + system CPU of the runner process and its children on the operator's side. */
-  readonly operatorCpuS: number;
-}
-
-/** One `cloudlet-tasks` run, timed by bash's `time` (children's CPU included). Throws on a failed run. */
-function timedRun(args: readonly string[], home: string): Promise<Timing> {
-  const script = 'TIMEFORMAT="%R %U %S"; { time "$@" >/dev/null 2>"$HOME/stderr"; } 2>&1';
-  return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', script, 'bench', process.execPath, CLI, ...args], { env: { PATH: process.env['PATH'], HOME: home, XDG_CACHE_HOME: OPERATOR_CACHE } }, (error, stdout) => {
-      const [real, user, sys] = stdout.trim().split(/\s+/).slice(-3).map(Number);
-      if (error || real === undefined || Number.isNaN(real)) return reject(new Error(`cloudlet-tasks ${args.join(' ')} failed: ${error?.message ?? stdout}`));
-      resolve({ wallS: real, operatorCpuS: user! + sys! });
-    });
-  });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Runs the benchmark and returns its printout. */
 export async function installNoopBench(): Promise<string> {

@@ -13,24 +13,15 @@ import { cpus, loadavg } from 'node:os';
 import { deployCloudlet, remotePair, startLab, startLibvirtd, type Lab } from '../fixtures/hosts/index.js';
 import { freshHome, resultsByHost, runCli } from '../fixtures/run-cli.js';
 import { step } from './steps.js';
+import { median, timed } from './timing.js';
 
 const HOSTS = ['p1', 'p2', 'p3', 'p4'];
 const RUNS = 3;
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
 
 function scp(lab: Lab, archive: string, host: string): Promise<void> {
   return new Promise((resolve, reject) =>
     execFile('scp', ['-q', '-F', lab.sshConfigFile, archive, `${host}:bench-copy.zip`], (error, _stdout, stderr) => (error ? reject(new Error(`scp to ${host}: ${stderr}`)) : resolve())),
   );
-}
-
-async function timed(work: () => Promise<unknown>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 /** Runs the benchmark and returns its printout. */

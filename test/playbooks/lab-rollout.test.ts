@@ -5,18 +5,16 @@
 // reports every step unchanged and leaves each host's files byte-identical but for the VMs'
 // runtime state; teardown.yml removes VMs and base, and changes nothing the second time.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { deployCloudlet, lastCounters, remotePair, startLab, snapshotChanges, startLibvirtd, upperSnapshot, type Lab, type RemotePair, type TestHost } from '../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliRun } from '../fixtures/run-cli.js';
+import { shippedPlaybooksDir } from '../fixtures/shipped-playbooks.js';
 
 const HOSTS = ['c1', 'c2'];
-const SHIPPED = fileURLToPath(new URL('../../../playbooks/', import.meta.url));
 /** What a running VM changes by running: its disk and console log, libvirt's and QEMU's runtime files, logs. */
 const RUNTIME = /^(run|tmp|var\/log|var\/run|var\/cache|var\/lib\/libvirt|home\/ops\/\.cache)(\/|$)|^home\/ops\/\.cloudlet\/vms\/[0-9a-f]{12}\/(console\.log|disk\.raw)$/;
 
@@ -45,13 +43,7 @@ describe('the shipped lab.yml and teardown.yml on real cloudlet hosts', () => {
     await deployCloudlet(lab);
     await Promise.all(lab.hosts.map((host) => startLibvirtd(host)));
     home = freshHome();
-    dir = mkdtempSync(join(tmpdir(), 'clt-rollout-'));
-    for (const file of ['lab.yml', 'teardown.yml', 'playbook.schema.json']) copyFileSync(join(SHIPPED, file), join(dir, file));
-    for (const sub of ['bases', 'overlays']) mkdirSync(join(dir, sub));
-    copyFileSync(pair.baseArchive, join(dir, 'bases/debian-12.zip'));
-    copyFileSync(pair.overlay, join(dir, 'overlays/web.zip'));
-    // The pair's base is named "tiny": the inventory's var overrides the playbook's.
-    writeFileSync(join(dir, 'inventory.yml'), `groups:\n  cloudlets:\n    vars: { base: ${pair.baseName} }\n    hosts: { c1: {}, c2: {} }\n`);
+    dir = shippedPlaybooksDir(pair, HOSTS);
   });
   after(async () => {
     await lab?.stop();
