@@ -8,7 +8,7 @@ import { ConnectionError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 import { hostOptions } from '../task/host-options.js';
-import { HostContext } from '../task/task-context.js';
+import { HostContext, type ContextSettings } from '../task/task-context.js';
 import { errorInfo } from './error-info.js';
 import type { EventSink, HostResult, RunSummary } from './events.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -93,6 +93,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   const { emit, masker } = settings;
   const results = new Map<string, HostResult>();
   const queue = [...settings.hosts];
+  const run = { hosts: settings.hosts.map((h) => h.name), parallel: settings.parallel, ...(settings.signal ? { signal: settings.signal } : {}), shared: new Map<string, unknown>() };
   let stopping = false;
   emit({ type: 'run-start', task: settings.task.name, hosts: queue.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
 
@@ -109,7 +110,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
         finish({ host: host.name, status: 'skipped', durationMs: 0 });
         continue;
       }
-      finish(await runOnHost(host, settings));
+      finish(await runOnHost(host, settings, run));
     }
   };
   const workers = Math.max(1, Math.min(settings.parallel, settings.hosts.length));
@@ -130,7 +131,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   return summary;
 }
 
-async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<HostResult> {
+async function runOnHost(host: HostTarget, settings: ResolvedSettings, run: NonNullable<ContextSettings['run']>): Promise<HostResult> {
   const started = Date.now();
   const { emit } = settings;
   emit({ type: 'host-start', host: host.name });
@@ -164,6 +165,7 @@ async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<
     ...(settings.signal ? { signal: settings.signal } : {}),
     masker: settings.masker,
     emit,
+    run,
     ...(settings.commandTimeoutMs !== undefined ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
     ...(settings.sudoPassword !== undefined ? { sudoPassword: settings.sudoPassword } : {}),
   });

@@ -72,7 +72,7 @@ const SURFACE = {
       'OptionSpec', 'OptionSpecs', 'OptionType', 'OptionValue', 'OptionValues', 'OsRelease', 'OutputStream', 'Phase',
       'Plan', 'Progress', 'PromptResponder', 'PushBaseResult', 'PutOptions', 'PutRangeOptions', 'RemoteBase',
       'RemoteCloudletSettings', 'RemoteOverlayOptions', 'RemoteVm', 'RetryPolicy', 'RunEvent', 'RunOptions',
-      'RunSettings', 'RunSummary', 'SshSettings', 'Step', 'StepEvent', 'StepReport', 'StepStatus', 'StopReason',
+      'RunScope', 'RunSettings', 'RunSummary', 'SshSettings', 'Step', 'StepEvent', 'StepReport', 'StepStatus', 'StopReason',
       'SudoOptions', 'SynthesizeOptions', 'SynthesizedVm', 'SystemInfo', 'Task', 'TaskContext', 'TransferOptions',
       'UploadOptions', 'UploadResult', 'UploadSource',
     ],
