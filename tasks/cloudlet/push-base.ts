@@ -86,7 +86,6 @@ async function pushOnHost(ctx: TaskContext, remote: RemoteCloudlet, archive: Bas
   const remotePath = `${UPLOAD_DIR}/${archive.id}.zip`;
   const delivery = pool ? await relayed(ctx, pool, archive.path, remotePath, uploadOptions) : { upload: await ctx.upload(archive.path, remotePath, uploadOptions), source: 'operator' };
   const { upload } = delivery;
-  if (pool && !delivery.relayNote) pool.addSource(host, { ctx, path: upload.path });
   let status: PushBaseResult['status'] = 'imported';
   await remote.withFile(upload.path, async (path) => {
     try {
@@ -113,19 +112,21 @@ async function relayed(ctx: TaskContext, pool: RelayPool<RelaySource>, localPath
   for (;;) {
     const lease = await pool.acquire(host);
     if (lease.kind === 'operator') {
+      let upload: UploadResult | undefined;
       try {
-        return { upload: await ctx.upload(localPath, remotePath, options), source: 'operator' };
+        upload = await ctx.upload(localPath, remotePath, options);
+        return { upload, source: 'operator' };
       } finally {
-        pool.release(host, lease, false);
+        pool.release(host, lease, upload ? { received: { ctx, path: upload.path } } : {});
       }
     }
     try {
       const upload = await relayUpload(ctx, lease.handle, localPath, remotePath, options);
-      pool.release(host, lease, false);
+      pool.release(host, lease, { received: { ctx, path: upload.path } });
       return { upload, source: lease.name };
     } catch (error) {
       const sourceFailed = isSourceFailure(error, host);
-      pool.release(host, lease, sourceFailed);
+      pool.release(host, lease, { sourceFailed });
       if (!sourceFailed) throw error;
       ctx.reportProgress({ kind: 'warning', message: `the relay from ${lease.name} failed (${(error as Error).message.split('\n')[0]}); asking another source` });
     }

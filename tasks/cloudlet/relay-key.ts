@@ -4,7 +4,7 @@
 // expiry-time that bounds a crashed run, and a forced command that can only append to that
 // upload's partial file, whatever A asks to run.
 import { randomBytes } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { sh } from '../command/command.js';
 import { UsageError } from '../errors.js';
 
@@ -22,7 +22,7 @@ export interface RelayKey {
 
 export function relayKey(): RelayKey {
   const marker = `cloudlet-relay-${randomBytes(8).toString('hex')}`;
-  const pair = utils.generateKeyPairSync('ed25519', { comment: marker });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: marker });
   const [type, blob] = pair.public.trim().split(/\s+/);
   return { privateKey: pair.private, publicKey: `${type} ${blob}`, marker };
 }

@@ -58,22 +58,19 @@ export class RelayPool<H> {
     });
   }
 
-  /** The transfer ended; `sourceFailed` drops a host source from the pool. */
-  release(host: string, lease: RelayLease<H>, sourceFailed: boolean): void {
+  /**
+   * The transfer ended: the host now serves others through `received`, or `sourceFailed` drops a
+   * host source from the pool. One step, so nobody is handed the operator in between.
+   */
+  release(host: string, lease: RelayLease<H>, outcome: { readonly received?: H; readonly sourceFailed?: boolean }): void {
     if (lease.kind === 'operator') this.#operatorBusy = false;
     else {
       const source = this.#sources.get(lease.name)!;
       source.serving -= 1;
-      if (sourceFailed) source.failed = true;
+      if (outcome.sourceFailed) source.failed = true;
     }
-    if (this.#states.get(host) === 'receiving') this.#states.set(host, 'deciding');
-    this.#update();
-  }
-
-  /** The host holds the checked archive and can serve others through `handle`. */
-  addSource(host: string, handle: H): void {
-    this.#sources.set(host, { handle, serving: 0, failed: false, retired: false });
-    this.#states.set(host, 'source');
+    if (outcome.received !== undefined) this.#sources.set(host, { handle: outcome.received, serving: 0, failed: false, retired: false });
+    this.#states.set(host, outcome.received !== undefined ? 'source' : 'deciding');
     this.#update();
   }
 
@@ -103,7 +100,7 @@ export class RelayPool<H> {
         };
         this.#retiring.add(check);
         signal?.addEventListener('abort', check);
-        check();
+        this.#update();
       });
     }
     this.leave(host);
@@ -130,7 +127,6 @@ export class RelayPool<H> {
     // Only the wait for hosts that have not begun passes with time; wake the retiring sources then.
     if (this.#retiring.size > 0 && this.#states.size < this.run.hosts.length) {
       this.#linger = setTimeout(() => this.#update(), Math.max(0, this.#lastJoin + this.lingerMs - Date.now()) + 10);
-      this.#linger.unref();
     }
   }
 
