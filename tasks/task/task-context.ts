@@ -223,8 +223,8 @@ export class HostContext<O> implements TaskContext<O> {
 
   runShared<T>(key: string, create: (run: RunScope) => T): T {
     this.#run ??= this.settings.run ?? { hosts: [this.host.name], parallel: 1, shared: new Map() };
-    const { shared } = this.#run;
-    if (!shared.has(key)) shared.set(key, create(this.#run));
+    const { shared, ...run } = this.#run;
+    if (!shared.has(key)) shared.set(key, create(run));
     return shared.get(key) as T;
   }
 
