@@ -26,7 +26,7 @@ export { applySteps, StepError } from './install/apply-steps.js';
 // Running a task from code.
 export { runTask, type RunSettings } from './run/runner.js';
 export type { RetryPolicy } from './run/retry.js';
-export type { RunEvent, StepEvent, EventSink, RunSummary, HostResult, HostStatus, ErrorInfo } from './run/events.js';
+export type { RunEvent, StepEvent, EventSink, RunSummary, BatchStop, HostResult, HostStatus, ErrorInfo } from './run/events.js';
 export { hostTarget, type HostTarget } from './inventory/host-target.js';
 export { connectSsh, defaultSshSettings, type SshSettings } from './connection/ssh-connection.js';
 export type { HostKeyPolicy } from './connection/host-key-check.js';
@@ -37,3 +37,7 @@ export { Masker } from './command/masker.js';
 export * from './errors.js';
 export { UploadCorruptError, UploadNoSpaceError } from './transfer/errors.js';
 export { RemoteCloudletError, CloudletVersionError, RemoteProtocolError, OverlayForOtherBaseError, RemoteBaseUnknownError } from './cloudlet/errors.js';
+// Playbooks: `cloudlet-tasks play FILE`, and the step kinds they are made of.
+export { definePlaybook, type PlaybookSpec, type PlaybookStep, type PlaybookValue } from './playbook/define-playbook.js';
+export type { StepKind, StepEnv, ArgProblem } from './playbook/step-kind.js';
+export { PlaybookError, type PlaybookProblem } from './playbook/errors.js';

@@ -17,6 +17,7 @@ export function mainHelp(tasks: readonly Task[], version: string): string {
     'usage: cloudlet-tasks [options] TASK [task options] [-- words]',
     '   eg: cloudlet-tasks -H ops@web1,web2 run -- uptime',
     '       cloudlet-tasks -i lab.yml facts',
+    '       cloudlet-tasks play FILE [--check] [--diff] [--only STEPS] [--skip STEPS]   (apply a playbook to its hosts; see play --help)',
     '       cloudlet-tasks config get KEY | set KEY VALUE | unset KEY | list [--json]   (defaults for the options below; see config --help)',
     '',
     'tasks:',

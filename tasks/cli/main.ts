@@ -13,14 +13,18 @@ import { jsonRenderer } from '../render/json-renderer.js';
 import { listrRenderer } from '../render/listr-renderer.js';
 import { plainRenderer } from '../render/plain-renderer.js';
 import type { Renderer } from '../render/renderer.js';
+import type { EventSink, RunSummary } from '../run/events.js';
 import { runTask } from '../run/runner.js';
+import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
+import type { HostTarget } from '../inventory/host-target.js';
 import { askSecret } from './ask-secret.js';
 import { cliTasks } from './cli-tasks.js';
 import { configCommand } from './config-command.js';
 import { ExitCode, exitCodeFor, exitCodeForError } from './exit-codes.js';
-import { numberOption, splitCommandLine, withConfig, type GlobalValues } from './global-options.js';
+import { numberOption, splitCommandLine, withConfig, type GlobalValues, type SplitCommandLine } from './global-options.js';
 import { mainHelp, taskHelp } from './help.js';
 import { OperatorConfig } from './operator-config.js';
+import { playHelp, preparePlay } from './play-command.js';
 import { parseTaskOptions } from './task-options.js';
 
 export interface CliIo {
@@ -42,6 +46,58 @@ function pickRenderer(globals: GlobalValues, io: CliIo): Renderer {
   return listrRenderer(write);
 }
 
+/** What a run does: a task on hosts, with the task's options; a play adds its batches and report. */
+interface PreparedRun {
+  readonly task: Task;
+  readonly options: OptionValues<OptionSpecs>;
+  readonly args: readonly string[];
+  readonly hosts: readonly HostTarget[];
+  readonly dryRun: boolean;
+  readonly serial?: number;
+  readonly maxFailPercentage?: number;
+  /** Sees every event before the renderer. */
+  readonly observe?: EventSink;
+  /** Lines printed after the run (not under --json). */
+  readonly report?: (summary: RunSummary) => readonly string[];
+}
+
+async function playRun(words: readonly string[], args: readonly string[], globals: GlobalValues, io: CliIo): Promise<PreparedRun | number> {
+  if (globals.help) {
+    io.stdout.write(`${playHelp()}\n`);
+    return ExitCode.ok;
+  }
+  if (args.length > 0) throw new UsageError("play takes no words after '--'");
+  const play = await preparePlay(words, globals, await loadSshConfig(globals['ssh-config']), io.cwd);
+  return { ...play, options: {}, args: [] };
+}
+
+async function taskRun(line: SplitCommandLine, globals: GlobalValues, io: CliIo): Promise<PreparedRun | number> {
+  const { tasks, skipped } = await cliTasks(line.globals['tasks-file'], io.cwd);
+  const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
+  // A task that is not built in was most likely meant to come from the file that failed.
+  if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, ['play', ...tasks.map((t) => t.name)]);
+  if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
+  if (!task) {
+    io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
+    return line.globals.help ? ExitCode.ok : ExitCode.usage;
+  }
+  if (line.globals.help) {
+    io.stdout.write(`${taskHelp(task)}\n`);
+    return ExitCode.ok;
+  }
+  const options = parseTaskOptions(task, line.taskTokens, line.args);
+  const inventory = globals.inventory ? await loadInventory(globals.inventory) : undefined;
+  const selected = await resolveHosts(globals.hosts ?? [], {
+    sshConfig: await loadSshConfig(globals['ssh-config']),
+    ...(inventory ? { inventory } : {}),
+    ...(globals.user ? { defaultUser: globals.user } : {}),
+    identityFiles: globals.identity ?? [],
+  });
+  const hosts = globals.limit === undefined ? selected : limitHosts(selected, globals.limit);
+  const report = task.report?.bind(task);
+  return { task, options, args: line.args, hosts, dryRun: globals['dry-run'] === true, ...(report ? { report: (summary: RunSummary) => report(summary.results) } : {}) };
+}
+
 async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   const line = splitCommandLine(argv);
   if (line.globals.version) {
@@ -53,34 +109,14 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
     if (line.args.length > 0) throw new UsageError("config takes no words after '--'");
     return configCommand(line.taskTokens, line.globals, io);
   }
-  const { tasks, skipped } = await cliTasks(line.globals['tasks-file'], io.cwd);
-  const task = line.task === undefined ? undefined : tasks.find((candidate) => candidate.name === line.task);
-  // A task that is not built in was most likely meant to come from the file that failed.
-  if (line.task !== undefined && !task) throw skipped ?? new UnknownTaskError(line.task, tasks.map((t) => t.name));
-  if (skipped) io.stderr.write(`cloudlet-tasks: warning: ${skipped.message}; only the built-in tasks are available\n`);
-  if (!task) {
-    io.stdout.write(`${mainHelp(tasks, packageVersion())}\n`);
-    return line.globals.help ? ExitCode.ok : ExitCode.usage;
-  }
-  if (line.globals.help) {
-    io.stdout.write(`${taskHelp(task)}\n`);
-    return ExitCode.ok;
-  }
   const globals = withConfig(line.globals, new OperatorConfig(io.env).values());
-  const options = parseTaskOptions(task, line.taskTokens, line.args);
+  // `play` is the runner's own command, like `config`: it comes before a tasks file's task of that name.
+  const run = line.task === 'play' ? await playRun(line.taskTokens, line.args, globals, io) : await taskRun(line, globals, io);
+  if (typeof run === 'number') return run;
   const parallel = numberOption(globals, 'parallel', 10, 1);
   const retries = numberOption(globals, 'retries', 2, 0);
   const connectTimeoutMs = numberOption(globals, 'connect-timeout', 10, 0.1) * 1000;
   const commandTimeout = numberOption(globals, 'command-timeout', 0, 0);
-  const inventory = globals.inventory ? await loadInventory(globals.inventory) : undefined;
-  const sshConfig = await loadSshConfig(globals['ssh-config']);
-  const selected = await resolveHosts(globals.hosts ?? [], {
-    sshConfig,
-    ...(inventory ? { inventory } : {}),
-    ...(globals.user ? { defaultUser: globals.user } : {}),
-    identityFiles: globals.identity ?? [],
-  });
-  const hosts = globals.limit === undefined ? selected : limitHosts(selected, globals.limit);
   const sshPassword = await secretFrom(globals, 'ask-password', 'CLOUDLET_SSH_PASSWORD', 'SSH password: ', io.env);
   const sudoPassword = await secretFrom(globals, 'ask-sudo-password', 'CLOUDLET_SUDO_PASSWORD', 'sudo password: ', io.env);
   const masker = new Masker();
@@ -108,23 +144,30 @@ async function execute(argv: readonly string[], io: CliIo): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const summary = await runTask({
-      task,
-      options,
-      args: line.args,
-      hosts,
+      task: run.task,
+      options: run.options,
+      args: run.args,
+      hosts: run.hosts,
       parallel,
+      ...(run.serial !== undefined ? { serial: run.serial } : {}),
+      ...(run.maxFailPercentage !== undefined ? { maxFailPercentage: run.maxFailPercentage } : {}),
       failFast: globals['fail-fast'] === true,
       retry: { retries, baseDelayMs: 1000, maxDelayMs: 30_000 },
-      dryRun: globals['dry-run'] === true,
+      dryRun: run.dryRun,
       ...(commandTimeout > 0 ? { commandTimeoutMs: commandTimeout * 1000 } : {}),
       ...(sudoPassword !== undefined ? { sudoPassword } : {}),
       connect: (host) => connectSsh(host, sshSettings),
       masker,
-      emit: renderer.emit,
+      emit: run.observe
+        ? (event) => {
+            run.observe!(event);
+            renderer.emit(event);
+          }
+        : renderer.emit,
       signal: abort.signal,
     });
     await renderer.close();
-    if (!globals.json && task.report) for (const text of task.report(summary.results)) io.stdout.write(`${text}\n`);
+    if (!globals.json && run.report) for (const text of run.report(summary)) io.stdout.write(`${text}\n`);
     return exitCodeFor(summary, abort.signal.aborted);
   } finally {
     process.off('SIGINT', onSignal);

@@ -25,7 +25,7 @@ export class StepError extends RunnerError {
 
 async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
   if (action.kind === 'command') {
-    await ctx.sudo(action.command);
+    await (action.sudo === false ? ctx.run(action.command) : ctx.sudo(action.command));
     return;
   }
   if (action.kind === 'call') {
@@ -48,8 +48,8 @@ async function applyAction(ctx: TaskContext, action: Action): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cloudlet-step-'));
   try {
     const local = join(dir, 'content');
-    await writeFile(local, action.content);
-    await ctx.put(local, action.path, { sudo: true, mode: action.mode, owner: 'root' });
+    await writeFile(local, action.content, { mode: 0o600 });
+    await ctx.put(local, action.path, { sudo: true, mode: action.mode, owner: action.owner ?? 'root', ...(action.group ? { group: action.group } : {}) });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -82,7 +82,7 @@ export async function applySteps<S>(ctx: TaskContext, steps: readonly Step<unkno
       } else {
         const detail = plan.actions.map((action) => action.description).join('; ');
         if (!ctx.dryRun) for (const action of plan.actions) await applyAction(ctx, action);
-        report = { step: step.name, status: ctx.dryRun ? 'would-change' : 'changed', detail, notes, details: [] };
+        report = { step: step.name, status: ctx.dryRun ? 'would-change' : 'changed', detail, notes, details: plan.details ?? [] };
       }
     } catch (error) {
       if (error instanceof StepError) throw error;

@@ -15,7 +15,8 @@ import { packages } from './steps/packages.js';
 import { preflight } from './steps/preflight.js';
 import { verify } from './steps/verify.js';
 
-const OPTIONS = {
+/** The options install and check share (a playbook's `install:` and `check:` steps take them too). */
+export const INSTALL_OPTIONS = {
   'vm-user': { type: 'string', help: 'user who will run VMs (default: the login user)' },
   'min-ram-mb': { type: 'number', help: 'refuse hosts with less RAM', default: 1024 },
   'min-disk-gb': { type: 'number', help: 'refuse hosts with less free disk at the prefix', default: 10 },
@@ -23,7 +24,8 @@ const OPTIONS = {
   force: { type: 'boolean', help: 'go on with an unsupported OS release' },
 } as const satisfies OptionSpecs;
 
-function settingsFrom(ctx: TaskContext, options: OptionValues<typeof OPTIONS>, disableEpt: boolean): InstallSettings {
+/** The settings of the install steps for this host, from the options (the VM user defaults to the login user). */
+export function installSettings(ctx: Pick<TaskContext, 'host'>, options: OptionValues<typeof INSTALL_OPTIONS>, disableEpt: boolean): InstallSettings {
   return {
     user: options['vm-user'] ?? ctx.host.user,
     minRamMiB: options['min-ram-mb'],
@@ -52,14 +54,17 @@ export class HostNotReadyError extends RunnerError {
   }
 }
 
+/** What `check` runs: the read-only steps. */
+export const CHECK_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, verify] as Step<unknown, InstallSettings>[];
+
 export const INSTALL_STEPS: readonly Step<unknown, InstallSettings>[] = [preflight, packages, appArmor, groups, fuse, ept, libvirtService, deploySdk, verify] as Step<unknown, InstallSettings>[];
 
 export const installTask = defineTask({
   name: 'install',
   help: 'make hosts cloudlets: packages, AppArmor, groups, FUSE, EPT, libvirt, the SDK, then verify',
-  options: { ...OPTIONS, 'disable-ept': { type: 'boolean', help: 'turn EPT off on Intel hosts (kvm_intel ept=0)' } },
+  options: { ...INSTALL_OPTIONS, 'disable-ept': { type: 'boolean', help: 'turn EPT off on Intel hosts (kvm_intel ept=0)' } },
   async body(ctx) {
-    const reports = await applySteps(ctx, INSTALL_STEPS, settingsFrom(ctx, ctx.options, ctx.options['disable-ept'] === true));
+    const reports = await applySteps(ctx, INSTALL_STEPS, installSettings(ctx, ctx.options, ctx.options['disable-ept'] === true));
     return outcome(reports);
   },
 });
@@ -75,9 +80,9 @@ export async function deployOnly(ctx: TaskContext, prefix: string): Promise<void
 export const checkTask = defineTask({
   name: 'check',
   help: 'check hosts without changing them: preflight facts and the cloudlet doctor verdict (fails when not ready)',
-  options: OPTIONS,
+  options: INSTALL_OPTIONS,
   async body(ctx) {
-    const reports = await applySteps(ctx, [preflight, verify] as Step<unknown, InstallSettings>[], settingsFrom(ctx, ctx.options, false));
+    const reports = await applySteps(ctx, CHECK_STEPS, installSettings(ctx, ctx.options, false));
     const verdict = reports.find((report) => report.step === 'verify');
     if (verdict && !verdict.detail.startsWith('READY')) {
       throw new HostNotReadyError(ctx.host.name, [verdict.detail.replace(/^NOT READY: /, '')]);

@@ -6,10 +6,20 @@ import { RunnerError } from '../errors.js';
 import type { StepStatus } from '../run/events.js';
 import type { TaskContext } from '../task/task-context.js';
 
-/** One change a step makes: run a command with sudo, write a file, upload a file and run a command on it, or call the host's SDK. */
+/** One change a step makes: run a command (with sudo unless `sudo: false`), write a file as root, upload a file and run a command on it, or call the host's SDK. */
 export type Action =
-  | { readonly kind: 'command'; readonly description: string; readonly command: Command }
-  | { readonly kind: 'file'; readonly description: string; readonly path: string; readonly content: string; readonly mode: string }
+  | { readonly kind: 'command'; readonly description: string; readonly command: Command; readonly sudo?: boolean }
+  | {
+      readonly kind: 'file';
+      readonly description: string;
+      readonly path: string;
+      readonly content: string | Uint8Array;
+      readonly mode: string;
+      /** Default root. */
+      readonly owner?: string;
+      /** Default the owner's login group. */
+      readonly group?: string;
+    }
   /**
    * Copies a local file, made only when the action runs, into a private directory on the host
    * (`mktemp -d`, the login user's, 0700) and runs `then` on it with sudo; the directory goes after.
@@ -38,8 +48,8 @@ export type Plan =
   | { readonly kind: 'unchanged'; readonly reason: string; readonly notes?: readonly string[]; readonly details?: readonly string[] }
   /** The step does not apply to this host. */
   | { readonly kind: 'skipped'; readonly reason: string; readonly notes?: readonly string[] }
-  /** These actions bring the host to the wanted state. */
-  | { readonly kind: 'change'; readonly actions: readonly Action[]; readonly notes?: readonly string[] };
+  /** These actions bring the host to the wanted state; `details` show the change (a diff). */
+  | { readonly kind: 'change'; readonly actions: readonly Action[]; readonly notes?: readonly string[]; readonly details?: readonly string[] };
 
 export interface InstallSettings {
   /** The user who will run VMs (joins kvm/libvirt, gets FUSE). */

@@ -10,6 +10,11 @@ export interface StepEnv {
   readonly baseDir: string;
   /** `--diff`: steps that change files show the change in their report's details. */
   readonly diff: boolean;
+  /**
+   * The host's template fields ({host}, {index}, the playbook's and inventory's variables), for
+   * kinds that fill in more than their arguments (a file's `template:`); absent in `validate`.
+   */
+  readonly fields?: Readonly<Record<string, string>>;
 }
 
 /** A problem found before any host is touched, at a path inside the step's arguments. */
@@ -27,6 +32,9 @@ export interface StepKind<A> {
   readonly schema: z.ZodType<A>;
   /** Checks on the operator's side that need the file system (missing files, unreadable archives). */
   validate?(args: A, env: StepEnv): Promise<readonly ArgProblem[]>;
-  /** The step for one host, from arguments already templated for it ({host}, {index}, vars). */
-  step(args: A, env: StepEnv): Step<unknown, void>;
+  /**
+   * The step for one host, from arguments already templated for it ({host}, {index}, vars); a
+   * kind that stands for several steps run in order (`install`) returns them all.
+   */
+  step(args: A, env: StepEnv): Step<unknown, void> | readonly Step<unknown, void>[];
 }

@@ -30,6 +30,9 @@ export function plainRenderer(write: Write, now: () => number = Date.now): Rende
       case 'run-start':
         write(`${event.task} on ${event.hosts.length} host(s), ${event.parallel} at a time${event.dryRun ? ', DRY RUN: nothing is changed' : ''}`);
         break;
+      case 'batch-start':
+        write(`batch ${event.batch} of ${event.batches}: ${event.hosts.join(', ')}`);
+        break;
       case 'connect-retry':
         write(`[${event.host}] connection attempt ${event.attempt} failed (${event.reason}); retrying in ${seconds(event.delayMs)}`);
         break;

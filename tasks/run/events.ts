@@ -1,6 +1,9 @@
 // What a run reports while it works. The runner only emits these; renderers (listr2,
 // plain lines, JSON lines) decide how they look. Every string is masked before emission.
 import type { Progress } from '../../sdk/progress/index.js';
+import type { BatchStop } from './batches.js';
+
+export type { BatchStop } from './batches.js';
 
 /** How a task ended on a host. */
 export type HostStatus = 'ok' | 'failed' | 'unreachable' | 'skipped';
@@ -25,7 +28,7 @@ export interface HostResult {
   readonly error?: ErrorInfo;
 }
 
-/** What runTask resolves with: every host's result, in order, and the counts by status. */
+/** What runTask resolves with: every host's result, in order, the counts by status, and why later batches did not run. */
 export interface RunSummary {
   readonly task: string;
   readonly results: readonly HostResult[];
@@ -34,6 +37,8 @@ export interface RunSummary {
   readonly unreachable: number;
   readonly skipped: number;
   readonly durationMs: number;
+  /** Set when a batch failed more than `maxFailPercentage` allows: its later batches' hosts are `skipped`. */
+  readonly stopped?: BatchStop;
 }
 
 /** What a host step did (tasks/install/step.ts); `would-change` under --dry-run. */
@@ -60,6 +65,8 @@ export interface StepEvent {
 /** Every event of a run, as runTask emits it; `--json` prints each as one line. */
 export type RunEvent =
   | { readonly type: 'run-start'; readonly task: string; readonly hosts: readonly string[]; readonly dryRun: boolean; readonly parallel: number }
+  /** A rolling run (`serial`) starts its next batch, numbered from 1. */
+  | { readonly type: 'batch-start'; readonly batch: number; readonly batches: number; readonly hosts: readonly string[] }
   | { readonly type: 'host-start'; readonly host: string }
   | { readonly type: 'connect-retry'; readonly host: string; readonly attempt: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: 'connected'; readonly host: string; readonly durationMs: number }

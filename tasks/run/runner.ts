@@ -11,6 +11,7 @@ import { hostOptions } from '../task/host-options.js';
 import { HostContext, type ContextSettings } from '../task/task-context.js';
 import { errorInfo } from './error-info.js';
 import type { EventSink, HostResult, RunSummary } from './events.js';
+import { batchFailed, inBatches, type BatchStop } from './batches.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
 /**
@@ -28,6 +29,13 @@ export interface RunSettings {
   readonly parallel?: number;
   /** Skip the hosts not started yet once one fails. Default: false. */
   readonly failFast?: boolean;
+  /** Rolling batches: hosts per batch, each batch finished before the next starts. Default: all hosts in one batch. */
+  readonly serial?: number;
+  /**
+   * With `serial`: when more than this percentage of a batch's hosts fail (or are unreachable),
+   * the later batches are skipped and the summary's `stopped` says why. Default: never stop.
+   */
+  readonly maxFailPercentage?: number;
   /** Connection retries for unreachable hosts. Default: 2 retries, 1 s doubling to at most 30 s. */
   readonly retry?: RetryPolicy;
   /** Passed to the task as `ctx.dryRun`: plan, do not change. Default: false. */
@@ -54,7 +62,8 @@ export interface RunSettings {
 }
 
 /** RunSettings with every default filled in. */
-type ResolvedSettings = Required<Omit<RunSettings, 'commandTimeoutMs' | 'sudoPassword' | 'signal'>> & Pick<RunSettings, 'commandTimeoutMs' | 'sudoPassword' | 'signal'>;
+type Optional = 'commandTimeoutMs' | 'sudoPassword' | 'signal' | 'serial' | 'maxFailPercentage';
+type ResolvedSettings = Required<Omit<RunSettings, Optional>> & Pick<RunSettings, Optional>;
 
 const DEFAULT_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1000, maxDelayMs: 30_000 };
 
@@ -92,10 +101,13 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   const started = Date.now();
   const { emit, masker } = settings;
   const results = new Map<string, HostResult>();
-  const queue = [...settings.hosts];
-  const run = { hosts: settings.hosts.map((h) => h.name), parallel: settings.parallel, ...(settings.signal ? { signal: settings.signal } : {}), shared: new Map<string, unknown>() };
+  const queue: HostTarget[] = [];
+  // Hosts at once: --parallel, within a --serial batch.
+  const atOnce = Math.min(settings.parallel, settings.serial ?? settings.parallel);
+  const run = { hosts: settings.hosts.map((h) => h.name), parallel: atOnce, ...(settings.signal ? { signal: settings.signal } : {}), shared: new Map<string, unknown>() };
   let stopping = false;
-  emit({ type: 'run-start', task: settings.task.name, hosts: queue.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
+  let stopped: BatchStop | undefined;
+  emit({ type: 'run-start', task: settings.task.name, hosts: settings.hosts.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
 
   const finish = (result: HostResult): void => {
     const masked = masker.maskDeep(result);
@@ -113,8 +125,20 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
       finish(await runOnHost(host, settings, run));
     }
   };
-  const workers = Math.max(1, Math.min(settings.parallel, settings.hosts.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  const batches = inBatches(settings.hosts, settings.serial ?? Math.max(1, settings.hosts.length));
+  for (const [index, batch] of batches.entries()) {
+    if (stopped) {
+      for (const host of batch) finish({ host: host.name, status: 'skipped', durationMs: 0 });
+      continue;
+    }
+    if (batches.length > 1) emit({ type: 'batch-start', batch: index + 1, batches: batches.length, hosts: batch.map((h) => h.name) });
+    queue.push(...batch);
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.parallel, batch.length)) }, worker));
+    const failed = batch.filter((host) => ['failed', 'unreachable'].includes(results.get(host.name)!.status)).length;
+    if (index < batches.length - 1 && batchFailed(failed, batch.length, settings.maxFailPercentage)) {
+      stopped = { afterBatch: index + 1, batches: batches.length, failed, hosts: batch.length, maxFailPercentage: settings.maxFailPercentage! };
+    }
+  }
 
   const ordered = settings.hosts.map((host) => results.get(host.name)!);
   const count = (status: HostResult['status']): number => ordered.filter((r) => r.status === status).length;
@@ -126,6 +150,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
     unreachable: count('unreachable'),
     skipped: count('skipped'),
     durationMs: Date.now() - started,
+    ...(stopped ? { stopped } : {}),
   };
   emit({ type: 'run-end', summary });
   return summary;

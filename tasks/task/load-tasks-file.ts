@@ -37,7 +37,8 @@ export async function findTasksFile(given: string | undefined, cwd: string): Pro
 
 let hookRegistered = false;
 
-async function importFile(path: string): Promise<Record<string, unknown>> {
+/** Imports a tasks file or a TypeScript playbook: TypeScript through tsx, JavaScript as Node loads it. */
+export async function importFile(path: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(path);
   if (!/\.[cm]?ts$/.test(path)) return (await import(url.href)) as Record<string, unknown>;
   if (path.endsWith('.ts')) {
@@ -53,7 +54,7 @@ async function importFile(path: string): Promise<Record<string, unknown>> {
  * What went wrong, in one line and without our loader's query on the file name: the
  * compiler's messages with their positions, or the error and the line of the file that threw.
  */
-function cause(error: unknown, path: string): string {
+export function loadFailure(error: unknown, path: string): string {
   if (!(error instanceof Error)) return String(error);
   const file = `(?:${escape(pathToFileURL(path).href)}|${escape(path)})(?:\\?[^\\s:'")]*)?`;
   // esbuild (through tsx) says "Transform failed with N errors:", then "file:line:col: ERROR: text"
@@ -65,9 +66,12 @@ function cause(error: unknown, path: string): string {
     .join('; ')
     .replace(new RegExp(`${file}:(\\d+):(\\d+): `, 'g'), (_, line: string, column: string) => `line ${line}, column ${Number(column) + 1}: `)
     .replace(new RegExp(file, 'g'), path);
-  if (/\bline \d+/.test(text)) return text;
+  const hint = path.endsWith('.js') && /Cannot use import statement outside a module/.test(text)
+    ? '; a .js file is CommonJS in a "type": "commonjs" package: name it .ts or .mjs to write it with import'
+    : '';
+  if (/\bline \d+/.test(text)) return `${text}${hint}`;
   const at = new RegExp(`${file}:(\\d+)(?::(\\d+))?`).exec(error.stack ?? '');
-  return at ? `${text || error.name} (at line ${at[1]}${at[2] ? `, column ${at[2]}` : ''})` : text || error.name;
+  return `${at ? `${text || error.name} (at line ${at[1]}${at[2] ? `, column ${at[2]}` : ''})` : text || error.name}${hint}`;
 }
 
 function escape(text: string): string {
@@ -79,10 +83,7 @@ export async function loadTasksFile(path: string): Promise<Task[]> {
   try {
     module = await importFile(path);
   } catch (error) {
-    const hint = path.endsWith('.js') && /Cannot use import statement outside a module/.test(String(error))
-      ? '; a .js file is CommonJS in a "type": "commonjs" package: name it .ts or .mjs to write it with import'
-      : '';
-    throw new TasksFileError(path, `${cause(error, path)}${hint}`, { cause: error });
+    throw new TasksFileError(path, loadFailure(error, path), { cause: error });
   }
   const tasks = Object.values(module).filter(isTask);
   if (tasks.length === 0) throw new TasksFileError(path, 'it exports no task (declare them with defineTask and export them)');

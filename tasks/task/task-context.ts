@@ -70,6 +70,8 @@ export interface PutOptions {
   /** Octal mode such as '0644'. */
   readonly mode?: string;
   readonly owner?: string;
+  /** With `owner` or `sudo`: the file's group (default the owner's login group). */
+  readonly group?: string;
 }
 
 /** What a task body gets on each host: the host, its options, and commands, files, facts and logging on it. */
@@ -286,9 +288,10 @@ export class HostContext<O> implements TaskContext<O> {
     }
     const staging = await stagingDir(this.connection);
     const owner = options.owner ? sh`-o ${options.owner}` : sh``;
+    const group = options.group ? sh`-g ${options.group}` : sh``;
     try {
       await this.connection.put(localPath, staging.file);
-      await this.sudo(sh`install -D -m ${options.mode ?? '0644'} ${owner} ${staging.file} ${target}`, { quiet: true });
+      await this.sudo(sh`install -D -m ${options.mode ?? '0644'} ${owner} ${group} ${staging.file} ${target}`, { quiet: true });
     } finally {
       await staging.release();
     }

@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { baseStepKind } from '../../tasks/playbook/steps/base-step.js';
-import { vmStepKind } from '../../tasks/playbook/steps/vm-step.js';
+import { baseKind } from '../../tasks/playbook/steps/base-step.js';
+import { vmKind } from '../../tasks/playbook/steps/vm-step.js';
 
 type Steps = Array<Record<string, unknown>>;
-const kinds = { base: baseStepKind, vm: vmStepKind } as const;
+const kinds = { base: baseKind, vm: vmKind } as const;
 
 function cloudletSteps(file: string): Array<{ key: 'base' | 'vm'; args: Record<string, unknown> }> {
   const path = fileURLToPath(new URL(`../../../playbooks/${file}`, import.meta.url));

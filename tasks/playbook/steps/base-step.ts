@@ -123,10 +123,10 @@ function step(args: BaseArgs, env: StepEnv): Step<unknown, void> {
 }
 
 /** `base: { archive: PATH, id: SHA256 }` (or `name:`), `state: present|absent`. */
-export const baseStepKind: StepKind<BaseArgs> = {
+export const baseKind = {
   key: 'base',
   help: 'a base VM on every host: pushed (resumably) where its ID is missing, or removed with state: absent',
   schema,
   validate,
   step,
-};
+} satisfies StepKind<BaseArgs>;

@@ -125,10 +125,10 @@ function step(args: VmArgs, env: StepEnv): Step<unknown, void> {
 }
 
 /** `vm: { name, base, overlay: PATH|URL, state: running|absent, replace: bool, sha256 }`. */
-export const vmStepKind: StepKind<VmArgs> = {
+export const vmKind = {
   key: 'vm',
   help: 'a synthesized VM as desired state: made from this overlay and running, replaced only with replace: true, or absent',
   schema,
   validate,
   step,
-};
+} satisfies StepKind<VmArgs>;

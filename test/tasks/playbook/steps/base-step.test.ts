@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BaseArchive } from '../../../../tasks/cloudlet/base-source.js';
 import type { RemoteBase } from '../../../../tasks/cloudlet/remote-cloudlet.js';
-import { baseStepKind, planBase, type BaseArgs } from '../../../../tasks/playbook/steps/base-step.js';
+import { baseKind, planBase, type BaseArgs } from '../../../../tasks/playbook/steps/base-step.js';
 import { BaseIdMismatchError } from '../../../../tasks/playbook/steps/cloudlet-step-errors.js';
 import { remotePair, type RemotePair } from '../../../fixtures/hosts/index.js';
 
@@ -15,7 +15,7 @@ const ID = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
 const archive: BaseArchive = { path: '/ops/bases/tiny.zip', id: ID, name: 'tiny', size: 60e6 };
 const hostBase = (id: string, name = 'tiny'): RemoteBase => ({ id, name, createdAt: '2026-12-01T00:00:00Z', diskSize: 1 << 30, hardware: { memoryMiB: 256, vcpus: 1 } });
-const args = (given: Record<string, unknown>): BaseArgs => baseStepKind.schema.parse(given);
+const args = (given: Record<string, unknown>): BaseArgs => baseKind.schema.parse(given);
 
 describe('base step: the plan from facts', () => {
   it('present: unchanged when the host lists the archive ID, else one push of that archive', () => {
@@ -49,7 +49,7 @@ describe('base step: the plan from facts', () => {
 
 describe('base step: schema', () => {
   const problems = (given: Record<string, unknown>) => {
-    const parsed = baseStepKind.schema.safeParse(given);
+    const parsed = baseKind.schema.safeParse(given);
     return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   };
 
@@ -76,17 +76,17 @@ describe('base step: validate on the operator side, with a real archive', () => 
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('accepts the archive relative to the playbook, pinned to its own ID', async () => {
-    assert.deepEqual(await baseStepKind.validate!(args({ archive: 'tiny.zip', id: pair.baseId }), { baseDir: dir, diff: false }), []);
-    assert.deepEqual(await baseStepKind.validate!(args({ archive: join(dirname(pair.baseArchive), 'base.zip') }), { baseDir: dir, diff: false }), []);
+    assert.deepEqual(await baseKind.validate!(args({ archive: 'tiny.zip', id: pair.baseId }), { baseDir: dir, diff: false }), []);
+    assert.deepEqual(await baseKind.validate!(args({ archive: join(dirname(pair.baseArchive), 'base.zip') }), { baseDir: dir, diff: false }), []);
   });
 
   it('reports a missing or unreadable archive at archive, and another pinned ID at id', async () => {
-    const [missing] = await baseStepKind.validate!(args({ archive: 'nope.zip' }), { baseDir: dir, diff: false });
+    const [missing] = await baseKind.validate!(args({ archive: 'nope.zip' }), { baseDir: dir, diff: false });
     assert.deepEqual(missing?.path, ['archive']);
     assert.match(missing!.message, new RegExp(`^${join(dir, 'nope.zip')}: not a readable base archive`));
-    const [junk] = await baseStepKind.validate!(args({ archive: 'junk.zip' }), { baseDir: dir, diff: false });
+    const [junk] = await baseKind.validate!(args({ archive: 'junk.zip' }), { baseDir: dir, diff: false });
     assert.deepEqual(junk?.path, ['archive']);
-    const [pinned] = await baseStepKind.validate!(args({ archive: 'tiny.zip', id: OTHER }), { baseDir: dir, diff: false });
+    const [pinned] = await baseKind.validate!(args({ archive: 'tiny.zip', id: OTHER }), { baseDir: dir, diff: false });
     assert.deepEqual(pinned?.path, ['id']);
     assert.match(pinned!.message, new RegExp(`holds base ${pair.baseId}, not the pinned ${OTHER}`));
   });

@@ -13,9 +13,9 @@ import { fileSha256 } from '../../../../tasks/cloudlet/file-digest.js';
 import type { RemoteVm } from '../../../../tasks/cloudlet/remote-cloudlet.js';
 import { applySteps, StepError } from '../../../../tasks/install/apply-steps.js';
 import { HostContext } from '../../../../tasks/task/task-context.js';
-import { baseStepKind } from '../../../../tasks/playbook/steps/base-step.js';
+import { baseKind } from '../../../../tasks/playbook/steps/base-step.js';
 import { OverlayDigestMismatchError, VmNotRunningError, VmOverlayDiffersError } from '../../../../tasks/playbook/steps/cloudlet-step-errors.js';
-import { planVm, vmStepKind, type ResolvedVmArgs } from '../../../../tasks/playbook/steps/vm-step.js';
+import { planVm, vmKind, type ResolvedVmArgs } from '../../../../tasks/playbook/steps/vm-step.js';
 import type { StepEnv } from '../../../../tasks/playbook/step-kind.js';
 import { VmNameError } from '../../../../sdk/vms/errors.js';
 import { deployCloudlet, lastCounters, remotePair, startLab, startLibvirtd, type Lab, type RemotePair } from '../../../fixtures/hosts/index.js';
@@ -31,7 +31,7 @@ function vm(fields: { state?: string; overlay?: string; overlaySha256?: string }
   return { name: 'web-c1', id: '0123456789ab', uuid: '6f0c1f3e-0000-4000-8000-000000000001', state, createdAt: '2026-12-01T00:00:00Z', origin: { base: 'e'.repeat(64), ...origin }, files: { console: '/c.log' }, forwards: [] };
 }
 const args = (given: Record<string, unknown>): ResolvedVmArgs => {
-  const parsed = vmStepKind.schema.parse({ name: 'web-c1', ...given });
+  const parsed = vmKind.schema.parse({ name: 'web-c1', ...given });
   return parsed.overlay === undefined ? parsed : { ...parsed, source: parsed.overlay };
 };
 const running = (given: Record<string, unknown> = {}) => args({ base: 'tiny', overlay: FILE, ...given });
@@ -87,7 +87,7 @@ describe('vm step: the plan from facts', () => {
 
   it('schema: running needs base and overlay; unknown keys and short digests are refused', () => {
     const problems = (given: Record<string, unknown>) => {
-      const parsed = vmStepKind.schema.safeParse(given);
+      const parsed = vmKind.schema.safeParse(given);
       return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     };
     assert.deepEqual(problems({ name: 'a' }), ['base: a running VM needs base', 'overlay: a running VM needs overlay']);
@@ -104,7 +104,7 @@ describe('vm step: validate on the operator side, with a real overlay', () => {
     pair = await remotePair();
     env = { baseDir: dirname(pair.overlay), diff: false };
   });
-  const check = (given: Record<string, unknown>) => vmStepKind.validate!(vmStepKind.schema.parse({ name: 'web-{host}', ...given }), env);
+  const check = (given: Record<string, unknown>) => vmKind.validate!(vmKind.schema.parse({ name: 'web-{host}', ...given }), env);
 
   it('accepts the overlay relative to the playbook, for its own base and SHA-256; a URL is not fetched', async () => {
     assert.deepEqual(await check({ base: pair.baseId, overlay: 'overlay.zip', sha256: await fileSha256(pair.overlay) }), []);
@@ -129,8 +129,8 @@ describe('base and vm steps on a real cloudlet host', () => {
   let dryRun: HostContext<Record<string, never>>;
   let env: StepEnv;
   let scratch: string;
-  const base = () => baseStepKind.step(baseStepKind.schema.parse({ archive: 'base.zip', id: pair.baseId }), env);
-  const vmStep = (given: Record<string, unknown>) => vmStepKind.step(vmStepKind.schema.parse({ name: 'web-c1', ...given }), env);
+  const base = () => baseKind.step(baseKind.schema.parse({ archive: 'base.zip', id: pair.baseId }), env);
+  const vmStep = (given: Record<string, unknown>) => vmKind.step(vmKind.schema.parse({ name: 'web-c1', ...given }), env);
   const present = () => vmStep({ base: pair.baseId.slice(0, 12), overlay: 'overlay.zip' });
   const statuses = async (ctx: HostContext<Record<string, never>>, steps: Parameters<typeof applySteps>[1]) => (await applySteps(ctx, steps, undefined)).map((r) => [r.status, r.detail]);
 
@@ -181,7 +181,7 @@ describe('base and vm steps on a real cloudlet host', () => {
   it('vm from another overlay without replace: the step fails with VmOverlayDiffersError and the VM stays', async () => {
     // Only its SHA-256 differs from the one the VM was made from: the plan refuses before it is opened.
     await writeFile(join(scratch, 'other.zip'), 'another overlay');
-    const other = vmStepKind.step(vmStepKind.schema.parse({ name: 'web-c1', base: pair.baseId, overlay: 'other.zip' }), { baseDir: scratch, diff: false });
+    const other = vmKind.step(vmKind.schema.parse({ name: 'web-c1', base: pair.baseId, overlay: 'other.zip' }), { baseDir: scratch, diff: false });
     await assert.rejects(applySteps(host.ctx, [other], undefined), (error: unknown) => {
       assert.ok(error instanceof StepError, String(error));
       assert.equal(error.step, 'vm');
@@ -196,7 +196,7 @@ describe('base and vm steps on a real cloudlet host', () => {
     assert.deepEqual((await statuses(host.ctx, [vmStep({ state: 'absent' })]))[0]?.[0], 'changed');
     assert.deepEqual(await host.ctx.cloudlet.vms(), []);
     assert.deepEqual(await statuses(host.ctx, [vmStep({ state: 'absent' })]), [['unchanged', 'no VM web-c1 on the host']]);
-    const gone = baseStepKind.step(baseStepKind.schema.parse({ id: pair.baseId, state: 'absent' }), env);
+    const gone = baseKind.step(baseKind.schema.parse({ id: pair.baseId, state: 'absent' }), env);
     assert.deepEqual((await statuses(host.ctx, [gone]))[0]?.[0], 'changed');
     assert.deepEqual(await host.ctx.cloudlet.bases(), []);
     assert.deepEqual(await statuses(host.ctx, [gone]), [['unchanged', `no base ${pair.baseId.slice(0, 12)} on the host`]]);
