@@ -3,7 +3,7 @@
 // one-transfer keys; no key line or key directory is left anywhere. Then the faults, made by an
 // `ssh` on the hosts' PATH that wraps the real one: a source that dies after 5 MB (its target
 // resumes from its partial with another source or the operator), and a target that refuses the
-// key (a typed error, `relay-refused`).
+// key (a typed error, `relay-refused`). Last, Ctrl-C while a relay runs leaves no key behind.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
@@ -139,6 +139,27 @@ describe('push-base --relay: hosts pass the base on to each other', () => {
       assert.match(await inside(host, 'ls -A /home/ops/.cache/cloudlet-tasks/uploads'), /^(|[0-9a-f]+\.zip\.part)$/);
       await inside(host, 'rm -f /home/ops/.cache/cloudlet-tasks/uploads/*.part');
     }
+    await assertNoTraces();
+  });
+
+  it('Ctrl-C while a relay runs: the key lines and key directories are removed', async () => {
+    await deleteBase();
+    const started = new Set<string>();
+    // The second host whose upload begins is a relay target (fanout 1: the operator serves one host).
+    const run = await runCli(['--json', '-F', lab.sshConfigFile, '-H', HOSTS.join(','), 'push-base', pair.baseArchive, '--relay', '--fanout', '1'], {
+      home,
+      interrupt: {
+        when: (e) => {
+          const progress = e['progress'] as { kind?: string; phase?: string } | undefined;
+          if (progress?.kind === 'phase-start' && progress.phase === 'upload') started.add(String(e['host']));
+          return started.size === 2;
+        },
+      },
+    });
+    assert.ok(run.code === 130 || run.code === null, `exit ${run.code}: ${run.stderr}`);
+    assert.ok(run.events.some((e) => e.type === 'run-end'), 'the runner ended its run');
+    // What an interrupted upload keeps for the next run (partials, a checked archive) is not the point here.
+    for (const host of lab.hosts) await inside(host, 'rm -rf /home/ops/.cache/cloudlet-tasks/uploads/*');
     await assertNoTraces();
   });
 });
