@@ -5,7 +5,7 @@
 // Writing tasks: commands as quoted values, typed options, the per-host context.
 export { sh, secret, raw, Secret, RawFragment, type Command, type CommandValue } from './command/command.js';
 export { defineTask, type Task, type OptionSpecs, type OptionSpec, type OptionType, type OptionValue, type OptionValues } from './task/define-task.js';
-export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions } from './task/task-context.js';
+export type { TaskContext, CommandResult, RunOptions, LocalOptions, SudoOptions, PutOptions, RunScope } from './task/task-context.js';
 export type { UploadOptions, UploadResult } from './transfer/resumable-upload.js';
 export type { Progress, Phase } from '../sdk/progress/index.js';
 // The SDK on the task's host (`ctx.cloudlet`).

@@ -77,3 +77,21 @@ export class RemoteBaseUnknownError extends RunnerError {
     super(`${host}: has no base '${base}'; it has ${available.length === 0 ? 'none' : available.join(', ')} (push it with \`cloudlet-tasks -H ${host} push-base ARCHIVE\`)`);
   }
 }
+
+/**
+ * push-base --relay: the source could not log in to the target with the transfer's key, or did
+ * not accept the target's host key. Another source would fare the same, so the host fails.
+ */
+export class RelayRefusedError extends RunnerError {
+  static override readonly code: string = 'relay-refused';
+  override readonly category = 'task';
+  constructor(
+    readonly source: string,
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(
+      `${target}: refused the relay from ${source} (${reason}); the target's sshd must read ~/.ssh/authorized_keys with key options (OpenSSH >= 7.7 for expiry-time) and be reachable from ${source} at the address the operator uses, with the same host key; or push without --relay`,
+    );
+  }
+}

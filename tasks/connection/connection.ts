@@ -83,6 +83,8 @@ export interface PutRangeOptions {
 /** The one contract every transport fulfils (SSH, local); tasks never see it, they get a TaskContext. */
 export interface Connection {
   readonly host: HostTarget;
+  /** The host key verified when connecting (SSH wire format); none for the local transport. */
+  readonly hostKey?: Buffer;
   /** Runs shell text with the login user's shell; never throws for a non-zero exit. */
   exec(text: string, options: ExecOptions): Promise<ExecResult>;
   /** Uploads a local file (SFTP; a copy for the local transport). Throws TransferError. */

@@ -52,6 +52,8 @@ function connectFailure(hop: HostTarget, error: unknown, tried: readonly string[
 interface Hop {
   readonly ssh: NodeSSH;
   readonly proxy?: ProxySocket;
+  /** The host key this hop presented and known_hosts accepted. */
+  readonly hostKey: Buffer;
 }
 
 /** Connects to one hop: over `sock` (a jump host's forward), through its ProxyCommand, or directly. */
@@ -63,6 +65,7 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
   const { methods, skipped } = await authMethods(hop.user, hop.identityFiles, settings.auth);
   const tried = [...skipped];
   let hostKeyError: Error | undefined;
+  let hostKey: Buffer = Buffer.alloc(0);
   const ssh = new NodeSSH();
   // Started only now: node-ssh hands the socket to ssh2 without waiting, so ssh2 sees the command's every end.
   const proxy = !sock && hop.proxyCommand !== undefined ? openProxyCommand(hop.proxyCommand) : undefined;
@@ -76,7 +79,10 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
     ...(check.algorithms ? { algorithms: { serverHostKey: check.algorithms } } : {}),
     hostVerifier: (key: Buffer, verify: VerifyCallback) => {
       check.verify(key).then(
-        () => verify(true),
+        () => {
+          hostKey = key;
+          verify(true);
+        },
         (error: Error) => {
           hostKeyError = error;
           verify(false);
@@ -105,7 +111,7 @@ async function connectHop(hop: HostTarget, settings: SshSettings, sock: Duplex |
   }
   // node-ssh drops its error listener once ready; without one a later network error would kill the process.
   ssh.connection?.on('error', () => undefined);
-  return { ssh, ...(proxy ? { proxy } : {}) };
+  return { ssh, hostKey, ...(proxy ? { proxy } : {}) };
 }
 
 function forward(ssh: NodeSSH, next: HostTarget): Promise<Duplex> {
@@ -159,6 +165,10 @@ class SshConnection implements Connection {
     readonly host: HostTarget,
     private readonly hops: readonly Hop[],
   ) {}
+
+  get hostKey(): Buffer {
+    return this.hops[this.hops.length - 1]!.hostKey;
+  }
 
   private get ssh(): NodeSSH {
     return this.hops[this.hops.length - 1]!.ssh;

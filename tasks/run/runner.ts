@@ -8,7 +8,7 @@ import { ConnectionError } from '../errors.js';
 import type { HostTarget } from '../inventory/host-target.js';
 import type { OptionSpecs, OptionValues, Task } from '../task/define-task.js';
 import { hostOptions } from '../task/host-options.js';
-import { HostContext } from '../task/task-context.js';
+import { HostContext, type ContextSettings } from '../task/task-context.js';
 import { errorInfo } from './error-info.js';
 import type { EventSink, HostResult, RunSummary } from './events.js';
 import { batchFailed, inBatches, type BatchStop } from './batches.js';
@@ -102,6 +102,9 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   const { emit, masker } = settings;
   const results = new Map<string, HostResult>();
   const queue: HostTarget[] = [];
+  // Hosts at once: --parallel, within a --serial batch.
+  const atOnce = Math.min(settings.parallel, settings.serial ?? settings.parallel);
+  const run = { hosts: settings.hosts.map((h) => h.name), parallel: atOnce, ...(settings.signal ? { signal: settings.signal } : {}), shared: new Map<string, unknown>() };
   let stopping = false;
   let stopped: BatchStop | undefined;
   emit({ type: 'run-start', task: settings.task.name, hosts: settings.hosts.map((h) => h.name), dryRun: settings.dryRun, parallel: settings.parallel });
@@ -119,7 +122,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
         finish({ host: host.name, status: 'skipped', durationMs: 0 });
         continue;
       }
-      finish(await runOnHost(host, settings));
+      finish(await runOnHost(host, settings, run));
     }
   };
   const batches = inBatches(settings.hosts, settings.serial ?? Math.max(1, settings.hosts.length));
@@ -153,7 +156,7 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   return summary;
 }
 
-async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<HostResult> {
+async function runOnHost(host: HostTarget, settings: ResolvedSettings, run: NonNullable<ContextSettings['run']>): Promise<HostResult> {
   const started = Date.now();
   const { emit } = settings;
   emit({ type: 'host-start', host: host.name });
@@ -187,6 +190,7 @@ async function runOnHost(host: HostTarget, settings: ResolvedSettings): Promise<
     ...(settings.signal ? { signal: settings.signal } : {}),
     masker: settings.masker,
     emit,
+    run,
     ...(settings.commandTimeoutMs !== undefined ? { commandTimeoutMs: settings.commandTimeoutMs } : {}),
     ...(settings.sudoPassword !== undefined ? { sudoPassword: settings.sudoPassword } : {}),
   });

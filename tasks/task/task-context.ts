@@ -76,7 +76,9 @@ export interface PutOptions {
 
 /** What a task body gets on each host: the host, its options, and commands, files, facts and logging on it. */
 export interface TaskContext<O = Readonly<Record<string, unknown>>> {
-  readonly host: Pick<HostTarget, 'name' | 'address' | 'port' | 'user' | 'vars' | 'groups'>;
+  readonly host: Pick<HostTarget, 'name' | 'address' | 'port' | 'user' | 'vars' | 'groups' | 'jumps' | 'proxyCommand'>;
+  /** The host key verified when the run connected (SSH wire format); undefined for the local transport. */
+  readonly hostKey: Buffer | undefined;
   /** The host's position among the run's hosts (0, 1, …): `{index}` in VM names. */
   readonly index: number;
   /** The SDK on this host: push bases, synthesize VMs, list and remove them (tasks/cloudlet/). */
@@ -128,6 +130,21 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   reportStep(step: Omit<StepEvent, 'type' | 'host'>): void;
   /** Reports progress of long work on the host (an SDK progress event; renderers show phase and bytes). */
   reportProgress(progress: Progress): void;
+  /**
+   * One value per run under `key`, made by `create` on first use and shared by every host's body:
+   * for tasks whose hosts work together (push-base --relay hands an archive from host to host).
+   */
+  runShared<T>(key: string, create: (run: RunScope) => T): T;
+}
+
+/** What a run's hosts share (see {@link TaskContext.runShared}). */
+export interface RunScope {
+  /** The names of the run's hosts, in order. */
+  readonly hosts: readonly string[];
+  /** Hosts worked on at once. */
+  readonly parallel: number;
+  /** The run's abort (Ctrl-C), if it can be aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ContextSettings {
@@ -144,6 +161,8 @@ export interface ContextSettings {
   readonly sudoPassword?: string;
   readonly masker: Masker;
   readonly emit: EventSink;
+  /** The run this host belongs to; a context without one shares only with itself. */
+  readonly run?: RunScope & { readonly shared: Map<string, unknown> };
 }
 
 interface Scope {
@@ -185,6 +204,7 @@ export class HostContext<O> implements TaskContext<O> {
   #sudoMode: Promise<SudoMode> | undefined;
   #local: Connection | undefined;
   #cloudlet: CloudletApi | undefined;
+  #run: NonNullable<ContextSettings['run']> | undefined;
   /** The grace of each command in flight. */
   readonly #graces = new Set<{ readonly graceMs: number }>();
 
@@ -197,6 +217,17 @@ export class HostContext<O> implements TaskContext<O> {
 
   get host(): TaskContext['host'] {
     return this.connection.host;
+  }
+
+  get hostKey(): Buffer | undefined {
+    return this.connection.hostKey;
+  }
+
+  runShared<T>(key: string, create: (run: RunScope) => T): T {
+    this.#run ??= this.settings.run ?? { hosts: [this.host.name], parallel: 1, shared: new Map() };
+    const { shared, ...run } = this.#run;
+    if (!shared.has(key)) shared.set(key, create(run));
+    return shared.get(key) as T;
   }
 
   get dryRun(): boolean {

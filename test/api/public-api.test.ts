@@ -79,7 +79,7 @@ const SURFACE = {
       'OptionSpec', 'OptionSpecs', 'OptionType', 'OptionValue', 'OptionValues', 'OsRelease', 'OutputStream', 'Phase',
       'Plan', 'PlaybookProblem', 'PlaybookSpec', 'PlaybookStep', 'PlaybookValue', 'Progress', 'PromptResponder', 'PushBaseResult', 'PutOptions', 'PutRangeOptions', 'RemoteBase',
       'RemoteCloudletSettings', 'RemoteOverlayOptions', 'RemoteVm', 'RetryPolicy', 'RunEvent', 'RunOptions',
-      'RunSettings', 'RunSummary', 'SshSettings', 'Step', 'StepEnv', 'StepEvent', 'StepKind', 'StepReport', 'StepStatus', 'StopReason',
+      'RunScope', 'RunSettings', 'RunSummary', 'SshSettings', 'Step', 'StepEnv', 'StepEvent', 'StepKind', 'StepReport', 'StepStatus', 'StopReason',
       'SudoOptions', 'SynthesizeOptions', 'SynthesizedVm', 'SystemInfo', 'Task', 'TaskContext', 'TransferOptions',
       'UploadOptions', 'UploadResult', 'UploadSource',
     ],

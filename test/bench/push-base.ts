@@ -6,6 +6,7 @@
  * re-reads the memory image), so both its upload share and its total are shown. The hosts are
  * sshd in namespaces on this machine: the "network" is loopback, so encryption and the 2 cores
  * bound every number here, not a wire. Each measurement runs 3 times (median), after a warm-up.
+ * `push-base --relay` (fanout 2) is measured the same way, with the bytes that left the operator.
  */
 import { execFile } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
@@ -35,24 +36,29 @@ export async function pushBaseBench(): Promise<string> {
     await step('libvirtd in each host', () => Promise.all(lab.hosts.map((host) => startLibvirtd(host))));
     const size = statSync(pair.baseArchive).size;
     const base = ['--json', '-F', lab.sshConfigFile, '-P', '4'];
-    const push = async (): Promise<{ wall: number; upload: number }> => {
+    const push = async (extra: readonly string[] = []): Promise<{ wall: number; upload: number; fromOperator: number }> => {
       let uploadS = 0;
+      let fromOperator = 0;
       const wall = await timed(async () => {
-        const run = await runCli([...base, '-H', HOSTS.join(','), 'push-base', pair.baseArchive], { home });
+        const run = await runCli([...base, '-H', HOSTS.join(','), 'push-base', pair.baseArchive, ...extra], { home });
         const results = resultsByHost(run);
         for (const host of HOSTS) {
-          const value = results.get(host)?.value as { status?: string; upload?: { durationMs: number } } | undefined;
+          const value = results.get(host)?.value as { status?: string; source?: string; upload?: { durationMs: number; sentBytes: number } } | undefined;
           if (value?.status !== 'imported') throw new Error(`push-base on ${host}: ${JSON.stringify(results.get(host))}\n${run.stderr}`);
           uploadS = Math.max(uploadS, value.upload!.durationMs / 1000);
+          if (value.source === 'operator') fromOperator += value.upload!.sentBytes;
         }
       });
       const removed = await runCli([...base, '-H', HOSTS.join(','), 'del-base', pair.baseId], { home });
       if (removed.code !== 0) throw new Error(`del-base failed: ${removed.stderr}`);
-      return { wall, upload: uploadS };
+      return { wall, upload: uploadS, fromOperator };
     };
-    await step('warm-up push-base', push);
+    await step('warm-up push-base', () => push());
     const pushes = [];
-    for (let i = 0; i < RUNS; i += 1) pushes.push(await step(`push-base to 4 hosts (${i + 1})`, push));
+    for (let i = 0; i < RUNS; i += 1) pushes.push(await step(`push-base to 4 hosts (${i + 1})`, () => push()));
+    await step('warm-up push-base --relay', () => push(['--relay']));
+    const relays = [];
+    for (let i = 0; i < RUNS; i += 1) relays.push(await step(`push-base --relay to 4 hosts (${i + 1})`, () => push(['--relay'])));
     const sequential = [];
     const single = [];
     for (let i = 0; i < RUNS; i += 1) {
@@ -63,6 +69,8 @@ export async function pushBaseBench(): Promise<string> {
     }
     const total = median(pushes.map((p) => p.wall));
     const upload = median(pushes.map((p) => p.upload));
+    const relayTotal = median(relays.map((p) => p.wall));
+    const relayOperatorMb = median(relays.map((p) => p.fromOperator)) / 1e6;
     const seq = median(sequential);
     const one = median(single);
     const mb = size / 1e6;
@@ -76,6 +84,7 @@ export async function pushBaseBench(): Promise<string> {
       `| 4 sequential scp | ${seq.toFixed(2)} | ${((4 * mb) / seq).toFixed(1)} | ${(seq / one).toFixed(2)} |`,
       `| push-base -P 4, upload share (slowest host) | ${upload.toFixed(2)} | ${((4 * mb) / upload).toFixed(1)} | ${(upload / one).toFixed(2)} |`,
       `| push-base -P 4, total (upload, SHA-256, import) | ${total.toFixed(2)} | ${((4 * mb) / total).toFixed(1)} | ${(total / one).toFixed(2)} |`,
+      `| push-base -P 4 --relay, total (operator sent ${relayOperatorMb.toFixed(1)} MB of ${(4 * mb).toFixed(1)}) | ${relayTotal.toFixed(2)} | ${((4 * mb) / relayTotal).toFixed(1)} | ${(relayTotal / one).toFixed(2)} |`,
       '',
       `push-base upload vs 4 sequential scp: ${(upload / seq).toFixed(2)} ×`,
       '',

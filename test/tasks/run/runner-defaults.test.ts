@@ -45,4 +45,31 @@ describe('runTask from code', () => {
     assert.match(commands[0]!, /cat \/etc\/motd/);
     assert.ok(events.some((event) => event.type === 'step'));
   });
+
+  it("shares one value per run among the hosts (runShared), made once with the run's hosts and parallel", async () => {
+    const made: unknown[] = [];
+    const shared = defineTask({
+      name: 'shared',
+      help: 'h',
+      options: {},
+      body: async (ctx) => ctx.runShared('k', (run) => {
+        made.push(run);
+        return { id: made.length };
+      }),
+    });
+    const connection = (host: ReturnType<typeof hostTarget>): Connection => ({
+      host,
+      exec: async () => ({ exitCode: 0, signal: null, stdout: '', stderr: '', stopped: null }),
+      put: async () => undefined,
+      putRange: async () => undefined,
+      get: async () => undefined,
+      close: async () => undefined,
+    });
+    const hosts = [hostTarget('a'), hostTarget('b'), hostTarget('c')];
+    const first = await runTask({ task: shared, hosts, parallel: 2, connect: async (host) => connection(host) });
+    assert.deepEqual(first.results.map((r) => r.value), [{ id: 1 }, { id: 1 }, { id: 1 }]);
+    assert.deepEqual(made, [{ hosts: ['a', 'b', 'c'], parallel: 2 }]);
+    const second = await runTask({ task: shared, hosts, connect: async (host) => connection(host) });
+    assert.deepEqual(second.results.map((r) => r.value), [{ id: 2 }, { id: 2 }, { id: 2 }], 'a new run, a new value');
+  });
 });
