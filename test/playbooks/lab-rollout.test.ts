@@ -9,7 +9,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { deployCloudlet, lastCounters, remotePair, startLab, snapshotChanges, startLibvirtd, upperSnapshot, type Lab, type RemotePair, type TestHost } from '../fixtures/hosts/index.js';
+import { deployCloudlet, inside, lastCounters, remotePair, snapshotChanges, startLab, startLibvirtd, upperSnapshot, type Lab, type RemotePair } from '../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliRun } from '../fixtures/run-cli.js';
 import { shippedPlaybooksDir } from '../fixtures/shipped-playbooks.js';
@@ -20,12 +20,6 @@ const RUNTIME = /^(run|tmp|var\/log|var\/run|var\/cache|var\/lib\/libvirt|home\/
 
 function statuses(run: CliRun, host: string): Map<string, string> {
   return new Map(run.events.filter((e) => e.type === 'step' && e['host'] === host).map((e) => [e['step'] as string, e['status'] as string]));
-}
-
-async function inside(host: TestHost, command: string): Promise<string> {
-  const result = await host.exec(['sh', '-c', command]);
-  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
-  return result.stdout.trim();
 }
 
 describe('the shipped lab.yml and teardown.yml on real cloudlet hosts', () => {

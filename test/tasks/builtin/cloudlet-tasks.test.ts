@@ -12,19 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { deployCloudlet, lastCounters, remotePair, startLab, startLibvirtd, type Lab, type RemotePair, type TestHost } from '../../fixtures/hosts/index.js';
+import { deployCloudlet, inside, lastCounters, remotePair, startLab, startLibvirtd, type Lab, type RemotePair, type TestHost } from '../../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliOptions, type CliRun } from '../../fixtures/run-cli.js';
 import { mountsBelow } from '../../fixtures/hosts/mounts.js';
 import { craftPackage } from '../../sdk/synthesis/crafted-overlay.js';
 
 const UPLOADS = '.cache/cloudlet-tasks/uploads';
-
-async function inside(host: TestHost, command: string): Promise<string> {
-  const result = await host.exec(['sh', '-c', command]);
-  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
-  return result.stdout.trim();
-}
 
 /** What the host has of VMs: libvirt domains, VM directories, QEMU processes. */
 async function vmTraces(host: TestHost): Promise<string> {

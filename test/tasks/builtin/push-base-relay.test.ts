@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { deployCloudlet, remotePair, startLab, startLibvirtd, type Lab, type RemotePair, type TestHost } from '../../fixtures/hosts/index.js';
+import { deployCloudlet, inside, remotePair, startLab, startLibvirtd, type Lab, type RemotePair } from '../../fixtures/hosts/index.js';
 import { freshHome, resultsByHost, runCli, type CliRun } from '../../fixtures/run-cli.js';
 
 const HOSTS = ['r1', 'r2', 'r3'];
@@ -18,12 +18,6 @@ interface Pushed {
   readonly status: string;
   readonly source: string;
   readonly upload: { readonly sentBytes: number; readonly resumedFrom: number };
-}
-
-async function inside(host: TestHost, command: string): Promise<string> {
-  const result = await host.exec(['sh', '-c', command]);
-  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
-  return result.stdout.trim();
 }
 
 describe('push-base --relay: hosts pass the base on to each other', () => {

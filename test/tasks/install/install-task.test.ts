@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startLab, upperSnapshot, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
+import { inside, startLab, upperSnapshot, type Lab, type TestHost } from '../../fixtures/hosts/index.js';
 import { packedProject, type PackedProject } from '../../fixtures/packed-package.js';
 import { freshHome, resultsByHost, type CliRun } from '../../fixtures/run-cli.js';
 
@@ -17,12 +17,6 @@ const snapshot = (host: TestHost): Map<string, string> => upperSnapshot(host, (p
 
 function steps(run: CliRun, host: string): Record<string, string> {
   return (resultsByHost(run).get(host)!.value as { steps: Record<string, string> }).steps;
-}
-
-async function inside(host: TestHost, command: string): Promise<string> {
-  const result = await host.exec(['sh', '-c', command]);
-  assert.equal(result.exitCode, 0, `${command}: ${result.stderr}`);
-  return result.stdout.trim();
 }
 
 describe('install and check on real hosts', () => {
