@@ -1,17 +1,19 @@
 /**
- * `npm run bench [-- synthesis|install|push-base]`: both benchmarks, or the one named.
+ * `npm run bench [-- synthesis|install|push-base|stream]`: all benchmarks, or the one named.
  * synthesis: builds (or reuses) the dataset, runs the peers and ours on it, prints the facts,
  * the side-by-side table and the goal ratios on stdout (progress goes to stderr). About 10 minutes
  * on this 2-core machine, most of it xz and zstd at their top levels.
  * Scratch files go to CLOUDLET_BENCH_SCRATCH (default /var/tmp): up to ~3 GB while the peers run.
  * install: no-op `install` re-runs on 1, 4 and 8 test hosts (install-noop.ts; needs root).
  * push-base: one base archive to 4 cloudlet test hosts against scp (push-base.ts; needs root).
+ * stream: the synthesis pair over a 38 Mbps paced link, pipelined against download-then-synthesize (stream-synthesis.ts).
  * Not part of `npm test`.
  */
 import { loadavg } from 'node:os';
 import { ensureDataset, type Dataset } from './dataset/index.js';
 import { installNoopBench } from './install-noop.js';
 import { pushBaseBench } from './push-base.js';
+import { streamSynthesisBench } from './stream-synthesis.js';
 import { ours } from './ours.js';
 import { runPeers, toolVersions } from './peers/index.js';
 import { formatFacts, formatGoals, formatTable, type OursOutcome } from './report.js';
@@ -42,6 +44,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   synthesis: synthesisBench,
   install: async () => void process.stdout.write(await installNoopBench()),
   'push-base': async () => void process.stdout.write(await pushBaseBench()),
+  stream: async () => void process.stdout.write(await streamSynthesisBench()),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {
