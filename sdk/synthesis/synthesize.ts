@@ -36,7 +36,9 @@ export interface SynthesizeInput {
 /** An opened overlay package: a file (OverlayPackage) or a stream (StreamedOverlayPackage, blobs read in meta order). */
 export interface OpenedOverlay {
   readonly meta: OverlayMeta;
+  /** The blob's bytes in pieces; the iteration throws at its end unless they matched the meta's SHA-256. */
   readBlob(name: string): AsyncIterable<Uint8Array>;
+  /** Releases the file, or stops reading the stream. */
   close(): Promise<void>;
 }
 
