@@ -60,7 +60,7 @@ export async function* fetchOverlay(url: string, options: FetchOverlayOptions = 
         if (received > identity.size) throw new OverlayDownloadError(url, `the server sent ${received} bytes, more than the ${identity.size} it announced`);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (identity === undefined || !dropped(error)) throw error;
+        if (identity === undefined || !dropped(error)) throw typed(url, error, identity !== undefined, received);
       } finally {
         response?.destroy();
       }
@@ -107,6 +107,13 @@ function resumed(url: string, response: IncomingMessage, identity: Identity, rec
     throw new OverlayDownloadError(url, `the server answered the resume from byte ${received} with Content-Range ${JSON.stringify(response.headers['content-range'] ?? null)}`, 206);
   }
   return identity;
+}
+
+/** Errors of our own kinds as they are; a failed request or transfer as OverlayDownloadError, as downloadOverlay reports them. */
+function typed(url: string, error: unknown, answered: boolean, received: number): unknown {
+  if (error instanceof OverlayDownloadError) return error;
+  const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+  return new OverlayDownloadError(url, answered ? `the transfer failed after ${received} bytes (${cause})` : `the request failed (${cause})`);
 }
 
 function dropped(error: unknown): boolean {
