@@ -1,7 +1,8 @@
 /**
  * `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it
  * as a new VM; --trust refuses overlays not signed by a trusted key, the --download options and
- * --public-only limit what a URL may cost and reach.
+ * --public-only limit what a URL may cost and reach. A URL is applied while it downloads
+ * (synthesizeVm: pipelined, dropped connections resumed with Range requests).
  */
 import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm } from '../vms/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions } from './command.js';

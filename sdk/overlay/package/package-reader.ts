@@ -177,6 +177,7 @@ export class OverlayPackage {
   }
 }
 
-function hex32(value: number): string {
+/** A CRC-32 as the 8 hex digits errors show. */
+export function hex32(value: number): string {
   return value.toString(16).padStart(8, '0');
 }

@@ -14,7 +14,7 @@ import {
 import { checkMemberName } from './member-name.js';
 import { decodeMeta, META_MEMBER, metaVersion, SIGNATURE_MEMBER, type BlobMeta, type OverlayMeta } from './meta.js';
 import { decodeSignature, SIGNATURE_BYTES, verifyMetaSignature } from './overlay-sig.js';
-import { DEFAULT_LIMITS, packageOrder, type OpenPackageOptions, type PackageSigner } from './package-reader.js';
+import { DEFAULT_LIMITS, hex32, packageOrder, type OpenPackageOptions, type PackageSigner } from './package-reader.js';
 import { SignatureFormatError } from './signature-errors.js';
 import { StreamCursor } from './stream-cursor.js';
 import { StreamLayoutError, StreamLengthError } from './stream-errors.js';
@@ -199,8 +199,4 @@ async function readSmallMember(cursor: StreamCursor, member: StreamMember): Prom
   const actual = crc32(bytes) >>> 0;
   if (actual !== member.crc32) throw new ChecksumError(member.name, 'crc32', hex32(member.crc32), hex32(actual));
   return bytes;
-}
-
-function hex32(value: number): string {
-  return value.toString(16).padStart(8, '0');
 }
