@@ -2,11 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
+import { decode, encode } from '@msgpack/msgpack';
 import { join } from 'node:path';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
 import { createBase, type BaseVm } from '../../../sdk/base/index.js';
 import { createVmOverlay } from '../../../sdk/customize/index.js';
 import { BaseVmMismatchError, ChecksumError, createOverlayPackage, openOverlayPackage, StreamLengthError } from '../../../sdk/overlay/package/index.js';
+import { StoredZipReader } from '../../../sdk/overlay/package/zip-reader.js';
+import { StoredZipWriter } from '../../../sdk/overlay/package/zip-writer.js';
 import { destroyVm, listVms, OverlayChangedError, synthesizeVm, synthesizeVmFromStream, type LaunchedVm, type Progress } from '../../../sdk/vms/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { PacedStream } from '../../fixtures/byte-streams.js';
@@ -15,6 +18,20 @@ import { rangeFileHandler, startServer } from './test-servers.js';
 
 /** 20 MB of random bytes in guest RAM (incompressible: several 8 MiB blobs), then a counter that lives only in RAM. */
 const CUSTOMIZE = 'head -c 20000000 /dev/urandom >/rand.bin && (m=100; while :; do m=$((m+1)); echo "CUSTOM $m"; sleep 1; done) &';
+
+/** The same package laid out as format v1: the blobs first, then overlay-meta (version 1). */
+async function rewriteAsV1(from: string, to: string): Promise<Buffer> {
+  const reader = await StoredZipReader.open(from, { maxMembers: 64, maxCentralDirectoryBytes: 1 << 16 });
+  const zip = await StoredZipWriter.create(to);
+  const members = [...reader.members.values()];
+  for (const member of [...members.filter((m) => m.name !== 'overlay-meta'), ...members.filter((m) => m.name === 'overlay-meta')]) {
+    const bytes = await reader.read(member, 0, member.size);
+    await zip.addMember(member.name, member.name === 'overlay-meta' ? Buffer.from(encode({ ...(decode(bytes) as object), version: 1 })) : bytes);
+  }
+  await zip.finish('');
+  await reader.close();
+  return readFile(to);
+}
 
 describe('synthesizeVmFromStream: synthesis pipelined with the overlay arriving on a stream, under the real libvirtd', () => {
   let host: LibvirtHost;
@@ -126,7 +143,7 @@ describe('synthesizeVmFromStream: synthesis pipelined with the overlay arriving 
     }
   });
 
-  it('synthesizes from a URL while it downloads, resuming with a Range request after the server cut the connection; an ETag change is refused', async () => {
+  it('synthesizes from a URL while it downloads, resuming with a Range request after the server cut the connection; a v1 package is downloaded first; an ETag change is refused', async () => {
     let etag = '"one"';
     const handler = rangeFileHandler(overlay, { etag: () => etag, cutAt: Math.floor(overlay.length / 2) });
     const server = await startServer(handler);
@@ -144,6 +161,23 @@ describe('synthesizeVmFromStream: synthesis pipelined with the overlay arriving 
         await assertResumed(vm);
       } finally {
         await destroyVm(vm.id, { cloudletDir });
+      }
+      // A package of format v1 (meta last) cannot be applied while it streams: it is downloaded whole, then synthesized.
+      const v1 = await rewriteAsV1(join(host.scratch, 'custom.overlay.zip'), join(host.scratch, 'v1.overlay.zip'));
+      const v1Server = await startServer(rangeFileHandler(v1, { etag: () => '"v1"' }));
+      try {
+        const fallback: Progress[] = [];
+        const old = await synthesizeVm(base.id, `${v1Server.origin}/v1.zip`, { cloudletDir, name: 'from-v1', onProgress: (event) => fallback.push(event) });
+        try {
+          assert.ok(fallback.some((event) => event.kind === 'warning' && /format v1/.test(event.message)), 'the fallback is said');
+          assert.ok(fallback.some((event) => event.kind === 'phase-end' && event.phase === 'download'));
+          assert.equal(old.origin.overlaySha256, createHash('sha256').update(v1).digest('hex'));
+          await assertResumed(old);
+        } finally {
+          await destroyVm(old.id, { cloudletDir });
+        }
+      } finally {
+        await v1Server.close();
       }
       const changing = rangeFileHandler(overlay, { etag: () => etag, cutAt: Math.floor(overlay.length / 2) });
       const second = await startServer((request, response) => {
