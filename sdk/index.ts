@@ -20,7 +20,7 @@ export type { ChunkRange } from './overlay/package/chunk-ranges.js';
 export { overlayInfo, type OverlayInfo } from './overlay/info/overlay-info.js';
 export { formatOverlayInfo } from './overlay/info/format-info.js';
 export { generateSigningKey, readSigningKey, readTrustedKeys, keyId, type OverlaySigningKey, type TrustedKey } from './overlay/package/signing-keys.js';
-export { synthesize, type SynthesizeInput, type SynthesizeOptions, type SynthesizeResult } from './synthesis/synthesize.js';
+export { synthesize, type SynthesizeInput, type SynthesizeOptions, type SynthesizeResult, type OpenedOverlay } from './synthesis/synthesize.js';
 
 // Base VMs, registered under the cloudlet directory (~/.cloudlet).
 export { createBase, type CreateBaseOptions } from './base/create-base.js';
@@ -36,6 +36,8 @@ export type { PortForward } from '../native/libvirt/port-forward.js';
 
 // Synthesized VMs: launched from a base plus an overlay, listed, attached to, destroyed.
 export { synthesizeVm, type SynthesizeVmOptions } from './vms/synthesize-vm.js';
+export { synthesizeVmFromStream, type StreamSynthesisOptions } from './vms/stream-synthesis.js';
+export { fetchOverlay, type FetchOverlayOptions } from './vms/fetch-overlay.js';
 export type { DownloadPolicy } from './vms/download-overlay.js';
 export { launchVm, type LaunchSource, type LaunchOptions } from './vms/launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './vms/manage-vms.js';
@@ -58,6 +60,7 @@ export { TokenStore, type TokenEntry } from './server/token-store.js';
 export * from './overlay/create/errors.js';
 export * from './overlay/package/errors.js';
 export * from './overlay/package/signature-errors.js';
+export * from './overlay/package/stream-errors.js';
 export * from './synthesis/errors.js';
 export * from './base/errors.js';
 export * from './vms/errors.js';

@@ -1,9 +1,10 @@
 /**
  * `cloudlet synthesis <base> <overlay.zip | http(s)://URL>`: rebuild the customized VM and resume it
  * as a new VM; --trust refuses overlays not signed by a trusted key, the --download options and
- * --public-only limit what a URL may cost and reach. With --server the synthesis runs on that
- * cloudlet's `cloudlet serve` instead: a file is streamed to it, a URL is fetched by it, and its
- * progress is rendered as a local synthesis's.
+ * --public-only limit what a URL may cost and reach. A URL is applied while it downloads
+ * (synthesizeVm: pipelined, dropped connections resumed with Range requests). With --server the
+ * synthesis runs on that cloudlet's `cloudlet serve` instead: a file is streamed to it, a URL is
+ * fetched by it, and its progress is rendered as a local synthesis's.
  */
 import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm } from '../vms/index.js';
 import { remoteSynthesize, type RemoteServerOptions } from '../server/index.js';

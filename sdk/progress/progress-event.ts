@@ -36,6 +36,8 @@ export type Phase =
   | 'base-id' | 'base-disk-hashes' | 'base-memory' | 'customized-memory' | 'encode' | 'finish'
   /** synthesize (also base-id, base-memory, finish) */
   | 'open' | 'apply' | 'write-memory'
+  /** synthesizeVmFromStream: bytes of the overlay as they arrive */
+  | 'receive'
   /** the runner's resumable uploads to a host (ctx.upload, tasks/transfer) */
   | 'upload';
 

@@ -9,16 +9,16 @@
  * VM and no files.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { BaseRegistry, type BaseVm } from '../base/index.js';
 import type { CloudletError } from '../errors/cloudlet-error.js';
-import { overlaySizeBound, type DownloadPolicy, type LaunchedVm, type SynthesizeVmOptions } from '../vms/index.js';
+import { overlaySizeBound, synthesizeVm, synthesizeVmFromStream, type DownloadPolicy, type LaunchedVm, type SynthesizeVmOptions } from '../vms/index.js';
 import { checkVmName } from '../vms/vm-name.js';
 import { CREATE_FROM_URL, CREATE_QUERY, ERROR } from './api-schemas.js';
 import { refuseEarly } from './auth-hook.js';
 import { NDJSON, ProgressStream } from './progress-stream.js';
 import type { SynthesisSlots } from './synthesis-slots.js';
-import { synthesizeFromUrl, synthesizeUpload } from './synthesize-upload.js';
 
 export interface CreateRouteOptions {
   cloudletDir?: string;
@@ -75,10 +75,12 @@ export function addCreateVmRoute(app: FastifyInstance, options: CreateRouteOptio
       signal: abort.signal,
       onProgress: stream.progress,
     };
+    const download = { ...options.download, maxBytes: Math.min(options.download.maxBytes ?? Infinity, options.maxOverlayBytes) };
+    // Pipelined: each blob is verified and applied while the next is still arriving, from the body or the URL.
     const work = upload
-      ? synthesizeUpload(base.id, request.raw as Readable, { ...synthesis, declaredBytes: Number(request.headers['content-length']) })
-      : synthesizeFromUrl(base.id, (input as { overlay_url: string }).overlay_url, { ...synthesis, download: { ...options.download, maxBytes: Math.min(options.download.maxBytes ?? Infinity, options.maxOverlayBytes) } });
-    options.running.set(abort, finish(work, stream, request, abort).finally(() => {
+      ? synthesizeVmFromStream(base.id, request.raw as Readable, { ...synthesis, download, declaredBytes: Number(request.headers['content-length']), origin: 'upload' })
+      : synthesizeVm(base.id, (input as { overlay_url: string }).overlay_url, { ...synthesis, download });
+    options.running.set(abort, finish(work, stream, request, reply.raw, abort).finally(() => {
       release();
       options.running.delete(abort);
     }));
@@ -98,13 +100,15 @@ function checkLength(request: FastifyRequest, reply: FastifyReply, base: BaseVm,
   return undefined;
 }
 
-async function finish(work: Promise<LaunchedVm>, stream: ProgressStream, request: FastifyRequest, abort: AbortController): Promise<void> {
+async function finish(work: Promise<LaunchedVm>, stream: ProgressStream, request: FastifyRequest, response: ServerResponse, abort: AbortController): Promise<void> {
   try {
     const vm = await work;
     request.outcome = `vm ${vm.name} (${vm.id}) created`;
     stream.result(vm);
   } catch (error) {
     request.outcome = abort.signal.aborted ? `aborted: ${(abort.signal.reason as Error).message}` : `failed: ${(error as { code?: string }).code ?? 'internal'}`;
+    // The rest of a refused body is not read: the connection ends once the answer is out.
+    if (!request.raw.complete) response.once('finish', () => request.raw.destroy());
     stream.error(error);
   }
 }

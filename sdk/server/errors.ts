@@ -72,11 +72,3 @@ export class RemoteServerError extends ServerError {
     super(`the synthesis server ${url} answered ${status}: ${remoteMessage}${retryAfterSeconds !== undefined ? ` (try again in ${retryAfterSeconds} s)` : ''}`);
   }
 }
-
-/** The request body ended before the bytes its Content-Length declared had arrived (the client closed or the connection broke). */
-export class UploadIncompleteError extends ServerError {
-  static override readonly code: string = 'server-upload-incomplete';
-  constructor(readonly received: number, readonly declared: number, options?: ErrorOptions) {
-    super(`the upload ended after ${received} of the ${declared} bytes its Content-Length declared; nothing was synthesized: send the whole overlay again`, options);
-  }
-}

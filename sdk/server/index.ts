@@ -4,6 +4,5 @@ export { TokenStore, type TokenEntry } from './token-store.js';
 export { loadTlsIdentity, certificateFingerprint, type TlsIdentity, type TlsIdentityOptions } from './tls-identity.js';
 export { remoteSynthesize, remoteListVms, remoteListBases, remoteDestroyVm, remoteHealth, type RemoteSynthesisOptions, type RemoteServerOptions, type RemoteBase, type ApiVm } from './client.js';
 export { openApiDocument } from './openapi.js';
-export { synthesizeUpload, synthesizeFromUrl } from './synthesize-upload.js';
 export { stdoutLog, type LogSink } from './request-log.js';
 export * from './errors.js';

@@ -9,7 +9,7 @@ import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
 import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
-import { openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
+import { BaseVmMismatchError, openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
 import { mergeDisk } from './merge-disk.js';
 import { readVmState } from '../overlay/vm-state/index.js';
@@ -23,11 +23,23 @@ export interface SynthesizeInput {
    * its ID (else the disk is hashed) and its RAM as a flat page file (else one is built first).
    */
   base: { disk: string; memory: string; id?: string; memoryPages?: string };
-  /** The overlay package. */
-  overlay: string;
+  /**
+   * The overlay package: its path, or one already opened (openOverlayPackage, or openOverlayStream
+   * for a package applied while it arrives), whose opener checked its signature; synthesize closes it.
+   */
+  overlay: string | OpenedOverlay;
   /** Existing directory that receives `disk.raw` and `memory.mem` (or `memory.save`). */
   outputDir: string;
   options?: SynthesizeOptions;
+}
+
+/** An opened overlay package: a file (OverlayPackage) or a stream (StreamedOverlayPackage, blobs read in meta order). */
+export interface OpenedOverlay {
+  readonly meta: OverlayMeta;
+  /** The blob's bytes in pieces; the iteration throws at its end unless they matched the meta's SHA-256. */
+  readBlob(name: string): AsyncIterable<Uint8Array>;
+  /** Releases the file, or stops reading the stream. */
+  close(): Promise<void>;
 }
 
 /** Options of synthesize: the domain XML template, progress, abort signal. */
@@ -38,7 +50,7 @@ export interface SynthesizeOptions {
   onProgress?: ProgressListener;
   /** Aborting stops synthesis at its next blob or run of pages; it then throws the signal's reason and leaves nothing behind. */
   signal?: AbortSignal;
-  /** Accept only an overlay signed by one of these keys (readTrustedKeys), checked when it is opened, before any blob is read. */
+  /** Accept only an overlay signed by one of these keys (readTrustedKeys), checked when it is opened, before any blob is read; for an overlay given by path. */
   trustedKeys?: readonly TrustedKey[];
 }
 
@@ -73,7 +85,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   phases.start('base-id');
   const id = base.id ?? (await baseVmId(base.disk));
   phases.start('open');
-  const pkg = await openOverlayPackage(input.overlay, { expectedBaseVmId: id, ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}) });
+  const pkg = await openOverlay(input.overlay, id, options.trustedKeys);
   const closers: Array<() => Promise<void>> = [() => pkg.close()];
   const scratch = await makeScratchDir(outputDir, '.synthesis-').catch(async (error: unknown) => {
     await pkg.close();
@@ -156,6 +168,16 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     for (const close of closers.reverse()) await close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Opens the package at `overlay`, or checks the Base VM ID of one already open (closing it if wrong). */
+async function openOverlay(overlay: string | OpenedOverlay, id: string, trustedKeys: readonly TrustedKey[] | undefined): Promise<OpenedOverlay> {
+  if (typeof overlay === 'string') return openOverlayPackage(overlay, { expectedBaseVmId: id, ...(trustedKeys ? { trustedKeys } : {}) });
+  if (overlay.meta.baseVmId !== id) {
+    await overlay.close();
+    throw new BaseVmMismatchError(id, overlay.meta.baseVmId);
+  }
+  return overlay;
 }
 
 /** The chunks of one kind the blobs claim to hold. */

@@ -49,3 +49,23 @@ export class DownloadTooLargeError extends OverlayDownloadError {
       : `it sent more than the limit of ${limit} bytes`, status);
   }
 }
+
+/** The overlay changed on the server between a dropped connection and its resume: its ETag or Last-Modified differs, or the server sent the whole new file. Nothing of it was used. */
+export class OverlayChangedError extends OverlayDownloadError {
+  static override readonly code: string = 'launch-overlay-download-changed';
+  constructor(url: string, readonly received: number, readonly detail: string) {
+    super(url, `it changed on the server while it was fetched (${detail}) after ${received} bytes; nothing of it was used: synthesize again`);
+  }
+}
+
+/** The connection dropped and the server cannot resume: no Range support, or no strong ETag or Last-Modified to prove the file is the same. */
+export class DownloadResumeError extends OverlayDownloadError {
+  static override readonly code: string = 'launch-overlay-download-resume';
+  constructor(url: string, readonly received: number, readonly reason: 'no-range' | 'no-validator' | 'too-many') {
+    super(url, `the connection dropped after ${received} bytes and ${{
+      'no-range': 'the server does not support Range requests (Accept-Ranges: none, or it answered a Range request with the whole file), so the fetch cannot resume; try again, or serve the overlay from a server with Range support',
+      'no-validator': 'the server sent neither a strong ETag nor Last-Modified, so a resumed fetch could not be checked to be the same file; try again, or serve it with an ETag',
+      'too-many': 'resuming failed too many times; check the link and try again',
+    }[reason]}`);
+  }
+}

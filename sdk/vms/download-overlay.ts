@@ -96,8 +96,11 @@ export async function downloadOverlay(url: string, path: string, options: Downlo
   }
 }
 
-/** GETs `url` and the redirects it answers with, up to the policy's count; resolves with the first 200 response. */
-async function follow(url: string, policy: Required<DownloadPolicy>, signal: AbortSignal, onIdle: () => void): Promise<IncomingMessage> {
+/**
+ * GETs `url` and the redirects it answers with, up to the policy's count; resolves with the first
+ * 200 response, or 206 when `headers` ask for a range (fetch-overlay.ts resumes so).
+ */
+export async function follow(url: string, policy: Required<DownloadPolicy>, signal: AbortSignal, onIdle: () => void, headers: Record<string, string> = {}): Promise<IncomingMessage> {
   let current: URL;
   try {
     current = new URL(url);
@@ -106,9 +109,9 @@ async function follow(url: string, policy: Required<DownloadPolicy>, signal: Abo
   }
   if (current.protocol !== 'http:' && current.protocol !== 'https:') throw new OverlayDownloadError(url, `only http and https are supported, not ${current.protocol.slice(0, -1)}`);
   for (let redirects = 0; ; redirects++) {
-    const response = await getOnce(current, { requested: url, publicOnly: policy.publicOnly, idleMs: policy.idleTimeoutMs, onIdle, signal });
+    const response = await getOnce(current, { requested: url, publicOnly: policy.publicOnly, idleMs: policy.idleTimeoutMs, onIdle, signal, headers });
     const status = response.statusCode ?? 0;
-    if (status === 200) return response;
+    if (status === 200 || (status === 206 && headers.range !== undefined)) return response;
     // A redirect's or an error's body is never read: it may be endless.
     response.destroy();
     const location = response.headers.location;

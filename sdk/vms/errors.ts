@@ -91,3 +91,13 @@ export class ConsoleAttachError extends LaunchError {
     super(`cannot attach to the console of ${vm} (${socket}): ${problem}`, options);
   }
 }
+
+/** An overlay stream larger than synthesis accepts: the caller's cap, or the most an overlay of the base can hold. */
+export class OverlayStreamTooLargeError extends LaunchError {
+  static override readonly code: string = 'launch-overlay-stream-too-large';
+  constructor(readonly limit: number, readonly declared: number | undefined) {
+    super(declared !== undefined
+      ? `the overlay stream declares ${declared} bytes, more than the limit of ${limit}; refused before reading it`
+      : `the overlay stream sent more than the limit of ${limit} bytes`);
+  }
+}

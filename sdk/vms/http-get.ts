@@ -19,6 +19,8 @@ export interface HopOptions {
   /** Called when the socket has been silent for idleMs; the caller aborts `signal` with its error. */
   onIdle(): void;
   signal: AbortSignal;
+  /** Request headers beyond user-agent and accept (Range, If-Range). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -34,7 +36,7 @@ export function getOnce(url: URL, options: HopOptions): Promise<IncomingMessage>
   const get = url.protocol === 'https:' ? httpsGet : httpGet;
   return new Promise((resolve, reject) => {
     const request = get(url, {
-      headers: { 'user-agent': 'cloudlet-tasks', accept: '*/*' },
+      headers: { 'user-agent': 'cloudlet-tasks', accept: '*/*', ...options.headers },
       signal: options.signal,
       timeout: options.idleMs,
       ...(options.publicOnly ? { lookup: publicOnlyLookup((address) => new DownloadAddressError(options.requested, host, address)) as never } : {}),

@@ -2,6 +2,8 @@
 export { launchVm, type LaunchSource, type LaunchOptions } from './launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './manage-vms.js';
 export { synthesizeVm, type SynthesizeVmOptions } from './synthesize-vm.js';
+export { synthesizeVmFromStream, type StreamSynthesisOptions } from './stream-synthesis.js';
+export { fetchOverlay, type FetchOverlayOptions } from './fetch-overlay.js';
 export { attachConsole, attachConsoleSocket, CONSOLE_ESCAPE, type ConsoleEnd, type ConsoleStreams } from './vm-console.js';
 export { downloadOverlay, isOverlayUrl, DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_DOWNLOAD_POLICY, type DownloadPolicy } from './download-overlay.js';
 export { overlaySizeBound } from './overlay-size-bound.js';

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- synthesis|install|push-base|play]`: both benchmarks, or the one named.
+ * `npm run bench [-- synthesis|install|push-base|play|stream]`: all benchmarks, or the ones named.
  * synthesis: builds (or reuses) the dataset, runs the peers and ours on it, prints the facts,
  * the side-by-side table and the goal ratios on stdout (progress goes to stderr). About 10 minutes
  * on this 2-core machine, most of it xz and zstd at their top levels.
@@ -7,6 +7,7 @@
  * install: no-op `install` re-runs on 1, 4 and 8 test hosts (install-noop.ts; needs root).
  * push-base: one base archive to 4 cloudlet test hosts against scp (push-base.ts; needs root).
  * play: no-op re-runs of the shipped lab playbook on 1, 4 and 8 cloudlet test hosts (play-noop.ts; needs root).
+ * stream: the synthesis pair over a 38 Mbps paced link, pipelined against download-then-synthesize (stream-synthesis.ts).
  * Not part of `npm test`.
  */
 import { loadavg } from 'node:os';
@@ -14,6 +15,7 @@ import { ensureDataset, type Dataset } from './dataset/index.js';
 import { installNoopBench } from './install-noop.js';
 import { playNoopBench } from './play-noop.js';
 import { pushBaseBench } from './push-base.js';
+import { streamSynthesisBench } from './stream-synthesis.js';
 import { ours } from './ours.js';
 import { runPeers, toolVersions } from './peers/index.js';
 import { formatFacts, formatGoals, formatTable, type OursOutcome } from './report.js';
@@ -45,6 +47,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   install: async () => void process.stdout.write(await installNoopBench()),
   'push-base': async () => void process.stdout.write(await pushBaseBench()),
   play: async () => void process.stdout.write(await playNoopBench()),
+  stream: async () => void process.stdout.write(await streamSynthesisBench()),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {

@@ -25,7 +25,7 @@ describe('cloudlet info-overlay', () => {
     const run = await cloudlet('info-overlay', overlay, '--json');
     assert.equal(run.exitCode, 0, run.stderr);
     const info = JSON.parse(run.stdout) as OverlayInfo;
-    assert.equal(info.formatVersion, 1);
+    assert.equal(info.formatVersion, 2);
     assert.match(info.baseVmId, /^[0-9a-f]{64}$/);
     assert.deepEqual([info.diskSize, info.memorySize], [4 << 20, 528 * 4096]);
     assert.ok(info.diskZeroedChunks > 0);

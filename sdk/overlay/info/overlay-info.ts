@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { readVmState } from '../vm-state/index.js';
-import { countChunks, META_VERSION, openOverlayPackage, type TrustedKey } from '../package/index.js';
+import { countChunks, openOverlayPackage, type TrustedKey } from '../package/index.js';
 
 /** What an overlay package holds, after it was checked as synthesis would. */
 export interface OverlayInfo {
@@ -41,7 +41,7 @@ export async function overlayInfo(path: string, options: { trustedKeys?: readonl
     return {
       path,
       size: (await stat(path)).size,
-      formatVersion: META_VERSION,
+      formatVersion: pkg.formatVersion,
       baseVmId: meta.baseVmId,
       diskSize: meta.diskSize,
       memorySize: meta.memorySize,

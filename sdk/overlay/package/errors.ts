@@ -82,7 +82,7 @@ export class MetaTooLargeError extends OverlayPackageError {
 export class MetaVersionError extends OverlayPackageError {
   static override readonly code: string = 'overlay-meta-version';
   constructor(readonly format: unknown, readonly version: unknown) {
-    super(`overlay-meta format ${JSON.stringify(format)} version ${JSON.stringify(version)} is not supported (expected cloudlet-overlay 1)`);
+    super(`overlay-meta format ${JSON.stringify(format)} version ${JSON.stringify(version)} is not supported (expected cloudlet-overlay 1 or 2); a newer cloudlet-tasks made it?`);
   }
 }
 
@@ -132,6 +132,14 @@ export class MissingMemberError extends OverlayPackageError {
   static override readonly code: string = 'overlay-member-missing';
   constructor(readonly member: string) {
     super(`zip member ${JSON.stringify(member)} is missing from the overlay package`);
+  }
+}
+
+/** A v2 package's members are not in its layout's order: overlay-meta, overlay-sig (if signed), the blobs in meta order (zip-layout.ts). */
+export class MemberOrderError extends OverlayPackageError {
+  static override readonly code: string = 'overlay-member-order';
+  constructor(readonly position: number, readonly expected: string, readonly actual: string) {
+    super(`zip member ${position + 1} is ${JSON.stringify(actual)}, where overlay package v2 has ${JSON.stringify(expected)}; the package was not written by cloudlet-tasks or was altered`);
   }
 }
 

@@ -5,14 +5,14 @@ import { ChunkRangeError, MetaFieldError, MetaVersionError } from './errors.js';
 import { MsgpackCursor } from './msgpack-cursor.js';
 
 /**
- * overlay-meta, format v1: one msgpack map. `format` and `version` are always the first two entries
+ * overlay-meta, format v2: one msgpack map. `format` and `version` are always the first two entries
  * and are checked before anything else; the other keys may come in any order, each exactly once,
  * and unknown keys are refused (a new field means a new version).
  *
  * | key                 | type         | limits and meaning                                              |
  * |---------------------|--------------|-----------------------------------------------------------------|
  * | format              | str          | "cloudlet-overlay"                                              |
- * | version             | uint         | 1                                                               |
+ * | version             | uint         | 2 (1 is read too: see below)                                    |
  * | base_vm_id          | str          | 64 lowercase hex: SHA-256 of the base disk (the Base VM ID)    |
  * | chunk_size          | uint         | 4096: size of a disk chunk and of a memory page                 |
  * | disk_size           | uint         | bytes; a multiple of chunk_size, 1 chunk … 2^40 chunks          |
@@ -29,9 +29,16 @@ import { MsgpackCursor } from './msgpack-cursor.js';
  * | ↳ memory            | uint array   | runs of memory pages this blob holds                            |
  * No chunk is claimed twice, across blobs and disk_zeroed alike. The reserved names are those of
  * the package's own members: overlay-meta and overlay-sig (the optional signature, overlay-sig.ts).
+ *
+ * The fields are the same in both versions; the version says how the zip is laid out
+ * (zip-layout.ts): v1 put overlay-meta and overlay-sig after the blobs, v2 puts them first, so a
+ * package can be checked and applied as it streams. Files of either version are read; writers
+ * write v2, and only a v2 package can be synthesized from a stream.
  */
 export const META_FORMAT = 'cloudlet-overlay';
-export const META_VERSION = 1;
+export const META_VERSION = 2;
+/** Versions decodeMeta accepts. */
+export const META_VERSIONS: readonly number[] = [1, 2];
 export const META_MEMBER = 'overlay-meta';
 export const SIGNATURE_MEMBER = 'overlay-sig';
 /** The format's chunk is the disk chunk, 4096 bytes. */
@@ -115,10 +122,7 @@ export function encodeMeta(meta: OverlayMeta): Buffer {
  */
 export function decodeMeta(bytes: Uint8Array): OverlayMeta {
   const cursor = new MsgpackCursor(bytes);
-  const pairs = cursor.mapHeader('(meta)');
-  const format = pairs >= 2 && cursor.str('(key)', 64) === 'format' ? cursor.str('format', 64) : undefined;
-  const version = format !== undefined && cursor.str('(key)', 64) === 'version' ? cursor.uint('version', MAX_SIZE) : undefined;
-  if (format !== META_FORMAT || version !== META_VERSION) throw new MetaVersionError(format, version);
+  const { pairs } = readVersion(cursor);
 
   const fields = readFields(cursor, '', pairs - 2, {
     base_vm_id: (f) => hex64(cursor.str(f, 64), f),
@@ -151,6 +155,23 @@ export function decodeMeta(bytes: Uint8Array): OverlayMeta {
   };
   checkClaims(meta);
   return meta;
+}
+
+/**
+ * The format version of an overlay-meta (one of META_VERSIONS, else MetaVersionError), read from its first two entries.
+ *
+ * @example metaVersion(encodeMeta(meta)) // → 2
+ */
+export function metaVersion(bytes: Uint8Array): number {
+  return readVersion(new MsgpackCursor(bytes)).version;
+}
+
+function readVersion(cursor: MsgpackCursor): { pairs: number; version: number } {
+  const pairs = cursor.mapHeader('(meta)');
+  const format = pairs >= 2 && cursor.str('(key)', 64) === 'format' ? cursor.str('format', 64) : undefined;
+  const version = format !== undefined && cursor.str('(key)', 64) === 'version' ? cursor.uint('version', MAX_SIZE) : undefined;
+  if (format !== META_FORMAT || version === undefined || !META_VERSIONS.includes(version)) throw new MetaVersionError(format, version);
+  return { pairs, version };
 }
 
 function readBlob(cursor: MsgpackCursor, field: string): BlobMeta {

@@ -1,6 +1,6 @@
 /**
- * overlay-sig, format v1: the optional last member of an overlay zip, an ed25519 signature over
- * overlay-meta. The meta holds every blob's size and SHA-256, and the reader refuses members the
+ * overlay-sig, format v1: the optional member right after overlay-meta in an overlay zip (after
+ * the blobs in packages of format v1, zip-layout.ts), an ed25519 signature over overlay-meta. The meta holds every blob's size and SHA-256, and the reader refuses members the
  * meta does not list, so signing the meta signs the whole overlay. Integers are big-endian.
  *
  * | off | size | field                                                                          |

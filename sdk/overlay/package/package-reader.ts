@@ -4,11 +4,12 @@ import {
   BaseVmMismatchError,
   BlobSizeMismatchError,
   ChecksumError,
+  MemberOrderError,
   MetaTooLargeError,
   MissingMemberError,
   UnexpectedMemberError,
 } from './errors.js';
-import { decodeMeta, MAX_BLOBS, META_MEMBER, SIGNATURE_MEMBER, type BlobMeta, type OverlayMeta } from './meta.js';
+import { decodeMeta, MAX_BLOBS, META_MEMBER, metaVersion, SIGNATURE_MEMBER, type BlobMeta, type OverlayMeta } from './meta.js';
 import { decodeSignature, SIGNATURE_BYTES, verifyMetaSignature } from './overlay-sig.js';
 import { SignatureFormatError } from './signature-errors.js';
 import type { TrustedKey } from './signing-keys.js';
@@ -62,6 +63,7 @@ export async function openOverlayPackage(path: string, options: OpenPackageOptio
   try {
     const metaBytes = await readSmallMember(zip, META_MEMBER, limits.maxMetaBytes, (size) => new MetaTooLargeError(size, limits.maxMetaBytes));
     const meta = decodeMeta(metaBytes);
+    const formatVersion = metaVersion(metaBytes);
     const signature = zip.members.has(SIGNATURE_MEMBER)
       ? decodeSignature(await readSmallMember(zip, SIGNATURE_MEMBER, SIGNATURE_BYTES, (size) => new SignatureFormatError('length', `${size} bytes, not ${SIGNATURE_BYTES}`)))
       : null;
@@ -79,12 +81,30 @@ export async function openOverlayPackage(path: string, options: OpenPackageOptio
     for (const name of zip.members.keys()) {
       if (name !== META_MEMBER && name !== SIGNATURE_MEMBER && !blobs.has(name)) throw new UnexpectedMemberError(name);
     }
+    if (formatVersion >= 2) checkOrder([...zip.members.values()], meta);
     const signer = signature === null ? null : { keyId: signature.keyId, verified: options.trustedKeys !== undefined };
-    return new OverlayPackage(path, meta, signer, zip, blobs);
+    return new OverlayPackage(path, meta, formatVersion, signer, zip, blobs);
   } catch (error) {
     await zip.close();
     throw error;
   }
+}
+
+/**
+ * The order of members a v2 package must have (zip-layout.ts).
+ *
+ * @example packageOrder(meta, true) // → ['overlay-meta', 'overlay-sig', 'overlay-blob-1', …]
+ */
+export function packageOrder(meta: OverlayMeta, signed: boolean): string[] {
+  return [META_MEMBER, ...(signed ? [SIGNATURE_MEMBER] : []), ...meta.blobs.map((blob) => blob.name)];
+}
+
+/** Refuses a v2 package whose members, by file offset, are not in packageOrder (the reader checked that no others exist). */
+function checkOrder(members: readonly ZipMember[], meta: OverlayMeta): void {
+  const actual = [...members].sort((a, b) => a.headerOffset - b.headerOffset).map((member) => member.name);
+  const expected = packageOrder(meta, actual.includes(SIGNATURE_MEMBER));
+  const at = expected.findIndex((name, i) => actual[i] !== name);
+  if (at >= 0) throw new MemberOrderError(at, expected[at]!, actual[at] ?? '(none)');
 }
 
 /** A member read into memory whole, once its size is within `maxBytes` (else `tooLarge`), with its CRC-32 checked. */
@@ -110,6 +130,8 @@ export class OverlayPackage {
   constructor(
     readonly path: string,
     readonly meta: OverlayMeta,
+    /** The package format version (meta.ts): 1 had overlay-meta last, 2 has it first. */
+    readonly formatVersion: number,
     /** Null for an unsigned package. */
     readonly signer: PackageSigner | null,
     private readonly zip: StoredZipReader,
@@ -155,6 +177,7 @@ export class OverlayPackage {
   }
 }
 
-function hex32(value: number): string {
+/** A CRC-32 as the 8 hex digits errors show. */
+export function hex32(value: number): string {
   return value.toString(16).padStart(8, '0');
 }

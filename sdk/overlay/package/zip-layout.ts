@@ -1,4 +1,19 @@
 /**
+ * An overlay package, format v2 (overlay-meta's version, meta.ts), is one stored zip laid out in
+ * this order, with nothing before, between or after:
+ * | # | what                                    | bytes                                                  |
+ * |---|-----------------------------------------|--------------------------------------------------------|
+ * | 1 | local header "overlay-meta", the meta   | 30 + 12 + meta size (≤ 16 MiB)                         |
+ * | 2 | local header "overlay-sig", signature   | 30 + 11 + 108; only in a signed package                |
+ * | 3 | local header + bytes of each blob       | 30 + name + size, in the order overlay-meta lists them |
+ * | 4 | central directory: one header per member, in the same order                             |
+ * | 5 | ZIP64 end record and locator (past 4 GiB only), end record, comment                      |
+ * Local headers carry the real CRC-32 and sizes (no data descriptors), so a receiver reading the
+ * stream front to back knows every member's length from its header, and from the meta, before
+ * its bytes arrive: it checks the meta (signature, base, limits), then verifies and applies each
+ * blob as it comes (package-stream.ts). Format v1 had the same members with overlay-meta and
+ * overlay-sig after the blobs; files of both are read through the central directory.
+ *
  * The three zip records a stored-only, single-disk archive needs (PKWARE APPNOTE 6.3.10); past
  * 4 GiB the ZIP64 records of zip64-records.ts join them. All integers little-endian.
  *

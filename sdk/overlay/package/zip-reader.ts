@@ -151,7 +151,8 @@ async function findEndRecord(path: string, file: FileHandle, fileSize: number): 
   throw new ZipStructureError(path, fileSize, 'no end-of-central-directory record');
 }
 
-function parseCentralEntry(path: string, directory: Buffer, at: number, base: number): CentralEntry & { next: number } {
+/** Parses and checks one central directory header at `at` of `directory` (which starts at file offset `base`): name, flags, method, sizes, ZIP64 offset. */
+export function parseCentralEntry(path: string, directory: Buffer, at: number, base: number): CentralEntry & { next: number } {
   if (at + CENTRAL_HEADER_BYTES > directory.length || directory.readUInt32LE(at) !== CENTRAL_HEADER_SIGNATURE) {
     throw new ZipStructureError(path, base + at, 'bad central directory entry');
   }

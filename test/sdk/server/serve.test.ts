@@ -128,7 +128,7 @@ describe('cloudlet serve: VM synthesis over HTTPS', () => {
     });
     const [run, b] = await Promise.all([cli, sdk]);
     assert.equal(run.code, 0, run.stderr);
-    assert.ok(run.json.some((event) => event.kind === 'phase-end' && event.phase === 'upload'), 'the server\'s progress is rendered');
+    assert.ok(run.json.some((event) => event.kind === 'phase-end' && event.phase === 'receive'), 'the server\'s progress is rendered');
     const a = (run.json.at(-1) as { vm: ApiVm }).vm;
     await Promise.all([assertResumed(a), assertResumed(b)]);
     assert.deepEqual((await remoteListVms(remote)).map((vm) => [vm.name, vm.state]).sort(), [['srv-a', 'running'], ['srv-b', 'running']]);

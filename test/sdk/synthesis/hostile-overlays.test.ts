@@ -130,8 +130,8 @@ describe('synthesize refuses hostile overlays with a typed error and leaves noth
   });
 
   it('an unknown format version: MetaVersionError', async () => {
-    await craftRawPackage(path('v2.overlay'), { baseVmId: baseId, ...sizes, version: 2, blobs: [{ name: 'overlay-blob-1', data: state }] });
-    await refused(path('v2.overlay'), MetaVersionError);
+    await craftRawPackage(path('v3.overlay'), { baseVmId: baseId, ...sizes, version: 3, blobs: [{ name: 'overlay-blob-1', data: state }] });
+    await refused(path('v3.overlay'), MetaVersionError);
   });
 
   it('zip members with paths, twice, or deflated: MemberNameError, DuplicateMemberError, CompressionMethodError', async () => {

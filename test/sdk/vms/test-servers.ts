@@ -56,3 +56,42 @@ export async function startServer(handler: Handler, tls?: { key: Buffer; cert: B
     },
   };
 }
+
+/** How rangeFileHandler serves its body. */
+export interface RangeServing {
+  /** The ETag sent now (a function: a test may change it); none when it returns undefined. */
+  etag: () => string | undefined;
+  /** Honour `Range: bytes=N-` (with If-Range); default true. Without, Accept-Ranges: none and always 200. */
+  ranges?: boolean;
+  /** Cut the connection of the first response after this many body bytes of the file (counted from 0), once. */
+  cutAt?: number;
+}
+
+/** A file server for resumable fetches: Range and If-Range as RFC 9110 says, and one cut connection on request. Records each request's Range and If-Range. */
+export function rangeFileHandler(body: Buffer, serving: RangeServing): Handler & { requests: Array<{ range?: string; ifRange?: string }> } {
+  const requests: Array<{ range?: string; ifRange?: string }> = [];
+  let cut = false;
+  const handler = ((request, response) => {
+    const range = request.headers.range;
+    const ifRange = request.headers['if-range'] as string | undefined;
+    requests.push({ ...(range ? { range } : {}), ...(ifRange ? { ifRange } : {}) });
+    const etag = serving.etag();
+    const from = /^bytes=(\d+)-$/.exec(range ?? '');
+    const partial = serving.ranges !== false && from !== null && (ifRange === undefined || ifRange === etag);
+    const start = partial ? Number(from![1]) : 0;
+    response.writeHead(partial ? 206 : 200, {
+      'content-length': body.length - start,
+      'accept-ranges': serving.ranges === false ? 'none' : 'bytes',
+      ...(etag ? { etag } : {}),
+      ...(partial ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    if (serving.cutAt !== undefined && !cut && start < serving.cutAt) {
+      cut = true;
+      response.write(body.subarray(start, serving.cutAt), () => setTimeout(() => response.socket?.destroy(), 20));
+      return;
+    }
+    response.end(body.subarray(start));
+  }) as Handler & { requests: typeof requests };
+  handler.requests = requests;
+  return handler;
+}

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { encode } from '@msgpack/msgpack';
 import { ChunkOverlapError, ChunkRangeError, MetaFieldError, MetaVersionError } from '../../../../sdk/overlay/package/errors.js';
-import { decodeMeta, encodeMeta, type OverlayMeta } from '../../../../sdk/overlay/package/meta.js';
+import { decodeMeta, encodeMeta, metaVersion, type OverlayMeta } from '../../../../sdk/overlay/package/meta.js';
 
 const baseVmId = 'a'.repeat(64);
 const meta = (): OverlayMeta => ({
@@ -20,7 +20,7 @@ const meta = (): OverlayMeta => ({
 /** The wire map of meta(), as plain msgpack data, for tests that make it lie. */
 function wire(): Record<string, unknown> & { blobs: Record<string, unknown>[] } {
   return {
-    format: 'cloudlet-overlay', version: 1, base_vm_id: baseVmId, chunk_size: 4096, disk_size: 1 << 20,
+    format: 'cloudlet-overlay', version: 2, base_vm_id: baseVmId, chunk_size: 4096, disk_size: 1 << 20,
     memory_size: 64 * 4096 + 100, created_by: 'cloudlet-tasks 0.1.0', disk_zeroed: [200, 56],
     blobs: [
       { name: 'overlay-blob-1', codec: 'xz', size: 10, uncompressed_size: 99, sha256: 'b'.repeat(64), disk: [0, 3], memory: [64, 1] },
@@ -43,6 +43,13 @@ describe('overlay-meta', () => {
     assert.deepEqual(encodeMeta(meta()), Buffer.from(encode(wire())));
   });
 
+  it('writes version 2 and still reads version 1, whose fields are the same (only the zip layout differs)', () => {
+    assert.equal(metaVersion(encodeMeta(meta())), 2);
+    const v1 = encode({ ...wire(), version: 1 });
+    assert.deepEqual(decodeMeta(v1), meta());
+    assert.equal(metaVersion(v1), 1);
+  });
+
   it('accepts keys after format and version in any order', () => {
     const { format, version, blobs, ...rest } = wire();
     const reordered = { format, version, blobs, ...Object.fromEntries(Object.entries(rest).reverse()) };
@@ -50,8 +57,8 @@ describe('overlay-meta', () => {
   });
 
   it('checks format and version before any other field', () => {
-    assert.throws(() => decodeWire({ ...wire(), version: 2, base_vm_id: 'junk' }), (e: unknown) =>
-      e instanceof MetaVersionError && e.version === 2 && e.format === 'cloudlet-overlay');
+    assert.throws(() => decodeWire({ ...wire(), version: 3, base_vm_id: 'junk' }), (e: unknown) =>
+      e instanceof MetaVersionError && e.version === 3 && e.format === 'cloudlet-overlay');
     assert.throws(() => decodeWire({ ...wire(), format: 'elijah' }), (e: unknown) => e instanceof MetaVersionError && e.format === 'elijah');
     const { format, ...noFormat } = wire();
     assert.equal(format, 'cloudlet-overlay');

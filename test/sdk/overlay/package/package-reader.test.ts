@@ -13,6 +13,7 @@ import {
   ChunkRangeError,
   createOverlayPackage,
   MemberLimitError,
+  MemberOrderError,
   MetaTooLargeError,
   MetaVersionError,
   MissingMemberError,
@@ -114,8 +115,16 @@ describe('overlay package reader', () => {
   });
 
   it('refuses an unknown meta version', async () => {
+    await assert.rejects(openOverlayPackage(await withMeta({ ...wire(), version: 3 }), { expectedBaseVmId: baseVmId }), (e: unknown) =>
+      e instanceof MetaVersionError && e.version === 3);
+  });
+
+  it('reads a v1 package (overlay-meta last) and refuses a v2 meta in that order', async () => {
+    const v1 = await openOverlayPackage(await withMeta(wire()), { expectedBaseVmId: baseVmId });
+    assert.equal(v1.formatVersion, 1);
+    await v1.close();
     await assert.rejects(openOverlayPackage(await withMeta({ ...wire(), version: 2 }), { expectedBaseVmId: baseVmId }), (e: unknown) =>
-      e instanceof MetaVersionError && e.version === 2);
+      e instanceof MemberOrderError && e.position === 0 && e.expected === 'overlay-meta' && e.actual === 'a');
   });
 
   it('refuses a meta whose blob size disagrees with the zip member', async () => {

@@ -36,9 +36,10 @@ describe('overlay package writer', () => {
   });
   after(async () => { await rm(dir, { recursive: true, force: true }); });
 
-  it('writes blobs as they come and the meta last, into a package the reader and unzip accept', async () => {
+  it('spools blobs as they come and writes the meta first (format v2), into a package the reader and unzip accept', async () => {
     const path = join(dir, 'overlay.zip');
     const writer = await createOverlayPackage(path, options);
+    assert.deepEqual(await readdir(dir), ['overlay.zip.partial'], 'the blob spool is unlinked as soon as it is open');
     const first = await writer.addBlob(stream('xz ', 'bytes'), { codec: 'xz', uncompressedSize: 4096, disk: [{ first: 2, count: 1 }, { first: 0, count: 2 }] });
     let produced = 0;
     const second = await writer.addBlob((async function* () { produced = 8192; yield Buffer.from('zstd bytes'); })(), () =>
@@ -55,7 +56,10 @@ describe('overlay package writer', () => {
     const pkg = await openOverlayPackage(path, { expectedBaseVmId: baseVmId });
     assert.deepEqual(pkg.meta, meta);
     assert.deepEqual(pkg.meta.diskZeroed, [{ first: 100, count: 10 }]);
+    assert.equal(pkg.formatVersion, 2);
     await pkg.close();
+    const { stdout } = await promisify(execFile)('unzip', ['-Z1', path]);
+    assert.deepEqual(stdout.trim().split('\n'), ['overlay-meta', 'overlay-blob-1', 'overlay-blob-2', 'overlay-blob-3'], 'zip order: meta first, blobs in meta order');
     await promisify(execFile)('unzip', ['-tq', path]);
     assert.deepEqual(await readdir(dir), ['overlay.zip'], 'no partial file left');
   });
