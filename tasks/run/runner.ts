@@ -1,6 +1,7 @@
 // Runs one task on many hosts: a bounded pool (--parallel), one lazily opened connection
 // per host, connection retries with back-off, continue-on-error or --fail-fast, and a
 // per-host result map. It never prints; everything goes out as events.
+import { setMaxListeners } from 'node:events';
 import { Masker } from '../command/masker.js';
 import type { Connection } from '../connection/connection.js';
 import { connectSsh, defaultSshSettings } from '../connection/ssh-connection.js';
@@ -100,6 +101,9 @@ export async function runTask(given: RunSettings): Promise<RunSummary> {
   const settings = withDefaults(given);
   const started = Date.now();
   const { emit, masker } = settings;
+  // Every command in flight on every host follows the run's signal (a step's facts are read at
+  // once): dozens of listeners are the design, not a leak for Node to warn about.
+  if (settings.signal) setMaxListeners(0, settings.signal);
   const results = new Map<string, HostResult>();
   const queue: HostTarget[] = [];
   // Hosts at once: --parallel, within a --serial batch.
