@@ -80,7 +80,7 @@ describe('playbook validation', () => {
       '6:39 steps[0].file.content: unknown field {nope}: no playbook variable or inventory variable is called nope; the fields are {host}, {index} and the variables (write {{ and }} for literal braces)',
       "6:58 steps[0].file.mdoe: unknown key 'mdoe' (did you mean 'mode'?); the keys here are path, content, template, src, mode, owner, group, secret",
       '7:35 steps[1].run.sudo: Invalid input: expected boolean, received string',
-      "8:5 steps[2].fiel: unknown step kind 'fiel' (did you mean 'file'?); the kinds are install, file, run, check",
+      "8:5 steps[2].fiel: unknown step kind 'fiel' (did you mean 'file'?); the kinds are install, base, vm, file, run, check",
       `9:32 steps[3].file.src: no such local file: ${join(dir, 'missing.txt')}`,
       '10:39 steps[4].run: one step kind per step, this one has file and run: write them as separate steps',
       '11:11 steps[5].file: give exactly one of content, template or src',

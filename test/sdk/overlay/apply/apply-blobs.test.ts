@@ -149,7 +149,12 @@ describe('applying overlay blobs', () => {
   it('refuses a bit-flipped blob before applying any of it', async () => {
     const path = await packageOf('flipped.zip', [{ items: [{ kind: 'disk', index: 1, encoding: 'raw', data: guestPage(1) }] }]);
     const bytes = await readFile(path);
-    bytes[200] ^= 0x10; // inside the first blob's data, after its 30 + 15-byte local header
+    // Inside the first blob's data, just after its local header (30 bytes, then the name; the meta comes first in format v2).
+    const name = Buffer.from('overlay-blob-1');
+    let header = bytes.indexOf(Buffer.from('PK\x03\x04', 'latin1'));
+    while (header >= 0 && !bytes.subarray(header + 30, header + 30 + name.length).equals(name)) header = bytes.indexOf(Buffer.from('PK\x03\x04', 'latin1'), header + 1);
+    assert.ok(header >= 0, 'the first blob has a local header');
+    bytes[header + 30 + name.length + 5]! ^= 0x10;
     await writeFile(path, bytes);
     await assert.rejects(synthesize(path, 'flipped'), (e: unknown) => e instanceof ChecksumError && e.member === 'overlay-blob-1');
   });
