@@ -39,7 +39,8 @@ export function guardCommand(text: string, settings: GuardSettings): string {
     `head -c ${settings.stdinBytes} <&3 6>&-`,
     'exec >&-',
     'cat <&3 >/dev/null 6>&- & cloudlet_wait=$!; wait "$cloudlet_wait"',
-    'echo "$1" >&6',
+    // In a subshell: if the outer shell is gone, SIGPIPE ends that subshell, not the watcher.
+    '(echo "$1" >&6)',
     'kill -TERM 0',
     `sleep ${seconds} 6>&- & cloudlet_wait=$!; wait "$cloudlet_wait"`,
     'kill -KILL 0',
