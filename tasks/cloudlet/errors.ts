@@ -112,7 +112,7 @@ export class ServerTokenFileError extends RunnerError {
 /** synthesis --server: the host's synthesis server refused the token (401): unknown, revoked, or another host's. */
 export class ServerTokenRefusedError extends RunnerError {
   static override readonly code: string = 'synthesis-server-unauthorized';
-  override readonly category = 'connection';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly url: string,
@@ -130,7 +130,7 @@ export class ServerTokenRefusedError extends RunnerError {
  */
 export class ServerPinMismatchError extends RunnerError {
   static override readonly code: string = 'synthesis-server-pin-mismatch';
-  override readonly category = 'connection';
+  override readonly category = 'task';
   constructor(
     readonly host: string,
     readonly url: string,
@@ -150,7 +150,7 @@ export class ServerPinMismatchError extends RunnerError {
 /** synthesis --server: the server could not be reached, or its certificate was not trusted (no pin, and no CA vouches for it). */
 export class ServerUnreachableHostError extends RunnerError {
   static override readonly code: string = 'synthesis-server-unreachable';
-  override readonly category = 'connection';
+  override readonly category = 'task';
   override readonly retryable = true;
   constructor(
     readonly host: string,
