@@ -10,6 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { PinMismatchError, RemoteServerError, ServerUnreachableError, remoteListBases, remoteSynthesize, type RemoteBase, type RemoteServerOptions } from '../../sdk/server/index.js';
+import { UsageError } from '../errors.js';
 import type { TaskContext } from '../task/task-context.js';
 import { RemoteCloudletError, ServerPinMismatchError, ServerTokenRefusedError, ServerUnreachableHostError } from './errors.js';
 import type { RemoteCloudlet } from './remote-cloudlet.js';
@@ -43,6 +44,7 @@ export async function checkServerSynthesis(ctx: TaskContext, route: ServerRoute,
 }
 
 export async function synthesizeThroughServer(ctx: TaskContext, remote: RemoteCloudlet, baseRef: string, overlay: string, options: SynthesizeOptions & { readonly server: SynthesisServerOptions }): Promise<SynthesizedVm> {
+  if (options.forwards?.length) throw new UsageError('port forwards are not available through the synthesis server (its API takes none): synthesize over SSH for them');
   const route = await serverRoute(ctx, remote, options.server, ctx.signal);
   const base = await checkServerSynthesis(ctx, route, baseRef, overlay);
   const size = isUrl(overlay) ? 0 : (await stat(overlay)).size;

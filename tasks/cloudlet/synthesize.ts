@@ -44,7 +44,7 @@ export interface SynthesizedVm {
   readonly id: string;
   /** The base it runs on (full ID). */
   readonly base: string;
-  /** From the start of `cloudlet synthesis` on the host to the resumed VM. */
+  /** From the start of `cloudlet synthesis` on the host (through a server: from the first byte sent) to the resumed VM. */
   readonly resumedMs: number;
   /** The VM's serial console log on the host; `cloudlet console NAME` there types on it. */
   readonly console: string;

@@ -23,8 +23,10 @@ describe('synthesis --server: the runner through a host\'s `cloudlet serve`', ()
   let fingerprint: string;
   const cli = (args: readonly string[]): Promise<CliRun> => runCli(['--json', '-F', lab.sshConfigFile, '-H', 'c1', ...args], { home });
   const synthesis = (...more: string[]) => cli(['synthesis', pair.baseId.slice(0, 12), pair.overlay, '--name', 'app-{host}', '--server', '--token-file', join(work, '{host}.token'), ...more]);
-  const requests = () => readFileSync(join(host.rootDir, SERVE_LOG), 'utf8').split('\n').filter((line) => line.includes('"method"')).length;
-  const vmTraces = () => inside(host, `virsh -c qemu:///system list --all --name | sed '/^$/d'; ls -A /home/ops/.cloudlet/vms /home/ops/.cloudlet/tmp 2>/dev/null || true`);
+  // The host's /tmp is its own mount: read it from inside.
+  const serveLog = async () => (await inside(host, `cat ${SERVE_LOG}`)).split('\n');
+  const requests = async () => (await serveLog()).filter((line) => line.includes('"method"')).length;
+  const vmTraces = () => inside(host, `virsh -c qemu:///system list --all --name | sed '/^$/d'; find /home/ops/.cloudlet/vms /home/ops/.cloudlet/tmp -mindepth 1 2>/dev/null || true`);
 
   function failure(run: CliRun): Record<string, unknown> {
     const error = resultsByHost(run).get('c1')?.error;
@@ -44,8 +46,8 @@ describe('synthesis --server: the runner through a host\'s `cloudlet serve`', ()
     writeFileSync(join(work, 'c1.token'), `${await inside(host, 'su ops -c "cloudlet token create runner"')}\n`, { mode: 0o600 });
     // In the background as the VM user, as a host without systemd runs it; it dies with the host.
     await inside(host, `su ops -c "setsid cloudlet serve --listen ${host.address}:8021 > ${SERVE_LOG} 2>&1 < /dev/null &"`);
-    for (let waited = 0; !/"event":"listening"/.test(await inside(host, `cat ${SERVE_LOG}`)) && waited < 30_000; waited += 200) await sleep(200);
-    fingerprint = JSON.parse((await inside(host, `cat ${SERVE_LOG}`)).split('\n').find((line) => line.includes('"listening"'))!).fingerprint as string;
+    for (let waited = 0; !(await serveLog()).some((line) => line.includes('"event":"listening"')) && waited < 30_000; waited += 200) await sleep(200);
+    fingerprint = JSON.parse((await serveLog()).find((line) => line.includes('"event":"listening"'))!).fingerprint as string;
   });
   after(async () => {
     await lab?.stop();
@@ -73,7 +75,7 @@ describe('synthesis --server: the runner through a host\'s `cloudlet serve`', ()
     assert.ok(!/Linux version|GUEST-BOOTED/.test(log), 'resumed, not booted');
     assert.ok(first > pair.savedCounter && first <= pair.savedCounter + 3, `COUNTER went on from ${pair.savedCounter}: ${first}`);
     assert.ok(lastCounters(log).custom > pair.savedCustom, 'the RAM-only CUSTOM counter went on');
-    const created = readFileSync(join(host.rootDir, SERVE_LOG), 'utf8').split('\n').filter((line) => line.includes('"POST"'));
+    const created = (await serveLog()).filter((line) => line.includes('"POST"'));
     assert.equal(created.length, 1);
     assert.match(created[0]!, /"token":"runner".*"status":200.*vm app-c1/);
     assert.equal((await cli(['destroy', 'app-c1'])).code, 0);
@@ -90,11 +92,11 @@ describe('synthesis --server: the runner through a host\'s `cloudlet serve`', ()
     assert.match(String(refused['message']), /refused the token in .*c1\.token .*cloudlet token create NAME/);
     assert.doesNotMatch(wrongToken.stdout + wrongToken.stderr, /clt_wrong|clt_[A-Za-z0-9_-]{20,}/, 'no token printed');
 
-    const before = requests();
+    const before = await requests();
     const wrongPin = await synthesis('--pin', `SHA256:${'A'.repeat(43)}`);
     const mismatch = failure(wrongPin);
     assert.deepEqual([mismatch['code'], mismatch['actual'], mismatch['source']], ['synthesis-server-pin-mismatch', fingerprint, 'pin-option']);
-    assert.equal(requests(), before, 'nothing reached the server');
+    assert.equal(await requests(), before, 'nothing reached the server');
     const rightPin = await synthesis('--pin', fingerprint, '--dry-run');
     assert.equal(rightPin.code, 0, JSON.stringify(resultsByHost(rightPin).get('c1')));
 
@@ -103,5 +105,15 @@ describe('synthesis --server: the runner through a host\'s `cloudlet serve`', ()
     assert.equal(away['code'], 'synthesis-server-unreachable');
     assert.match(String(away['message']), /is `cloudlet serve` running on c1\? `cloudlet-tasks -H c1 install --server`/);
     assert.equal(await vmTraces(), '', 'no domain, VM or work directory');
+
+    for (const [args, message] of [
+      [['--pin', 'SHA256:short'], /--pin SHA256:short: expected SHA256: and 43 base64 characters/],
+      [['--forward', 'tcp:127.0.0.1:2222:22'], /--forward is not available with --server/],
+      [['--server-url', 'https://{site}:8021'], /--server-url 'https:\/\/\{site\}:8021': unknown field \{site\}/],
+    ] as const) {
+      const refused = await synthesis(...args);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stdout + refused.stderr, message);
+    }
   });
 });
