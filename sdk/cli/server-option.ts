@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { FINGERPRINT } from '../customize/ssh-fingerprint.js';
 import type { RemoteServerOptions } from '../server/index.js';
+import { TOKEN_SHAPE } from '../server/token-store.js';
 import { UsageError, type OptionSpecs } from './command.js';
 
 export const SERVER_OPTIONS = {
@@ -26,7 +27,7 @@ export async function serverOption(values: { server?: string | undefined; 'token
   const token = (await readFile(values['token-file'], 'utf8').catch((error: Error) => {
     throw new UsageError(`--token-file ${values['token-file']}: ${error.message}`);
   })).trim();
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw new UsageError(`--token-file ${values['token-file']} holds no token (one line, as \`cloudlet token create\` printed it)`);
+  if (!TOKEN_SHAPE.test(token)) throw new UsageError(`--token-file ${values['token-file']} holds no token (one line, as \`cloudlet token create\` printed it)`);
   return { server: values.server, token, ...(values.pin !== undefined ? { pin: values.pin } : {}), signal };
 }
 
