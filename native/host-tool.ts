@@ -16,6 +16,8 @@ const PACKAGES: Record<string, string> = {
   cp: 'coreutils',
   flock: 'util-linux',
   openssl: 'openssl',
+  fusermount: 'fuse',
+  umount: 'mount',
 };
 
 /** A program the SDK needs is not installed (not on PATH). */
