@@ -6,7 +6,7 @@
  * checks the modes), and `disk.chunks` the private scratch file the recovered chunks go to. The
  * VM's writes never reach any of them: it runs on a qcow2 layer over the image.
  */
-import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mountFuseFile, sweepStaleMounts, type FuseFile } from '../../native/fuse/index.js';
 import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
@@ -50,6 +50,8 @@ export async function mountLazyDisk(input: LazyDiskInput): Promise<MountedLazyDi
   // A killed server's mount would keep its scratch directory (and the sweep below) from going.
   await sweepStaleMounts();
   const dir = await makeScratchDir(input.parent, 'early-');
+  // QEMU's user passes through to the mount point; the scratch file stays private.
+  await chmod(dir, 0o711);
   const files: FileHandle[] = [];
   let scratch: ChunkFile | undefined;
   let mounted: FuseFile | undefined;
