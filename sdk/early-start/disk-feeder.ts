@@ -49,7 +49,13 @@ export async function feedDisk(feed: DiskFeed): Promise<void> {
       feed.onBlob?.(blob, items);
     };
     if (feed.queue === undefined) {
-      for await (const { blob, data } of prefetchBlobs(feed.source, feed.blobs, { pool: feed.pool })) await apply(blob, data);
+      // prefetchBlobs throws a blob's error when its turn comes: the blob after the last applied.
+      let turn = 0;
+      current = feed.blobs[0]?.name;
+      for await (const { blob, data } of prefetchBlobs(feed.source, feed.blobs, { pool: feed.pool })) {
+        await apply(blob, data);
+        current = feed.blobs[++turn]?.name;
+      }
       return;
     }
     await inDemandOrder(feed, feed.queue, apply, (name) => (current = name));
