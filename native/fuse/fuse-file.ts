@@ -13,7 +13,10 @@
  * reader's own and blocks only on what that reader asked for. fuse-native has no option for it,
  * so it rides after the file system's name in the one `-o` list fuse-native builds.
  */
+import { createRequire } from 'node:module';
 import { loadAddon } from '../addon.js';
+import { FUSE_FSNAME_PREFIX, FUSE_SUBTYPE } from './mount-name.js';
+import { listOurMounts } from './stale-mounts.js';
 import { FuseMountError } from './errors.js';
 
 /** fuse-native's class, as little of it as is used here. */
@@ -26,11 +29,9 @@ interface FuseNative {
 interface FuseInstance {
   mount(cb: (error: Error | null) => void): void;
   unmount(cb: (error: Error | null) => void): void;
+  readonly _thread: Buffer;
 }
 
-/** The file system type and name prefix of our mounts, as /proc/self/mountinfo shows them. */
-export const FUSE_SUBTYPE = 'cloudlet';
-export const FUSE_FSNAME_PREFIX = 'cloudlet-lazy-disk:';
 
 /** The one file a mount serves. */
 export interface ServedFile {
@@ -101,9 +102,23 @@ export async function mountFuseFile(dir: string, file: ServedFile): Promise<Fuse
   });
   await new Promise<void>((resolve, reject) => instance.mount((error) => (error ? reject(new FuseMountError(dir, error.message, { cause: error })) : resolve())));
   let down: Promise<void> | undefined;
-  return {
-    dir,
-    path: `${dir}/${file.name}`,
-    unmount: () => (down ??= new Promise<void>((resolve, reject) => instance.unmount((error) => (error ? reject(error) : resolve())))),
+  const unmount = async (): Promise<void> => {
+    try {
+      await new Promise<void>((resolve, reject) => instance.unmount((error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      // Taken down from outside (forceUnmount: `cloudlet destroy`, a sweep): fusermount finds
+      // nothing, and fuse-native then skips releasing its loop handle, which would keep this
+      // process alive for good. Release it as fuse-native's own unmount does.
+      if ((await listOurMounts()).some((mount) => mount.dir === dir)) throw error;
+      releaseLoop(instance, dir);
+    }
   };
+  return { dir, path: `${dir}/${file.name}`, unmount: () => (down ??= unmount()) };
+}
+
+/** fuse-native 2.2.6's native unmount (it only unrefs the loop handle), reached through its binding. */
+function releaseLoop(instance: FuseInstance, dir: string): void {
+  const fuseNative = createRequire(import.meta.url).resolve('fuse-native');
+  const binding = createRequire(fuseNative)('node-gyp-build')(fuseNative.slice(0, fuseNative.lastIndexOf('/'))) as { fuse_native_unmount(mnt: string, thread: Buffer): void };
+  binding.fuse_native_unmount(dir, instance._thread);
 }

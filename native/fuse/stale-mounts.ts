@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { isAlive } from '../../sdk/scratch/index.js';
 import { missingTool } from '../host-tool.js';
 import { FuseUnmountError } from './errors.js';
-import { FUSE_FSNAME_PREFIX, FUSE_SUBTYPE } from './fuse-file.js';
+import { FUSE_FSNAME_PREFIX, FUSE_SUBTYPE } from './mount-name.js';
 
 /** One of our mounts: its mount point, the kernel's connection number, and the pid that served it. */
 export interface OurFuseMount {

@@ -117,6 +117,31 @@ describe('mountLazyDisk (real FUSE)', () => {
     await assert.rejects(stat(lazy.dir), { code: 'ENOENT' });
   });
 
+  it('lets its server exit when the mount was taken down from outside (cloudlet destroy in another process)', async () => {
+    const script = `
+      const { mountLazyDisk } = await import(${JSON.stringify(new URL('../../../sdk/early-start/index.js', import.meta.url).href)});
+      const { forceUnmount, listOurMounts } = await import(${JSON.stringify(new URL('../../../native/fuse/index.js', import.meta.url).href)});
+      const lazy = await mountLazyDisk({ parent: ${JSON.stringify(dir)}, base: ${JSON.stringify(join(dir, 'base.raw'))}, meta: ${JSON.stringify(meta)}, qemuGid: undefined });
+      for (const mount of await listOurMounts()) if (mount.pid === process.pid) await forceUnmount(mount);
+      await lazy.close();
+      process.stdout.write(lazy.dir + '\\n');`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (data: Buffer) => (out += data.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(null);
+      }, 15_000);
+      child.once('exit', (exit) => {
+        clearTimeout(timer);
+        resolve(exit);
+      });
+    });
+    assert.equal(code, 0, 'the server exited by itself');
+    assert.equal(await mountedAt(out.trim()), false);
+  });
+
   it("sweeps a killed server's mount and directory (kill -9)", async () => {
     const script = `
       const { mountLazyDisk } = await import(${JSON.stringify(new URL('../../../sdk/early-start/index.js', import.meta.url).href)});
