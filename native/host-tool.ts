@@ -17,7 +17,6 @@ const PACKAGES: Record<string, string> = {
   flock: 'util-linux',
   openssl: 'openssl',
   fusermount: 'fuse',
-  umount: 'mount',
 };
 
 /** A program the SDK needs is not installed (not on PATH). */

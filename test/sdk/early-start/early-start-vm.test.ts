@@ -2,6 +2,7 @@
 // resumes once its memory is in and answers on its console while its disk blobs still arrive.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listOurMounts } from '../../../native/fuse/index.js';
@@ -77,9 +78,17 @@ describe('earlyStartVm: the VM runs while its disk arrives (real FUSE, libvirtd,
       const answeredAt = performance.now();
       assert.ok(Number(custom) > 103, `the RAM counter went on (CUSTOM ${custom})`);
       assert.equal(stream.lastByteAt, undefined, `the guest answered at ${stream.sent} of ${overlay.length} bytes`);
+      // The file was written past the page cache: reading it goes through QEMU to the lazy disk and waits for the disk blob.
+      const typing = createConnection(early.vm.files.socket);
+      typing.write('md5sum /mnt/rand.bin\n');
+      const [, sum] = await new SerialLog(early.vm.files.console).waitFor(/^([0-9a-f]{32})  \/mnt\/rand\.bin$/, 120_000);
+      const summedAt = performance.now();
+      typing.destroy();
+      assert.ok(stream.lastByteAt !== undefined && summedAt > stream.lastByteAt, 'the guest read its new file only once the disk blob was in');
       const stats = await early.complete;
       const since = (at: number) => Math.round(at - stream.firstByteAt!);
-      t.diagnostic(`${overlay.length} bytes, ${diskBlobs.length} disk blobs at ${Math.round(rate)} B/s: resumed ${since(resumedAt)} ms, console ${since(answeredAt)} ms, transfer ${since(stream.lastByteAt!)} ms; ${JSON.stringify(stats)}`);
+      t.diagnostic(`${overlay.length} bytes, ${diskBlobs.length} disk blobs at ${Math.round(rate)} B/s: resumed ${since(resumedAt)} ms, console ${since(answeredAt)} ms, transfer ${since(stream.lastByteAt!)} ms, md5sum ${sum} ${since(summedAt)} ms; ${JSON.stringify(stats)}`);
+      assert.ok(stats.blockedReads >= 1, 'the read of the guest waited');
       assert.equal(stats.diskBlobs, diskBlobs.length);
       assert.equal(stats.jumps, 0, 'a stream comes in its own order');
       const end = events.find((event) => event.kind === 'phase-end' && event.phase === 'early-disk');
