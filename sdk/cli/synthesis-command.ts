@@ -80,7 +80,7 @@ async function startEarly(base: string, overlay: string, options: SynthesizeVmOp
   const { vm } = early;
   const resumedMs = Date.now() - started;
   if (!json) {
-    for (const line of [`VM ${vm.name} (${vm.id}) resumed in ${resumedMs} ms; its disk still arrives`, `  console: cloudlet console ${vm.name} (output also in ${vm.files.console})`, `  this command serves the VM's disk: keep it running; it ends when the VM does (cloudlet destroy ${vm.name}, or Ctrl-C here)`]) io.stdout.write(`${line}\n`);
+    for (const line of [`VM ${vm.name} (${vm.id}) resumed in ${resumedMs} ms (early start)`, `  console: cloudlet console ${vm.name} (output also in ${vm.files.console})`, `  this command serves the VM's disk: keep it running; it ends when the VM does (cloudlet destroy ${vm.name}, or Ctrl-C here)`]) io.stdout.write(`${line}\n`);
   }
   const stats = await early.complete;
   const completeMs = Date.now() - started;
