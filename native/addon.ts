@@ -1,5 +1,5 @@
 /**
- * Native addons (liblzma, libzstd, libvirt) are loaded when first used, not when the SDK is
+ * Native addons (liblzma, libzstd, libvirt, libfuse) are loaded when first used, not when the SDK is
  * imported: they are optional peer dependencies, so the operator's machine, which only runs the
  * task runner, installs and compiles none of them. Cloudlet hosts get them built for the host by
  * `cloudlet-tasks install`; a program that runs the SDK elsewhere installs them itself.
@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { CloudletError } from '../sdk/errors/cloudlet-error.js';
 
-const PEERS: Record<string, string> = { 'lzma-native': '8.0.6', 'zstd-napi': '0.0.13', '@unraid/libvirt': '2.2.1' };
+const PEERS: Record<string, string> = { 'lzma-native': '8.0.6', 'zstd-napi': '0.0.13', '@unraid/libvirt': '2.2.1', 'fuse-native': '2.2.6' };
 
 /** An addon the SDK needs here is not installed (or did not build for this machine). */
 export class NativeAddonMissingError extends CloudletError {

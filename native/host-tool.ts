@@ -16,6 +16,7 @@ const PACKAGES: Record<string, string> = {
   cp: 'coreutils',
   flock: 'util-linux',
   openssl: 'openssl',
+  fusermount: 'fuse',
 };
 
 /** A program the SDK needs is not installed (not on PATH). */

@@ -37,6 +37,9 @@ export type { PortForward } from '../native/libvirt/port-forward.js';
 // Synthesized VMs: launched from a base plus an overlay, listed, attached to, destroyed.
 export { synthesizeVm, type SynthesizeVmOptions } from './vms/synthesize-vm.js';
 export { synthesizeVmFromStream, type StreamSynthesisOptions } from './vms/stream-synthesis.js';
+export { earlyStartVm, type EarlyStartOptions, type EarlyStartedVm } from './early-start/early-start-vm.js';
+export { LazyDiskFailedError } from './early-start/errors.js';
+export type { EarlyDiskStats } from './early-start/early-synthesize.js';
 export { fetchOverlay, type FetchOverlayOptions } from './vms/fetch-overlay.js';
 export type { DownloadPolicy } from './vms/download-overlay.js';
 export { launchVm, type LaunchSource, type LaunchOptions } from './vms/launch-vm.js';

@@ -3,6 +3,7 @@
  *
  *   bases/<id>/      one registered base VM each (base-record.ts lists the files)
  *   tmp/<kind>-<r>/  work in progress: a base being created or imported, or one being deleted
+ *   early-start/early-<pid>-<r>/  the lazy disk of an early-started VM, while its serving process runs
  *   registry.flock   flock(2)ed while the set of bases or VMs changes (registry-lock.ts)
  *
  * Directories are made 0711: private listings, but QEMU, which libvirt runs as libvirt-qemu,
@@ -24,13 +25,14 @@ export interface CloudletDir {
   root: string;
   bases: string;
   tmp: string;
+  earlyStart: string;
   lock: string;
 }
 
 /** The layout under `options.cloudletDir`, without touching the disk. */
 export function cloudletDirLayout(options: CloudletDirOptions = {}): CloudletDir {
   const root = resolve(options.cloudletDir ?? process.env.CLOUDLET_DIR ?? join(homedir(), '.cloudlet'));
-  return { root, bases: join(root, 'bases'), tmp: join(root, 'tmp'), lock: join(root, 'registry.flock') };
+  return { root, bases: join(root, 'bases'), tmp: join(root, 'tmp'), earlyStart: join(root, 'early-start'), lock: join(root, 'registry.flock') };
 }
 
 /** Creates the layout's directories if needed. */

@@ -4,9 +4,13 @@
  * --public-only limit what a URL may cost and reach. A URL is applied while it downloads
  * (synthesizeVm: pipelined, dropped connections resumed with Range requests). With --server the
  * synthesis runs on that cloudlet's `cloudlet serve` instead: a file is streamed to it, a URL is
- * fetched by it, and its progress is rendered as a local synthesis's.
+ * fetched by it, and its progress is rendered as a local synthesis's. With --early-start the VM
+ * resumes once its memory is in, its disk arriving behind a FUSE mount this command serves: the
+ * command stays until the VM is gone (`cloudlet destroy`, a shutdown in the guest, or Ctrl-C here,
+ * which destroys it), then prints the result.
  */
-import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm } from '../vms/index.js';
+import { earlyStartVm } from '../early-start/index.js';
+import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm, type SynthesizeVmOptions } from '../vms/index.js';
 import { remoteSynthesize, type RemoteServerOptions } from '../server/index.js';
 import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, type CliIo } from './command.js';
 import { parseForwardOption } from './forward-option.js';
@@ -25,6 +29,7 @@ export const synthesisCommand = defineCommand({
     'download-timeout': { type: 'string', default: String(DEFAULT_DOWNLOAD_POLICY.timeoutMs / 1000), placeholder: 'SECONDS' },
     'download-idle-timeout': { type: 'string', default: String(DEFAULT_DOWNLOAD_POLICY.idleTimeoutMs / 1000), placeholder: 'SECONDS' },
     'public-only': { type: 'boolean', default: false },
+    'early-start': { type: 'boolean', default: false },
     ...SERVER_OPTIONS,
     ...CONNECT_OPTION,
     ...COMMON_OPTIONS,
@@ -32,7 +37,7 @@ export const synthesisCommand = defineCommand({
   async run({ values, positionals }, io) {
     const remote = await serverOption(values, io.signal);
     if (remote) {
-      localOnly(values, { forward: values.forward.length > 0, trust: values.trust.length > 0, 'public-only': values['public-only'] });
+      localOnly(values, { 'early-start': values['early-start'], forward: values.forward.length > 0, trust: values.trust.length > 0, 'public-only': values['public-only'] });
       return synthesizeRemotely(positionals[0]!, positionals[1]!, values.name, remote, values.json, io);
     }
     const forwards = values.forward.map(parseForwardOption);
@@ -44,7 +49,7 @@ export const synthesisCommand = defineCommand({
     const trust = await trustedKeysOption(values.trust);
     const render = renderer(io, values.json);
     const started = Date.now();
-    const vm = await synthesizeVm(positionals[0]!, positionals[1]!, {
+    const options: SynthesizeVmOptions = {
       ...sdkOptions(values, io),
       ...(values.name !== undefined ? { name: values.name } : {}),
       forwards,
@@ -52,7 +57,9 @@ export const synthesisCommand = defineCommand({
       ...trust,
       signal: io.signal,
       onProgress: render.progress,
-    });
+    };
+    if (values['early-start']) return startEarly(positionals[0]!, positionals[1]!, options, values.json, io);
+    const vm = await synthesizeVm(positionals[0]!, positionals[1]!, options);
     const elapsedMs = Date.now() - started;
     const reach = vm.forwards.map((f) => `  port ${f.hostAddress ?? '127.0.0.1'}:${f.hostPort} -> guest ${f.guestPort}/${f.protocol}`);
     render.result(
@@ -62,6 +69,26 @@ export const synthesisCommand = defineCommand({
     return 0;
   },
 });
+
+/** --early-start: resume, then serve the VM's disk until the VM is gone; the result says when it resumed and when the overlay was complete. */
+async function startEarly(base: string, overlay: string, options: SynthesizeVmOptions, json: boolean, io: CliIo): Promise<number> {
+  const render = renderer(io, json);
+  const started = Date.now();
+  const early = await earlyStartVm(base, overlay, options);
+  const { vm } = early;
+  const resumedMs = Date.now() - started;
+  if (!json) {
+    for (const line of [`VM ${vm.name} (${vm.id}) resumed in ${resumedMs} ms (early start)`, `  console: cloudlet console ${vm.name} (output also in ${vm.files.console})`, `  this command serves the VM's disk: keep it running; it ends when the VM does (cloudlet destroy ${vm.name}, or Ctrl-C here)`]) io.stdout.write(`${line}\n`);
+  }
+  const stats = await early.complete;
+  const completeMs = Date.now() - started;
+  await early.ended;
+  render.result(
+    [`VM ${vm.name} ended; it had resumed after ${resumedMs} ms, its overlay was complete after ${completeMs} ms (${stats.jumps} on-demand fetches jumped the queue)`],
+    { vm: { name: vm.name, id: vm.id, dir: vm.dir, console: vm.files.console, forwards: vm.forwards }, elapsedMs: resumedMs, earlyStart: { resumedMs, completeMs, ...stats } },
+  );
+  return 0;
+}
 
 async function synthesizeRemotely(base: string, overlay: string, name: string | undefined, remote: RemoteServerOptions, json: boolean, io: CliIo): Promise<number> {
   const render = renderer(io, json);

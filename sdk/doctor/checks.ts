@@ -1,11 +1,12 @@
 // What a cloudlet host needs, checked the way the SDK will use it: /dev/kvm opened for
 // real (TCG otherwise), QEMU and qemu-img, libvirt's client and daemon, FUSE usable by
-// this user, and free space where VMs are kept. Where the verdict needs judgement, a pure
+// this user (fuse-native loaded: early start needs it), and free space where VMs are kept. Where the verdict needs judgement, a pure
 // function judges gathered facts, so the judgement is tested without the machine.
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, open, readFile, statfs } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { loadFuse } from '../../native/fuse/index.js';
 
 /** The verdict of one doctor check. */
 export type CheckLevel = 'ok' | 'warn' | 'fail';
@@ -67,32 +68,47 @@ export async function checkQemu(): Promise<DoctorCheck[]> {
 }
 
 export interface FuseFacts {
+  /** fuse-native loads (it needs libfuse.so.2, from the fuse package); else why not. */
+  readonly module: { loads: true } | { loads: false; reason: string };
   /** /dev/fuse opens read-write for this user. */
   readonly deviceUsable: boolean;
   /** fusermount or fusermount3, as found on PATH; null when neither is. */
   readonly fusermount: string | null;
   /** /etc/fuse.conf has an active user_allow_other line. */
   readonly userAllowOther: boolean;
+  /** Running as root, who needs no user_allow_other to let QEMU's user read an early-started VM's disk. */
+  readonly root: boolean;
 }
 
-/** Nothing in the SDK mounts FUSE yet, so a FUSE problem is a warning, never a failure of the verdict. */
+/** Early start serves VM disks through FUSE: a host where it cannot is not ready. */
 export function fuseCheck(facts: FuseFacts): DoctorCheck {
   const problems = [
+    ...(facts.module.loads ? [] : [`fuse-native does not load (${facts.module.reason})`]),
     ...(facts.deviceUsable ? [] : ['/dev/fuse is not read-write for this user']),
     ...(facts.fusermount ? [] : ['fusermount is missing']),
-    ...(facts.userAllowOther ? [] : ['user_allow_other is off in /etc/fuse.conf']),
+    ...(facts.userAllowOther || facts.root ? [] : ['user_allow_other is off in /etc/fuse.conf']),
   ];
   if (problems.length > 0) {
-    return { name: 'fuse', level: 'warn', detail: `not used yet (early start will need it): ${problems.join('; ')}`, fix: 'set it up: cloudlet-tasks install' };
+    return { name: 'fuse', level: 'fail', detail: `early start needs it: ${problems.join('; ')}`, fix: 'set it up: cloudlet-tasks install (or apt-get install fuse, and npm install fuse-native@2.2.6 where the SDK runs)' };
   }
-  return { name: 'fuse', level: 'ok', detail: `usable (${facts.fusermount}, user_allow_other)` };
+  return { name: 'fuse', level: 'ok', detail: `usable (fuse-native loads, /dev/fuse, ${facts.fusermount}${facts.root ? '' : ', user_allow_other'})` };
+}
+
+function fuseModule(): FuseFacts['module'] {
+  try {
+    loadFuse();
+    return { loads: true };
+  } catch (error) {
+    return { loads: false, reason: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+  }
 }
 
 export async function checkFuse(): Promise<DoctorCheck> {
+  const module = fuseModule();
   const deviceUsable = await access('/dev/fuse', constants.R_OK | constants.W_OK).then(() => true, () => false);
   const fusermount = (await firstLine('sh', ['-c', 'command -v fusermount || command -v fusermount3'])) || null;
   const conf = await readFile('/etc/fuse.conf', 'utf8').catch(() => '');
-  return fuseCheck({ deviceUsable, fusermount, userAllowOther: /^\s*user_allow_other\s*$/m.test(conf) });
+  return fuseCheck({ module, deviceUsable, fusermount, userAllowOther: /^\s*user_allow_other\s*$/m.test(conf), root: process.getuid?.() === 0 });
 }
 
 export async function checkSpace(dir: string, minGiB: number): Promise<DoctorCheck> {

@@ -38,6 +38,8 @@ export type Phase =
   | 'open' | 'apply' | 'write-memory'
   /** synthesizeVmFromStream: bytes of the overlay as they arrive */
   | 'receive'
+  /** earlyStartVm: from the VM's resume until its overlay is complete (the detail counts the on-demand fetches) */
+  | 'early-disk'
   /** the runner's resumable uploads to a host (ctx.upload, tasks/transfer) */
   | 'upload';
 

@@ -1,2 +1,2 @@
 /** Scratch directories swept after a crash. */
-export { makeScratchDir, sweepDeadScratchDirs } from './scratch-dir.js';
+export { isAlive, makeScratchDir, sweepDeadScratchDirs } from './scratch-dir.js';

@@ -31,7 +31,8 @@ export async function sweepDeadScratchDirs(parent: string, prefix: string): Prom
   return swept;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` still runs (whoever owns it). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -181,14 +181,14 @@ async function openOverlay(overlay: string | OpenedOverlay, id: string, trustedK
 }
 
 /** The chunks of one kind the blobs claim to hold. */
-function claimedChunks(blobs: readonly BlobMeta[], kind: 'disk' | 'memory'): ChunkSet {
+export function claimedChunks(blobs: readonly BlobMeta[], kind: 'disk' | 'memory'): ChunkSet {
   const set = new ChunkSet();
   for (const blob of blobs) for (const { first, count } of blob[kind]) for (let i = first; i < first + count; i++) set.add(i);
   return set;
 }
 
 /** The RAM block layout from a snapshot's header (the pages themselves are not read). */
-async function snapshotLayout(path: string): Promise<PageLayout> {
+export async function snapshotLayout(path: string): Promise<PageLayout> {
   const { stream } = await openMemorySnapshot(path);
   try {
     return new PageLayout(stream.header.blocks);

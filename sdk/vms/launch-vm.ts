@@ -31,6 +31,8 @@ export interface LaunchSource {
   hardware: VmHardware;
   /** The accelerator the memory was saved under; the VM resumes under the same one. */
   domainType: DomainType;
+  /** `disk` is a qcow2 layer over this raw image, which stays where it is (an early-started VM's lazy disk, sdk/early-start). */
+  backing?: string;
   /** Move the files into the VM instead of copying them (they are the VM's own, e.g. synthesis output). Default false. */
   adopt?: boolean;
   /** Recorded in vm.json: the base and overlay it came from (and the overlay's SHA-256). */
@@ -81,7 +83,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   };
   const final = vmWithPaths(record, dir);
   // Built first: a bad name or hardware fails here, before any work.
-  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: { path: final.files.disk, format: 'raw' }, serialLog: final.files.console, consoleSocket: final.files.socket });
+  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: source.backing === undefined ? { path: final.files.disk, format: 'raw' } : { path: final.files.disk, format: 'qcow2', backing: { path: source.backing, format: 'raw' } }, serialLog: final.files.console, consoleSocket: final.files.socket });
   if (forwards.length > 0 && record.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);

@@ -1,6 +1,7 @@
 /** `cloudlet list` and `cloudlet destroy`, and resuming a registered base as a new VM. */
 import { DomainUuidMismatchError, LibvirtConnection, LibvirtUnavailableError, type DomainStateName } from '../../native/libvirt/index.js';
 import { BaseRegistry, type CloudletDirOptions } from '../base/index.js';
+import { releaseLazyDisk } from '../early-start/release-lazy-disk.js';
 import { VmDomainMismatchError } from './errors.js';
 import { launchVm, type LaunchOptions } from './launch-vm.js';
 import type { LaunchedVm } from './vm-record.js';
@@ -59,8 +60,8 @@ export async function listVms(options: ManageVmOptions = {}): Promise<VmStatus[]
 }
 
 /**
- * Destroys VM `ref` (name, ID or ID prefix): its domain is killed and undefined, then its record
- * and files are removed. Returns what it was. Needs libvirtd, so that no domain is left running.
+ * Destroys VM `ref` (name, ID or ID prefix): its domain is killed and undefined, an early-started
+ * VM's lazy disk unmounted, then its record and files are removed. Returns what it was. Needs libvirtd, so that no domain is left running.
  * Only the domain with the UUID the VM was defined with is removed: when another domain has
  * taken the VM's name (the VM stopped, someone defined a new one), that domain is left alone, the
  * VM's record and files are removed, and VmDomainMismatchError says so.
@@ -81,6 +82,7 @@ export async function destroyVm(ref: string, options: ManageVmOptions = {}): Pro
   } finally {
     await libvirt.close().catch(() => undefined);
   }
+  await releaseLazyDisk(vm.files.disk);
   await registry.remove(vm.id);
   if (mismatch) throw new VmDomainMismatchError(vm.name, mismatch.uri, vm.uuid, mismatch.foundUuid, { cause: mismatch });
   return vm;

@@ -68,7 +68,7 @@ export async function synthesizeStaged(ref: string, options: SynthesizeVmOptions
 }
 
 /** A libvirt save image made of a bare QEMU migration stream behind our header; the stream file is removed. */
-async function wrapStream(stream: string, domainXml: string): Promise<string> {
+export async function wrapStream(stream: string, domainXml: string): Promise<string> {
   const path = join(resolve(stream, '..'), 'memory.save');
   const file = await createPrivateFile(path);
   const header = saveImageHeader({ domainXml, wasRunning: true });

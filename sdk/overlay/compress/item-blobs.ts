@@ -23,6 +23,12 @@ export interface ItemBlobOptions {
   codec?: { codec: BlobCodec; level?: number };
   /** Shared pool; without one a pool of availableParallelism() workers is made and closed here. */
   pool?: CodecPool;
+  /**
+   * Start a new blob at a disk chunk that follows a memory page (createOverlay's items are
+   * all pages, then all chunks): early start resumes the VM once the last blob holding pages is
+   * in, and that blob then carries none of the disk. Default false.
+   */
+  splitAtDisk?: boolean;
 }
 
 /**
@@ -48,8 +54,11 @@ export async function* compressItemBlobs(items: AsyncIterable<OverlayItem>, opti
   };
   try {
     let writer = new ItemStreamWriter(maxBlobBytes);
+    let previous: OverlayItem['kind'] | undefined;
     for await (const item of items) {
-      if (!writer.fits(item)) {
+      const chunksAfterPages = options.splitAtDisk === true && previous === 'memory' && item.kind === 'disk';
+      previous = item.kind;
+      if (!writer.fits(item) || chunksAfterPages) {
         launch(writer.finish());
         writer = new ItemStreamWriter(maxBlobBytes);
         if (inFlight.length > pool.size) yield await inFlight.shift()!;

@@ -125,7 +125,7 @@ export async function createOverlay(input: CreateOverlayInput): Promise<CreateOv
           else yield { kind: 'disk', index: change.index, data: change.data };
         }
       };
-      const blobOptions: ItemBlobOptions = { codec: choice, pool, maxBlobBytes: options.maxBlobBytes };
+      const blobOptions: ItemBlobOptions = { codec: choice, pool, maxBlobBytes: options.maxBlobBytes, splitAtDisk: true };
       for await (const blob of compressItemBlobs(opened.encoder.items(chunks()), blobOptions)) {
         const written = await writer.addBlob(blob.data, blob);
         emit({ kind: 'blob', name: written.name, items: blob.items, size: written.size, uncompressedSize: blob.uncompressedSize });

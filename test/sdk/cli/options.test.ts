@@ -87,6 +87,7 @@ describe('overlay and synthesis arguments', () => {
     for (const argv of [
       ['synthesis', 'tiny'],
       ['synthesis', 'tiny', 'x.zip', '--forward', 'tcp:ssh'],
+      ['synthesis', 'tiny', '--early-start'],
       ['overlay', 'tiny'],
       ['overlay', 'tiny', '--script', 'a.sh', '--type', 'true'],
       ['overlay', 'tiny', '--interactive', '--wait-for', 'X'],

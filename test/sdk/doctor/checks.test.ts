@@ -3,20 +3,24 @@ import assert from 'node:assert/strict';
 import { fuseCheck, qemuChecks } from '../../../sdk/doctor/checks.js';
 
 describe('the FUSE check', () => {
-  const usable = { deviceUsable: true, fusermount: '/usr/bin/fusermount', userAllowOther: true };
+  const usable = { module: { loads: true as const }, deviceUsable: true, fusermount: '/usr/bin/fusermount', userAllowOther: true, root: false };
 
-  it('is ok when /dev/fuse, fusermount and user_allow_other are there', () => {
-    assert.deepEqual(fuseCheck(usable), { name: 'fuse', level: 'ok', detail: 'usable (/usr/bin/fusermount, user_allow_other)' });
+  it('is ok when fuse-native loads and /dev/fuse, fusermount and user_allow_other are there (root needs no user_allow_other)', () => {
+    assert.deepEqual(fuseCheck(usable), { name: 'fuse', level: 'ok', detail: 'usable (fuse-native loads, /dev/fuse, /usr/bin/fusermount, user_allow_other)' });
+    assert.equal(fuseCheck({ ...usable, userAllowOther: false, root: true }).level, 'ok');
   });
 
-  it('only warns when FUSE is missing or unusable, since nothing uses it yet, and says how to set it up', () => {
-    for (const facts of [{ ...usable, deviceUsable: false }, { ...usable, fusermount: null }, { ...usable, userAllowOther: false }, { deviceUsable: false, fusermount: null, userAllowOther: false }]) {
+  it('fails when any part is missing, since early start needs it, names every problem and says how to set it up', () => {
+    const missing = { loads: false as const, reason: 'libfuse.so.2: cannot open shared object file' };
+    for (const facts of [{ ...usable, module: missing }, { ...usable, deviceUsable: false }, { ...usable, fusermount: null }, { ...usable, userAllowOther: false }]) {
       const check = fuseCheck(facts);
-      assert.equal(check.level, 'warn', JSON.stringify(facts));
-      assert.match(check.detail, /^not used yet \(early start will need it\): /);
+      assert.equal(check.level, 'fail', JSON.stringify(facts));
+      assert.match(check.detail, /^early start needs it: /);
       assert.ok(check.fix, JSON.stringify(facts));
     }
-    assert.equal(fuseCheck({ deviceUsable: false, fusermount: null, userAllowOther: false }).detail.split('; ').length, 3, 'every problem is named');
+    const none = fuseCheck({ module: missing, deviceUsable: false, fusermount: null, userAllowOther: false, root: false });
+    assert.equal(none.detail.split('; ').length, 4, 'every problem is named');
+    assert.match(none.detail, /fuse-native does not load \(libfuse\.so\.2/);
   });
 });
 

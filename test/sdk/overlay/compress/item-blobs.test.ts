@@ -42,6 +42,21 @@ describe('item blobs', () => {
     assert.equal(blobs.reduce((n, b) => n + b.items, 0), 100);
   });
 
+  it('with splitAtDisk, ends a blob wherever memory pages give way to disk chunks', async () => {
+    const pagesThenChunks = async function* (): AsyncGenerator<OverlayItem> {
+      for (let i = 0; i < 5; i++) yield { kind: 'memory', index: i, encoding: 'raw', data: guestPage(i) };
+      for (let i = 0; i < 5; i++) yield { kind: 'disk', index: i, encoding: 'raw', data: guestPage(100 + i) };
+      yield { kind: 'memory', index: 9, encoding: 'zero' };
+      yield { kind: 'disk', index: 9, encoding: 'zero' };
+    };
+    const blobs = await collect(compressItemBlobs(pagesThenChunks(), { codec: { codec: 'none' }, splitAtDisk: true }));
+    assert.deepEqual(blobs.map((blob) => [blob.memory, blob.disk]), [
+      [[{ first: 0, count: 5 }], []],
+      [[{ first: 9, count: 1 }], [{ first: 0, count: 5 }]],
+      [[], [{ first: 9, count: 1 }]],
+    ]);
+  });
+
   it('keeps only a few blobs in flight: the item source is read as blobs are taken', async () => {
     const pulled = { count: 0 };
     const pool = new CodecPool(1);

@@ -45,8 +45,8 @@ describe('host lock', () => {
   it('as built: the SDK, its native addons and node-gyp, not the runner', () => {
     const lock = readHostLock();
     const names = new Set(lock.packages.map((pkg) => pkg.name));
-    for (const name of ['@msgpack/msgpack', 'execa', 'yauzl', 'yazl', 'xdelta3-wasm', 'lzma-native', 'zstd-napi', '@unraid/libvirt', 'node-gyp']) assert.ok(lock.roots.includes(name), name);
-    assert.deepEqual([...lock.load].sort(), ['@unraid/libvirt', 'lzma-native', 'zstd-napi']);
+    for (const name of ['@msgpack/msgpack', 'execa', 'yauzl', 'yazl', 'xdelta3-wasm', 'lzma-native', 'zstd-napi', '@unraid/libvirt', 'fuse-native', 'node-gyp']) assert.ok(lock.roots.includes(name), name);
+    assert.deepEqual([...lock.load].sort(), ['@unraid/libvirt', 'fuse-native', 'lzma-native', 'zstd-napi']);
     for (const runnerOnly of ['listr2', 'node-ssh', 'ssh2', 'yaml', 'ssh-config', 'conf', 'zx']) assert.ok(!names.has(runnerOnly), `${runnerOnly} stays on the operator`);
     for (const pkg of lock.packages) assert.match(pkg.integrity, /^sha(512|1)-/, pkg.path);
   });
