@@ -2,7 +2,7 @@
  * A base VM archive: a zip of exactly three members, the manifest first.
  *
  *   manifest.json  { format: "cloudlet-base-archive", version: 1, id, name, createdAt,
- *                    hardware: { memoryMiB, vcpus, machine, nicMac }, diskSize, memorySize }
+ *                    hardware: { memoryMiB, vcpus, machine, nicMac, freePageReporting? }, diskSize, memorySize }
  *   disk.raw       the base disk; its SHA-256 must equal id
  *   memory.save    the libvirt save image; its XML is untrusted and replaced on import
  *
@@ -68,13 +68,14 @@ export function parseManifest(archive: string, text: string): BaseArchiveManifes
   need('hardware.vcpus', Number.isSafeInteger(hardware!.vcpus), 'an integer');
   need('hardware.machine', typeof hardware!.machine === 'string', 'a string');
   need('hardware.nicMac', hardware!.nicMac === null || typeof hardware!.nicMac === 'string', 'null or a MAC');
+  need('hardware.freePageReporting', hardware!.freePageReporting === undefined || hardware!.freePageReporting === true, 'true or absent');
   return {
     format: 'cloudlet-base-archive',
     version: 1,
     id: manifest.id!,
     name: manifest.name!,
     createdAt: manifest.createdAt!,
-    hardware: { memoryMiB: hardware!.memoryMiB!, vcpus: hardware!.vcpus!, machine: hardware!.machine!, nicMac: hardware!.nicMac! },
+    hardware: { memoryMiB: hardware!.memoryMiB!, vcpus: hardware!.vcpus!, machine: hardware!.machine!, nicMac: hardware!.nicMac!, ...(hardware!.freePageReporting ? { freePageReporting: true } : {}) },
     diskSize: manifest.diskSize!,
     memorySize: manifest.memorySize!,
   };

@@ -46,6 +46,12 @@ export interface CreateBaseOptions extends CloudletDirOptions {
   machine?: string;
   /** Give the VM a virtio NIC on user-mode networking, needed for port forwards later. Default false. */
   network?: boolean;
+  /**
+   * Give the VM a virtio balloon with free-page reporting (recorded in the base's hardware), so the
+   * pages its guest frees read as zero in memory snapshots and cost overlays nothing; the guest
+   * needs the virtio_balloon driver (Linux ≥ 5.7) for it to act. Default true.
+   */
+  freePageReporting?: boolean;
   /** Host ports forwarded into the booting VM (implies network), e.g. for a `tcp` readiness check. */
   forwards?: PortForward[];
   /** Default qemu:///system. */
@@ -121,6 +127,7 @@ async function bootAndSave(
     vcpus: options.vcpus ?? 1,
     machine: options.machine ?? 'pc',
     nicMac: options.network || options.forwards?.length ? randomMac(randomBytes(3)) : null,
+    freePageReporting: options.freePageReporting ?? true,
   };
   const xml = buildDomainXml({
     name: domainName,

@@ -111,7 +111,7 @@ async function checkSaveImage(archive: string, path: string, manifest: BaseArchi
   const where = `${archive}:${ARCHIVE_MEMBERS.memory}`;
   const facts = domainFacts(checkUntrustedDomainXml(header.xml, where));
   if (header.cookie !== null) checkUntrustedSaveCookie(header.cookie, where);
-  for (const field of ['memoryMiB', 'vcpus', 'machine', 'nicMac'] as const) {
+  for (const field of ['memoryMiB', 'vcpus', 'machine', 'nicMac', 'freePageReporting'] as const) {
     if (facts.hardware[field] !== manifest.hardware[field]) {
       throw new ArchiveManifestError(archive, `hardware.${field}`, `is ${manifest.hardware[field]} but the save image's domain has ${facts.hardware[field]}`);
     }

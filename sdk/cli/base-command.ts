@@ -14,6 +14,7 @@ export const baseCommand = defineCommand({
     timeout: { type: 'string', default: '300', placeholder: 'SECONDS' },
     interactive: { type: 'boolean', default: false },
     memory: { type: 'string', placeholder: 'MiB' },
+    'no-balloon': { type: 'boolean', default: false },
     name: { type: 'string' },
     ...CONNECT_OPTION,
     ...COMMON_OPTIONS,
@@ -33,6 +34,7 @@ export const baseCommand = defineCommand({
         forwards: choice?.forwards ?? [],
         ...(values.memory !== undefined ? { memoryMiB: positiveInteger('memory', values.memory) } : {}),
         ...(values.name !== undefined ? { name: values.name } : {}),
+        freePageReporting: !values['no-balloon'],
         signal,
         onProgress: (event) => {
           render.progress(event);

@@ -29,6 +29,7 @@ export const overlayCommand = defineCommand({
     'ssh-key': { type: 'string', placeholder: 'FILE' },
     'known-hosts': { type: 'string', placeholder: 'FILE' },
     'host-key': { type: 'string', placeholder: 'SHA256:...' },
+    'no-trim': { type: 'boolean', default: false },
     'wait-for': { type: 'string', placeholder: 'TEXT' },
     settle: { type: 'string', placeholder: 'SECONDS' },
     timeout: { type: 'string', default: '300', placeholder: 'SECONDS' },
@@ -68,7 +69,8 @@ export const overlayCommand = defineCommand({
       : values['wait-for'] !== undefined
         ? { kind: 'serial', pattern: literalPattern(values['wait-for']), timeoutMs }
         : { kind: 'delay', ms: settleMs };
-    const customization: Customization = { lines, until, ...(ssh ? { ssh } : {}) };
+    if (values['no-trim'] && !ssh) throw new UsageError('--no-trim: only an --ssh customization is trimmed (over SSH); a console customization runs fstrim itself');
+    const customization: Customization = { lines, until, ...(ssh ? { ssh, trim: !values['no-trim'] } : {}) };
     const started = Date.now();
     try {
       const overlay = await createVmOverlay(ref, customization, {

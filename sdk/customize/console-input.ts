@@ -16,6 +16,12 @@ import type { SshScript } from './ssh-script.js';
 export interface Customization {
   /** Run first, over SSH through a forwarded port; it must exit 0. */
   ssh?: SshScript;
+  /**
+   * With `ssh`: run `fstrim -av` over SSH just before the save, so the blocks the customization
+   * freed cost the overlay nothing (ssh-trim.ts). Default true. A console-only customization trims
+   * by running fstrim itself before it signals that it is done.
+   */
+  trim?: boolean;
   /** Typed on the console in order, each followed by Enter. */
   lines?: readonly string[];
   /** When the customized VM may be saved. */

@@ -1,7 +1,7 @@
 /**
  * `cloudlet overlay`: resumes a base VM as a throwaway VM whose disk is a new qcow2 layer over the
  * base's disk.raw (the base is never written), customizes it (a script over SSH, ssh-script.ts,
- * then console-input.ts), saves its memory with libvirt, and packs the difference from the base
+ * then console-input.ts), trims its filesystems over SSH (ssh-trim.ts), saves its memory with libvirt, and packs the difference from the base
  * into an overlay. Everything the VM used lives in one staging directory under the cloudlet dir's
  * tmp/, named with its domain so a crashed run is swept (domain included) by the next command; it
  * is removed when the overlay is written, and on any error or abort, with the domain.
@@ -22,6 +22,7 @@ import { NoNetworkError, VmExistsError } from '../vms/errors.js';
 import { checkVmName } from '../vms/vm-name.js';
 import { runPhase, within, type ProgressListener } from '../progress/index.js';
 import { checkSshScriptFiles, runSshScript } from './ssh-script.js';
+import { trimOverSsh } from './ssh-trim.js';
 
 /** Options of createVmOverlay: the output path, the working VM's name and port forwards, the libvirt URI, progress, abort signal. */
 export interface CreateVmOverlayOptions extends CloudletDirOptions {
@@ -121,6 +122,13 @@ export async function createVmOverlay(ref: string, customization: Customization,
       }), (ran) => `exit 0 in ${ran.ranMs} ms, sshd answered after ${ran.waitedMs} ms (${ran.attempts} attempts)`);
     }
     await runPhase(emit, 'customize', signal, () => customizeVm(customization, { domain, serialLog: files.console, socket: files.socket }, signal), (ready) => ready.evidence);
+    if (ssh && customization.trim !== false) {
+      await runPhase(emit, 'trim', signal, async () => {
+        const trim = await trimOverSsh(ssh, { workDir: staging!.path, ...(signal ? { signal } : {}) });
+        if (trim.problem) emit({ kind: 'warning', message: `${trim.problem}: the overlay is made as it is and may carry blocks the guest freed` });
+        return trim;
+      }, (trim) => (trim.trimmed.length > 0 ? trim.trimmed.join('; ') : 'nothing trimmed'));
+    }
     await runPhase(emit, 'save', signal, async () => {
       await domain.save(files.saved);
       restoring = false;

@@ -70,7 +70,7 @@ export async function runSshScript(script: SshScript, context: SshScriptContext)
   await checkSshScriptFiles(script);
   const destination = formatDestination(script.target);
   const pinned = 'fingerprint' in script.hostKey ? script.hostKey.fingerprint : undefined;
-  const knownHosts = 'knownHostsFile' in script.hostKey ? script.hostKey.knownHostsFile : join(context.workDir, 'known_hosts');
+  const knownHosts = knownHostsFile(script, context.workDir);
   const expected = pinned ?? `the keys in ${knownHosts}`;
   const ssh = (command: string[]) => sshArgs(script.target, script.identityFile, knownHosts, command);
   const cancel = signal ? { cancelSignal: signal } : {};
@@ -125,6 +125,11 @@ export async function runSshScript(script: SshScript, context: SshScriptContext)
   if (kind === 'auth') throw new SshAuthError(destination, script.identityFile, sshMessage(tail.join('\n')));
   if (kind !== undefined) throw new SshSessionLostError(destination, script.scriptFile, sshMessage(tail.join('\n')));
   throw new SshScriptError(destination, script.scriptFile, result.exitCode ?? -1, tail);
+}
+
+/** The known_hosts file ssh checks the guest against: the caller's, or the one a pinned fingerprint is written to in `workDir`. */
+export function knownHostsFile(script: SshScript, workDir: string): string {
+  return 'knownHostsFile' in script.hostKey ? script.hostKey.knownHostsFile : join(workDir, 'known_hosts');
 }
 
 /** LaunchInputError unless the script, the key and the known_hosts file can be read: checked before a VM is started for nothing. */

@@ -31,7 +31,7 @@ export type Phase =
   /** base: create, import, export */
   | 'check' | 'copy' | 'boot' | 'ready' | 'save' | 'hash-disk' | 'hash-memory' | 'register' | 'extract' | 'verify' | 'archive'
   /** launch: cloudlet launch, synthesis, overlay */
-  | 'restore' | 'forward' | 'download' | 'synthesize' | 'wrap' | 'layer' | 'script' | 'customize' | 'overlay'
+  | 'restore' | 'forward' | 'download' | 'synthesize' | 'wrap' | 'layer' | 'script' | 'customize' | 'trim' | 'overlay'
   /** createOverlay */
   | 'base-id' | 'base-disk-hashes' | 'base-memory' | 'customized-memory' | 'encode' | 'finish'
   /** synthesize (also base-id, base-memory, finish) */

@@ -31,6 +31,7 @@ export function domainFacts(xml: string | XmlElement): DomainFacts {
   if (type !== 'kvm' && type !== 'qemu') throw new DomainSpecError('type', type, "'kvm' or 'qemu'");
   const devices = child(root, 'devices');
   const nic = devices?.children.find((device) => device.name === 'interface');
+  const balloon = devices?.children.find((device) => device.name === 'memballoon');
   return {
     name: text(root, 'name'),
     uuid: text(root, 'uuid'),
@@ -40,6 +41,8 @@ export function domainFacts(xml: string | XmlElement): DomainFacts {
       vcpus: integer('vcpus', text(root, 'vcpu')),
       machine: child(child(root, 'os'), 'type')?.attributes.get('machine') ?? 'pc',
       nicMac: nic ? (child(nic, 'mac')?.attributes.get('address') ?? null) : null,
+      // Absent rather than false without it, as in the records of bases made before the balloon.
+      ...(balloon?.attributes.get('freePageReporting') === 'on' ? { freePageReporting: true } : {}),
     },
     diskFiles: (devices?.children ?? [])
       .filter((device) => device.name === 'disk')

@@ -4,9 +4,12 @@
  * the same hardware is rebuilt from this template instead, which is what makes the
  * untrusted-XML validator a proof rather than a filter.
  *
- * The hardware is kept minimal and migratable: virtio-blk (QEMU 7.2's nvme blocks migration), a
- * serial console appended to a file (append='on', or libvirt truncates it on restore), no balloon,
- * no USB, no graphics (`<graphics type='none'/>` is invalid; leaving it out gives none), and either
+ * The hardware is kept minimal and migratable: virtio-blk (QEMU 7.2's nvme blocks migration) passing
+ * the guest's discards through (so freed blocks become holes or qcow2 zero clusters, not data an
+ * overlay carries; virtio-blk advertises discard whatever the backend does, so this changes no
+ * guest-visible device and old save images restore), a serial console appended to a file
+ * (append='on', or libvirt truncates it on restore), a virtio balloon with free-page reporting
+ * only for VMs recorded with it (hardware.freePageReporting), no USB, no graphics (`<graphics type='none'/>` is invalid; leaving it out gives none), and either
  * no NIC or one virtio NIC on QEMU user-mode networking, whose host port forwards are added at run
  * time (native/libvirt forwardPort).
  *
@@ -31,6 +34,12 @@ export interface VmHardware {
   machine: string;
   /** MAC of the user-mode NIC, or null for a VM without network. */
   nicMac: string | null;
+  /**
+   * A virtio balloon that reports the pages the guest frees, so they read as zero in a memory
+   * snapshot instead of travelling as garbage. It is a device: a VM saved with it restores only
+   * with it, and one saved without it (bases made before it, absent here) only without.
+   */
+  freePageReporting?: boolean;
 }
 
 export interface DomainSpec {
@@ -84,13 +93,17 @@ export function buildDomainXml(spec: DomainSpec): string {
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}'/><source file='${escapeXml(spec.disk.path)}'/>${backingXml(spec.disk.backing)}<target dev='vda' bus='virtio'/></disk>
+    <disk type='file' device='disk'><driver name='qemu' type='${spec.disk.format}' discard='unmap' detect_zeroes='unmap'/><source file='${escapeXml(spec.disk.path)}'/>${backingXml(spec.disk.backing)}<target dev='vda' bus='virtio'/></disk>
     ${serialXml(spec)}${nic}
     <controller type='usb' model='none'/>
-    <memballoon model='none'/>
+    ${balloonXml(hardware)}
   </devices>
 </domain>
 `;
+}
+
+function balloonXml(hardware: VmHardware): string {
+  return hardware.freePageReporting ? `<memballoon model='virtio' freePageReporting='on'/>` : `<memballoon model='none'/>`;
 }
 
 function backingXml(backing: DomainSpec['disk']['backing']): string {
@@ -133,6 +146,7 @@ function checkSpec(spec: DomainSpec): void {
   check('vcpus', hardware.vcpus, Number.isSafeInteger(hardware.vcpus) && hardware.vcpus >= 1 && hardware.vcpus <= 64, 'an integer from 1 to 64');
   check('machine', hardware.machine, MACHINE.test(hardware.machine), "a QEMU machine type such as 'pc' or 'pc-i440fx-7.2'");
   check('nicMac', hardware.nicMac, hardware.nicMac === null || MAC.test(hardware.nicMac), 'null or a lowercase 52:54:00:xx:xx:xx MAC');
+  check('freePageReporting', hardware.freePageReporting, hardware.freePageReporting === undefined || typeof hardware.freePageReporting === 'boolean', 'true, false or absent');
   check('disk.format', spec.disk.format, spec.disk.format === 'raw' || spec.disk.format === 'qcow2', "'raw' or 'qcow2'");
   const { backing } = spec.disk;
   if (backing !== undefined) check('disk.backing', backing, spec.disk.format === 'qcow2' && backing.format === 'raw', "a raw backing file under a qcow2 disk");

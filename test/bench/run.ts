@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- synthesis|install|push-base|play|stream]`: all benchmarks, or the ones named.
+ * `npm run bench [-- synthesis|install|push-base|play|stream|levers]`: all benchmarks, or the ones named.
  * synthesis: builds (or reuses) the dataset, runs the peers and ours on it, prints the facts,
  * the side-by-side table and the goal ratios on stdout (progress goes to stderr). About 10 minutes
  * on this 2-core machine, most of it xz and zstd at their top levels.
@@ -8,11 +8,13 @@
  * push-base: one base archive to 4 cloudlet test hosts against scp (push-base.ts; needs root).
  * play: no-op re-runs of the shipped lab playbook on 1, 4 and 8 cloudlet test hosts (play-noop.ts; needs root).
  * stream: the synthesis pair over a 38 Mbps paced link, pipelined against download-then-synthesize (stream-synthesis.ts).
+ * levers: the synthesis pair made with discard + fstrim and the free-page balloon, each on and off (levers.ts).
  * Not part of `npm test`.
  */
 import { loadavg } from 'node:os';
 import { ensureDataset, type Dataset } from './dataset/index.js';
 import { installNoopBench } from './install-noop.js';
+import { leversBench } from './levers.js';
 import { playNoopBench } from './play-noop.js';
 import { pushBaseBench } from './push-base.js';
 import { streamSynthesisBench } from './stream-synthesis.js';
@@ -48,6 +50,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'push-base': async () => void process.stdout.write(await pushBaseBench()),
   play: async () => void process.stdout.write(await playNoopBench()),
   stream: async () => void process.stdout.write(await streamSynthesisBench()),
+  levers: async () => void process.stdout.write(await leversBench()),
 };
 const chosen = process.argv.slice(2);
 for (const name of chosen.length > 0 ? chosen : Object.keys(BENCHES)) {

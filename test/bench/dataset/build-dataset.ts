@@ -4,23 +4,26 @@
  * 1. base disk: a 1 GiB sparse raw ext4 image of the Debian bookworm root filesystem (mkfs -d);
  * 2. base VM: boot the guest on it, read the working set (bench-init.ts) and save its memory;
  * 3. customized VM: resume the base memory on a qcow2 overlay of the base disk, extract the package
- *    tarball into the root filesystem, sync, save its memory.
+ *    tarball into the root filesystem, sync (with the trim lever: fstrim), settle, save its memory.
  *
  * 1 GiB, not more: `zstd --patch-from` keeps base and new image in one window, at most 2 GiB
  * (`--long=31`); on a 2 GiB disk it warned "Max window log exceeded" and lost most matches.
  */
 import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { saveMemory, restoreMemory } from '../../fixtures/qemu/index.js';
 import { installedQemuVersion } from '../../fixtures/guest/index.js';
 import { ensureRootfs } from '../../fixtures/hosts/rootfs.js';
 import { run, step } from '../steps.js';
-import { launchBenchGuest, GUEST_MEMORY_MIB, type BenchGuest, type BenchGuestOptions } from './bench-guest.js';
+import { launchBenchGuest, GUEST_MEMORY_MIB, type BenchGuest, type BenchGuestOptions, type DatasetLevers } from './bench-guest.js';
 import { writeBenchInitrd, WORKING_SET } from './bench-init.js';
 import { measureFacts, type DatasetFacts } from './facts.js';
 import { buildPackageTarball, type PackageTarball } from './package-tarball.js';
 
 export const DISK_SIZE = '1G';
+/** A guest reports free pages 2 s after they pile up: every variant waits this long before its save. */
+const SETTLE_MS = 5_000;
 /** Booting, reading ~90 MB and extracting ~70 MB under TCG take tens of seconds; this is the hang limit. */
 const GUEST_STEP_TIMEOUT_MS = 15 * 60_000;
 
@@ -40,6 +43,7 @@ export interface DatasetManifest {
   kernelPackage: string;
   memoryMiB: number;
   diskSize: string;
+  levers: DatasetLevers;
   workingSet: readonly string[];
   packages: PackageTarball;
   buildSeconds: number;
@@ -52,7 +56,7 @@ export interface DatasetManifest {
  * @example
  * const manifest = await buildDataset(await mkdtemp('/var/cache/cloudlet-tasks/bench/.v1-build-'));
  */
-export async function buildDataset(work: string): Promise<DatasetManifest> {
+export async function buildDataset(work: string, levers: DatasetLevers): Promise<DatasetManifest> {
   const started = performance.now();
   const file = (name: keyof typeof DATASET_FILES) => join(work, DATASET_FILES[name]);
   const rootfs = await step('Debian root filesystem (cached by the host fixtures)', () => ensureRootfs());
@@ -63,8 +67,8 @@ export async function buildDataset(work: string): Promise<DatasetManifest> {
     await run('truncate', ['-s', DISK_SIZE, file('baseDisk')]);
     await run('mkfs.ext4', ['-q', '-F', '-d', rootfs, file('baseDisk')]);
   });
-  const kernel = await writeBenchInitrd(file('initrd'));
-  const guest = { kernel, workDir: work, packagesTar: file('packagesTar') };
+  const kernel = await writeBenchInitrd(file('initrd'), levers.balloon !== 'none');
+  const guest = { kernel, workDir: work, packagesTar: file('packagesTar'), levers };
 
   await step('base VM: boot, read the working set, save memory', () =>
     inGuest({ ...guest, name: 'base', disk: { file: file('baseDisk'), format: 'raw' } }, async ({ vm }) => {
@@ -78,6 +82,11 @@ export async function buildDataset(work: string): Promise<DatasetManifest> {
       await restoreMemory(vm.qmp, file('baseMemory'));
       await command('install');
       await vm.waitForSerial(/^BENCH-(INSTALLED|ERROR)/, GUEST_STEP_TIMEOUT_MS);
+      if (levers.trim) {
+        await command('trim');
+        await vm.waitForSerial(/^BENCH-(TRIMMED|ERROR)/, GUEST_STEP_TIMEOUT_MS);
+      }
+      await sleep(SETTLE_MS);
       await saveMemory(vm.qmp, file('customMemory'));
     }),
   );
@@ -89,6 +98,7 @@ export async function buildDataset(work: string): Promise<DatasetManifest> {
     kernelPackage: kernel.kernelPackage,
     memoryMiB: GUEST_MEMORY_MIB,
     diskSize: DISK_SIZE,
+    levers,
     workingSet: WORKING_SET,
     packages,
     buildSeconds: Math.round((performance.now() - started) / 1000),

@@ -8,10 +8,13 @@ import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { withBuildLock } from '../../fixtures/guest/index.js';
 import { progress } from '../steps.js';
+import { NO_LEVERS, type DatasetLevers } from './bench-guest.js';
 import { buildDataset, DATASET_FILES, type DatasetManifest } from './build-dataset.js';
 
+export { NO_LEVERS, type DatasetLevers } from './bench-guest.js';
+
 /** Bump when anything that shapes the images changes (packages, working set, sizes, init). */
-export const DATASET_VERSION = 'v1';
+export const DATASET_VERSION = 'v2';
 const CACHE_ROOT = process.env.CLOUDLET_BENCH_CACHE ?? '/var/cache/cloudlet-tasks/bench';
 
 /** Absolute paths of the pair, plus how it was made and what changed. */
@@ -28,14 +31,15 @@ export interface Dataset {
 }
 
 /**
- * Returns the cached dataset, building it first (about 2 minutes) if needed.
+ * Returns the cached dataset, building it first (about 2 minutes) if needed; with levers, the variant
+ * of the pair made with them, cached beside it (v2-trim, v2-reporting, v2-trim-hint, …).
  *
  * @example
  * const dataset = await ensureDataset();
  * console.log(dataset.manifest.facts.memory.changedPages);
  */
-export async function ensureDataset(): Promise<Dataset> {
-  const dir = join(CACHE_ROOT, DATASET_VERSION);
+export async function ensureDataset(levers: DatasetLevers = NO_LEVERS): Promise<Dataset> {
+  const dir = join(CACHE_ROOT, `${DATASET_VERSION}${levers.trim ? '-trim' : ''}${levers.balloon === 'none' ? '' : `-${levers.balloon}`}`);
   const cached = await readDataset(dir);
   if (cached) return cached;
   await mkdir(CACHE_ROOT, { recursive: true });
@@ -43,9 +47,9 @@ export async function ensureDataset(): Promise<Dataset> {
     const built = await readDataset(dir);
     if (built) return built;
     progress(`building the dataset into ${dir}`);
-    const work = await mkdtemp(join(CACHE_ROOT, `.${DATASET_VERSION}-build-`));
+    const work = await mkdtemp(`${dir.replace(/[^/]+$/, '.$&')}-build-`);
     try {
-      const manifest = await buildDataset(work);
+      const manifest = await buildDataset(work, levers);
       await writeFile(join(work, 'dataset.json'), `${JSON.stringify(manifest, null, 2)}\n`);
       await chmod(work, 0o755);
       await rename(work, dir);

@@ -20,6 +20,7 @@ import {
 } from '../../../sdk/base/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
+import { createVmOverlay } from '../../../sdk/customize/index.js';
 import { otherUserCanRead } from '../../fixtures/other-user.js';
 
 const sha256 = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
@@ -108,6 +109,8 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
     assert.equal(Number(next), saved.counter + 1);
     assert.ok(Number(uptime) > saved.uptime, 'guest uptime continued');
     assert.equal((await serial.lines()).filter((line) => line === 'GUEST-BOOTED').length, 1);
+    assert.equal(base.hardware.freePageReporting, true, 'a new base has the free-page-reporting balloon, and resumed with it');
+    assert.match(await virsh('dumpxml', base.domain.name).then((result) => result.stdout), /<memballoon model='virtio' freePageReporting='on'>/);
     await virsh('destroy', base.domain.name);
   });
 
@@ -173,5 +176,42 @@ describe('createBase on the bootable test disk, under the real libvirtd', () => 
     assert.equal((await deleteBase(base.id.slice(0, 8), options)).id, base.id);
     assert.deepEqual(await listBases(options), []);
     await assert.rejects(stat(base.dir), { code: 'ENOENT' });
+  });
+});
+
+describe('createBase with and without the free-page-reporting balloon: what the guest freed costs the overlay', () => {
+  let host: LibvirtHost;
+  let disk: BootableDisk;
+
+  before(async () => {
+    host = await prepareLibvirtHost('balloon-');
+    disk = await buildBootableDisk();
+  });
+
+  after(() => host.release());
+
+  /** A base, and an overlay of it whose customization filled 64 MiB of RAM with random bytes and freed it again. */
+  async function baseAndOverlay(freePageReporting: boolean): Promise<{ baseDataPages: string; size: number; memoryItems: number }> {
+    const cloudletDir = join(host.scratch, freePageReporting ? 'with' : 'without');
+    let baseDataPages = '';
+    const base = await createBase(disk.path, {
+      cloudletDir, memoryMiB: 256, freePageReporting, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 120_000 },
+      onProgress: (event) => {
+        if (event.kind === 'phase-end' && event.phase === 'hash-memory') baseDataPages = event.detail;
+      },
+    });
+    assert.equal(base.hardware.freePageReporting, freePageReporting ? true : undefined);
+    // The guest reports free pages 2 s after they pile up; the sleep lets it before the save.
+    const line = 'mkdir -p /scratch && mount -t tmpfs -o size=70m s /scratch && dd if=/dev/urandom of=/scratch/x bs=1M count=64 2>/dev/null && rm /scratch/x && umount /scratch && sleep 6';
+    const made = await createVmOverlay(base.id, { lines: [line], until: { kind: 'serial', pattern: /^AGENT-DONE 0/, timeoutMs: 120_000 } }, { cloudletDir, output: join(cloudletDir, 'freed.overlay.zip') });
+    const memoryItems = Object.entries(made.stats.memory).filter(([kind]) => kind !== 'unchanged').reduce((sum, [, count]) => sum + count, 0);
+    return { baseDataPages, size: made.size, memoryItems };
+  }
+
+  it('makes the overlay smaller by the pages the guest freed', async (t) => {
+    const without = await baseAndOverlay(false);
+    const withBalloon = await baseAndOverlay(true);
+    t.diagnostic(`without balloon: base ${without.baseDataPages}, overlay ${without.size} bytes, ${without.memoryItems} memory items; with: base ${withBalloon.baseDataPages}, overlay ${withBalloon.size} bytes, ${withBalloon.memoryItems} memory items`);
+    assert.ok(without.size - withBalloon.size > 32 * 2 ** 20, `at least half of the 64 MiB freed is left out (${without.size} - ${withBalloon.size})`);
   });
 });

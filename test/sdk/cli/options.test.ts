@@ -97,6 +97,7 @@ describe('overlay and synthesis arguments', () => {
       ['overlay', 'tiny', '--ssh', 'root@127.0.0.1:2222', '--type', 'true'],
       ['overlay', 'tiny', '--type', 'true', '--mode', 'u+rw'],
       ['overlay', 'tiny', '--type', 'true', '--mode', '4755'],
+      ['overlay', 'tiny', '--type', 'true', '--no-trim'],
     ]) {
       const run = await cloudlet(argv, { env });
       assert.equal(run.code, 2, argv.join(' '));

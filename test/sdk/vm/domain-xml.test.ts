@@ -61,6 +61,18 @@ describe('buildDomainXml', () => {
     assert.equal(disk.children.find((child) => child.name === 'source')!.attributes.get('file'), "/d/it's <here>/disk.raw");
   });
 
+  it('passes discards through on every disk, and has a free-page-reporting balloon only for hardware recorded with one', () => {
+    const devices = (hardware: DomainSpec['hardware']) => parseXml(buildDomainXml(spec('/d', { hardware }))).children.find((child) => child.name === 'devices')!;
+    const plain = { memoryMiB: 128, vcpus: 1, machine: 'pc', nicMac: null };
+    const driver = devices(plain).children.find((child) => child.name === 'disk')!.children.find((child) => child.name === 'driver')!;
+    assert.deepEqual([driver.attributes.get('discard'), driver.attributes.get('detect_zeroes')], ['unmap', 'unmap']);
+    const balloon = (hardware: DomainSpec['hardware']) => Object.fromEntries(devices(hardware).children.find((child) => child.name === 'memballoon')!.attributes);
+    assert.deepEqual(balloon(plain), { model: 'none' }, 'a base recorded before the balloon keeps its device set');
+    assert.deepEqual(balloon({ ...plain, freePageReporting: false }), { model: 'none' });
+    assert.deepEqual(balloon({ ...plain, freePageReporting: true }), { model: 'virtio', freePageReporting: 'on' });
+    assert.throws(() => buildDomainXml(spec('/d', { hardware: { ...plain, freePageReporting: 'on' as unknown as boolean } })), (error: unknown) => error instanceof DomainSpecError && error.field === 'freePageReporting');
+  });
+
   it('gives the console an input socket when asked, still logging to the serial log', () => {
     const xml = buildDomainXml(spec('/d', { consoleSocket: '/d/console.sock', disk: { path: '/d/disk.qcow2', format: 'qcow2' } }));
     const serial = parseXml(xml).children.find((child) => child.name === 'devices')!.children.find((child) => child.name === 'serial')!;
@@ -103,6 +115,24 @@ describe('buildDomainXml on the real libvirtd', () => {
     assert.match(facts.hardware.machine, /^pc-i440fx-\d/, "libvirt resolved 'pc' to a versioned machine type");
     assert.deepEqual({ ...facts.hardware, machine: 'pc' }, wanted.hardware);
     assert.deepEqual(facts.diskFiles, [wanted.disk.path]);
+  });
+
+  it('runs and saves the free-page-reporting balloon and discarding disk as libvirt 9 writes them back, passing our untrusted-XML check', async () => {
+    const { domainType } = await detectAcceleration();
+    const wanted = spec(host.scratch, { type: domainType, name: `cloudlet-test-xml-balloon-${process.pid}`, serialLog: join(host.scratch, 'balloon.log'), hardware: { memoryMiB: 128, vcpus: 1, machine: 'pc', nicMac: null, freePageReporting: true } });
+    made.push(wanted);
+    const domain = await libvirt.create(buildDomainXml(wanted));
+    const live = await domain.xml();
+    assert.match(live, /<driver name='qemu' type='raw' discard='unmap' detect_zeroes='unmap'\/>/);
+    assert.match(live, /<memballoon model='virtio' freePageReporting='on'>/);
+    const pid = (await readFile(`/run/libvirt/qemu/${wanted.name}.pid`, 'utf8')).trim();
+    const commandLine = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
+    assert.match(commandLine, /"driver":"virtio-balloon-pci",[^}]*"free-page-reporting":true/);
+    assert.match(commandLine, /"discard":"unmap","detect-zeroes":"unmap"/);
+    await domain.save(join(host.scratch, 'balloon.save'));
+    const saved = await readLibvirtSaveHeader(join(host.scratch, 'balloon.save'));
+    assert.deepEqual(domainXmlViolations(saved.xml), []);
+    assert.deepEqual({ ...domainFacts(saved.xml).hardware, machine: 'pc' }, wanted.hardware);
   });
 
   it("runs a qcow2 layer over a base disk shared with QEMU's group, and leaves the base's owner alone", async () => {
