@@ -1,5 +1,6 @@
 /** `cloudlet list-base` and `cloudlet del-base <base>`. */
-import { deleteBase, listBases } from '../base/index.js';
+import { listBases } from '../base/index.js';
+import { deleteBase } from '../vms/index.js';
 import { COMMON_OPTIONS, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { formatTable } from './table.js';
