@@ -11,7 +11,7 @@ import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
 import { BaseVmMismatchError, openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
-import { DISK_FILE, openDiskOutput, type DiskOutputKind } from './disk-output.js';
+import { DISK_FILE, openDiskOutput } from './disk-output.js';
 import { readVmState } from '../overlay/vm-state/index.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
@@ -57,7 +57,7 @@ export interface SynthesizeOptions {
    * path), holding only the overlay's data; the base must stay where it is, unchanged, as long as
    * the layer is used. 'raw': a standalone raw image with the base's data copied in.
    */
-  output?: DiskOutputKind;
+  output?: 'layer' | 'raw';
 }
 
 /** The disk and memory snapshot synthesize wrote. */
