@@ -13,7 +13,7 @@ export type { CloudletApi } from './cloudlet/host-cloudlet.js';
 export type { RemoteBase, RemoteVm, RemoteCloudletSettings } from './cloudlet/remote-cloudlet.js';
 export type { BaseArchive } from './cloudlet/base-source.js';
 export type { PushBaseResult, TransferOptions } from './cloudlet/push-base.js';
-export type { SynthesizedVm, SynthesizeOptions } from './cloudlet/synthesize.js';
+export type { SynthesizedVm, SynthesizeOptions, SynthesisServerOptions } from './cloudlet/synthesize.js';
 export type { FetchedOverlay, RemoteOverlayOptions } from './cloudlet/create-overlay.js';
 // Facts: read-only probes, run once per host (`ctx.fact(osRelease)`).
 export { defineFact, type Fact } from './facts/fact.js';
@@ -36,7 +36,7 @@ export { Masker } from './command/masker.js';
 // Errors: every one is a CloudletError with a stable `code`.
 export * from './errors.js';
 export { UploadCorruptError, UploadNoSpaceError } from './transfer/errors.js';
-export { RemoteCloudletError, CloudletVersionError, RemoteProtocolError, OverlayForOtherBaseError, RemoteBaseUnknownError } from './cloudlet/errors.js';
+export { RemoteCloudletError, CloudletVersionError, RemoteProtocolError, OverlayForOtherBaseError, RemoteBaseUnknownError, ServerTokenFileError, ServerTokenRefusedError, ServerPinMismatchError, ServerUnreachableHostError } from './cloudlet/errors.js';
 // Playbooks: `cloudlet-tasks play FILE`, and the step kinds they are made of.
 export { definePlaybook, type PlaybookSpec, type PlaybookStep, type PlaybookValue } from './playbook/define-playbook.js';
 export type { StepKind, StepEnv, ArgProblem } from './playbook/step-kind.js';

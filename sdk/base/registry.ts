@@ -87,7 +87,9 @@ export class BaseRegistry {
 
   /** A new work directory in tmp/, recorded as ours, with the domain (name and UUID) we may start for it. */
   async createStaging(kind: string, domain?: DomainRef): Promise<StagingDir> {
-    const path = await mkdtemp(join(this.dir.tmp, `${kind}-`));
+    // The pid in the name says whose it is before the owner file exists: a kill between the two
+    // steps must not leave a directory that only the age rule could ever sweep.
+    const path = await mkdtemp(join(this.dir.tmp, `${kind}-${process.pid}-`));
     // mkdtemp makes 0700; QEMU (libvirt-qemu) boots the disk inside.
     await chmod(path, 0o711);
     const staged = domain && { name: domain.name, uuid: domain.uuid };
@@ -136,7 +138,7 @@ export class BaseRegistry {
     const stale: StagingDir[] = [];
     for (const name of await readdir(this.dir.tmp)) {
       const path = join(this.dir.tmp, name);
-      const owner = await readOwner(path);
+      const owner = (await readOwner(path)) ?? ownerFromName(name);
       const abandoned = owner ? !processAlive(owner.pid) : await olderThan(path, ORPHAN_AGE_MS);
       if (!abandoned) continue;
       if (owner?.domain) await cleanDomain(owner.domain);
@@ -155,6 +157,12 @@ async function readOwner(path: string): Promise<{ pid: number; domain: StagedDom
   } catch {
     return undefined;
   }
+}
+
+/** The creator's pid that createStaging puts in a name (`<kind>-<pid>-XXXXXX`), for a directory whose owner file was never written. */
+function ownerFromName(name: string): { pid: number; domain: undefined } | undefined {
+  const pid = /-(\d+)-[^-]{6}$/.exec(name)?.[1];
+  return pid === undefined ? undefined : { pid: Number(pid), domain: undefined };
 }
 
 /** `{name, uuid}`, or the bare name older versions wrote (no UUID: sweep-stale.ts leaves that domain alone). */

@@ -1,11 +1,12 @@
 /**
- * `--server https://HOST:8021 --token-file F [--pin SHA256:…]`: where `cloudlet synthesis` sends the
- * overlay instead of synthesizing here. The token is read from a file (never a command-line
+ * `--server https://HOST:8021 --token-file F [--pin SHA256:…]`: the cloudlet whose synthesis server
+ * `cloudlet synthesis`, `list`, `destroy` and `list-base` ask instead of this host. The token is read from a file (never a command-line
  * argument, which `ps` shows every user).
  */
 import { readFile } from 'node:fs/promises';
 import { FINGERPRINT } from '../customize/ssh-fingerprint.js';
 import type { RemoteServerOptions } from '../server/index.js';
+import { TOKEN_SHAPE } from '../server/token-store.js';
 import { UsageError, type OptionSpecs } from './command.js';
 
 export const SERVER_OPTIONS = {
@@ -26,6 +27,13 @@ export async function serverOption(values: { server?: string | undefined; 'token
   const token = (await readFile(values['token-file'], 'utf8').catch((error: Error) => {
     throw new UsageError(`--token-file ${values['token-file']}: ${error.message}`);
   })).trim();
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(token)) throw new UsageError(`--token-file ${values['token-file']} holds no token (one line, as \`cloudlet token create\` printed it)`);
+  if (!TOKEN_SHAPE.test(token)) throw new UsageError(`--token-file ${values['token-file']} holds no token (one line, as \`cloudlet token create\` printed it)`);
   return { server: values.server, token, ...(values.pin !== undefined ? { pin: values.pin } : {}), signal };
+}
+
+/** Refuses the options that name something on this host (`--cloudlet-dir`, `--connect`, and `more`) next to --server. */
+export function localOnly(values: { 'cloudlet-dir'?: string | undefined; connect?: string | undefined }, more: Readonly<Record<string, boolean>> = {}): void {
+  const local = { ...more, connect: values.connect !== undefined, 'cloudlet-dir': values['cloudlet-dir'] !== undefined };
+  const given = Object.entries(local).filter(([, set]) => set).map(([name]) => `--${name}`);
+  if (given.length > 0) throw new UsageError(`${given.join(', ')} apply to this host, not with --server`);
 }

@@ -8,10 +8,10 @@
  */
 import { DEFAULT_DOWNLOAD_POLICY, synthesizeVm } from '../vms/index.js';
 import { remoteSynthesize, type RemoteServerOptions } from '../server/index.js';
-import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, UsageError, type CliIo } from './command.js';
+import { COMMON_OPTIONS, CONNECT_OPTION, defineCommand, positiveInteger, sdkOptions, type CliIo } from './command.js';
 import { parseForwardOption } from './forward-option.js';
 import { renderer } from './render-progress.js';
-import { SERVER_OPTIONS, serverOption } from './server-option.js';
+import { localOnly, SERVER_OPTIONS, serverOption } from './server-option.js';
 import { TRUST_OPTION, trustedKeysOption } from './trust-option.js';
 
 export const synthesisCommand = defineCommand({
@@ -32,9 +32,7 @@ export const synthesisCommand = defineCommand({
   async run({ values, positionals }, io) {
     const remote = await serverOption(values, io.signal);
     if (remote) {
-      const local = { forward: values.forward.length > 0, trust: values.trust.length > 0, 'public-only': values['public-only'], connect: values.connect !== undefined, 'cloudlet-dir': values['cloudlet-dir'] !== undefined };
-      const given = Object.entries(local).filter(([, set]) => set).map(([name]) => `--${name}`);
-      if (given.length > 0) throw new UsageError(`${given.join(', ')} apply to a synthesis on this host, not with --server`);
+      localOnly(values, { forward: values.forward.length > 0, trust: values.trust.length > 0, 'public-only': values['public-only'] });
       return synthesizeRemotely(positionals[0]!, positionals[1]!, values.name, remote, values.json, io);
     }
     const forwards = values.forward.map(parseForwardOption);

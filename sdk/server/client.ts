@@ -9,6 +9,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { pipeline, type Readable } from 'node:stream';
+import { RateLimit } from '../files/rate-limit.js';
 import type { ProgressListener } from '../progress/index.js';
 import { isOverlayUrl } from '../vms/index.js';
 import { readJson, sendRequest, type RemoteServerOptions } from './client-request.js';
@@ -22,6 +24,8 @@ export interface RemoteSynthesisOptions extends RemoteServerOptions {
   /** The VM's name; default the server's cloudlet-vm-<id>. */
   name?: string;
   onProgress?: ProgressListener;
+  /** Send a local overlay at most this fast (bytes per second), leaving the link's rest to other work. */
+  bytesPerSecond?: number;
 }
 
 /** A base VM the server has, as GET /v1/bases lists it. */
@@ -48,7 +52,7 @@ export async function remoteSynthesize(base: string, overlay: string, options: R
   } else {
     const { size } = await stat(overlay);
     const query = new URLSearchParams({ base, ...(options.name !== undefined ? { name: options.name } : {}) });
-    response = await sendRequest(options, { method: 'POST', path: `/v1/vms?${query}`, headers: { 'content-type': 'application/octet-stream', 'content-length': size }, body: createReadStream(overlay) });
+    response = await sendRequest(options, { method: 'POST', path: `/v1/vms?${query}`, headers: { 'content-type': 'application/octet-stream', 'content-length': size }, body: uploadBody(overlay, options.bytesPerSecond) });
   }
   if (response.statusCode !== 200) {
     await readJson(options, response);
@@ -70,6 +74,12 @@ export async function remoteSynthesize(base: string, overlay: string, options: R
   }
   options.signal?.throwIfAborted();
   throw new ServerUnreachableError(options.server, 'the connection ended before the synthesis\'s result');
+}
+
+function uploadBody(overlay: string, bytesPerSecond: number | undefined): Readable {
+  const file = createReadStream(overlay);
+  // pipeline: a read error destroys the limiter, whose error ends the request.
+  return bytesPerSecond === undefined ? file : pipeline(file, new RateLimit(bytesPerSecond), () => undefined);
 }
 
 /** @example for (const vm of await remoteListVms({ server, token, pin })) console.log(vm.name, vm.state); */

@@ -55,6 +55,16 @@ export async function loadTlsIdentity(options: TlsIdentityOptions = {}): Promise
   return readPair(certFile, keyFile, true);
 }
 
+/**
+ * The pair `loadTlsIdentity` would load, without making one: undefined when the self-signed pair
+ * was not made yet (no server started with it). For `cloudlet serve --print-fingerprint`, which a
+ * client reads over an already-authenticated channel (SSH) to pin without trusting a first use.
+ */
+export async function existingTlsIdentity(options: TlsIdentityOptions = {}): Promise<TlsIdentity | undefined> {
+  if (options.certFile === undefined && options.keyFile === undefined && !(await exists(join(cloudletDirLayout(options).root, 'server', 'tls-cert.pem')))) return undefined;
+  return loadTlsIdentity(options);
+}
+
 /** The fingerprint clients pin: `SHA256:` and the unpadded base64 SHA-256 of the DER certificate. */
 export function certificateFingerprint(certPem: Buffer | string): string {
   return fingerprint(new X509Certificate(certPem).raw);

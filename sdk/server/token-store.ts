@@ -16,6 +16,9 @@ import { TokenExistsError, TokenFileError, TokenNameError, TokenNotFoundError } 
 const PREFIX = 'clt_';
 const TOKEN_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** What a presented token may look like (base64url, as made here, or any other that fits a header line); clients check a token file against it. */
+export const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,200}$/;
+
 /** A token as listed: never the token itself, which nobody can see again after `create`. */
 export interface TokenEntry {
   name: string;

@@ -95,3 +95,69 @@ export class RelayRefusedError extends RunnerError {
     );
   }
 }
+
+/** synthesis --server: the token file (on the operator's machine) is missing, unreadable or holds no token. */
+export class ServerTokenFileError extends RunnerError {
+  static override readonly code: string = 'synthesis-server-token-file';
+  override readonly category = 'usage';
+  constructor(
+    readonly host: string,
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`${host}: --token-file ${file} ${problem}; put in it the token \`cloudlet token create NAME\` printed on ${host} (as the VM user): one line, one file per host ({host} in the path)`);
+  }
+}
+
+/** synthesis --server: the host's synthesis server refused the token (401): unknown, revoked, or another host's. */
+export class ServerTokenRefusedError extends RunnerError {
+  static override readonly code: string = 'synthesis-server-unauthorized';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly url: string,
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${host}: the synthesis server ${url} refused the token in ${file} (${reason}); make one on ${host} with \`cloudlet token create NAME\` as the VM user and put it in ${file}`);
+  }
+}
+
+/**
+ * synthesis --server: the server's certificate is not the pinned one, so nothing was sent (the
+ * token included). `source` says where the pin came from: `--pin`, or the host's self-signed
+ * certificate read over SSH.
+ */
+export class ServerPinMismatchError extends RunnerError {
+  static override readonly code: string = 'synthesis-server-pin-mismatch';
+  override readonly category = 'task';
+  constructor(
+    readonly host: string,
+    readonly url: string,
+    readonly pinned: string,
+    readonly actual: string,
+    readonly source: 'pin-option' | 'ssh',
+  ) {
+    super(
+      `${host}: the synthesis server ${url} presented certificate ${actual}, not ${pinned}: nothing was sent, the token included; ` +
+        (source === 'ssh'
+          ? `${pinned} is the self-signed certificate of ${host}'s cloudlet directory (read over SSH): if its server runs with --cert, pass that certificate's --pin; else another program answers at ${url}`
+          : `if the server's certificate was replaced, leave --pin out (the runner then reads it over SSH) or pin what \`cloudlet serve --print-fingerprint\` prints on ${host}`),
+    );
+  }
+}
+
+/** synthesis --server: the server could not be reached, or its certificate was not trusted (no pin, and no CA vouches for it). */
+export class ServerUnreachableHostError extends RunnerError {
+  static override readonly code: string = 'synthesis-server-unreachable';
+  override readonly category = 'task';
+  override readonly retryable = true;
+  constructor(
+    readonly host: string,
+    readonly url: string,
+    readonly problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${host}: cannot reach the synthesis server ${url} (${problem}): is \`cloudlet serve\` running on ${host}? \`cloudlet-tasks -H ${host} install --server\` runs it as a service (systemd hosts); or give --server-url where it listens`, options);
+  }
+}

@@ -88,6 +88,8 @@ export interface TaskContext<O = Readonly<Record<string, unknown>>> {
   readonly args: readonly string[];
   /** True under --dry-run: read facts, report what would change, change nothing. */
   readonly dryRun: boolean;
+  /** The run's abort (Ctrl-C), for a body's own long work (ctx.run and the others follow it already). */
+  readonly signal: AbortSignal | undefined;
   /**
    * Runs a command on the host as the login user; a non-zero exit throws CommandError unless
    * `check: false`. Build commands with `sh` so every value is quoted; a string runs as written.
@@ -217,6 +219,10 @@ export class HostContext<O> implements TaskContext<O> {
 
   get host(): TaskContext['host'] {
     return this.connection.host;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.settings.signal;
   }
 
   get hostKey(): Buffer | undefined {

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PutRangeOptions } from '../connection/connection.js';
-import { RateLimit } from './rate-limit.js';
+import { RateLimit } from '../../sdk/files/rate-limit.js';
 
 /** Streams `localPath`'s bytes [start, end) into `sink`; resolves once the sink has taken them all. */
 export async function pipeRange(localPath: string, options: PutRangeOptions, sink: Writable): Promise<void> {

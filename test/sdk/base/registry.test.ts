@@ -97,15 +97,22 @@ describe('BaseRegistry', () => {
     const old = join(registry.dir.tmp, 'create-old');
     await mkdir(old);
     await writeFile(join(old, '.owner.json'), JSON.stringify({ pid: dead.pid, domain: 'cloudlet-base-new-old' }));
+    // Killed between mkdtemp and writing its owner file: the pid in the name decides.
+    const unrecorded = join(registry.dir.tmp, `synthesis-${dead.pid}-a1B2c3`);
+    await mkdir(unrecorded);
+    const livingUnrecorded = join(registry.dir.tmp, `synthesis-${process.pid}-d4E5f6`);
+    await mkdir(livingUnrecorded);
     const mine = await registry.createStaging('create', { name: 'cloudlet-base-new-mine', uuid: randomUUID() });
+    assert.match(mine.path, new RegExp(`/create-${process.pid}-[^/-]{6}$`));
     const cleaned: StagedDomain[] = [];
     const swept = await registry.sweepStale(async (domain) => {
       cleaned.push(domain);
     });
     assert.deepEqual(cleaned.sort((a, b) => a.name.localeCompare(b.name)), [dead1, { name: 'cloudlet-base-new-old', uuid: undefined }]);
-    assert.deepEqual(swept.map((entry) => entry.path).sort(), [orphan, old]);
-    assert.deepEqual(await readdir(registry.dir.tmp), [mine.path.split('/').at(-1)]);
+    assert.deepEqual(swept.map((entry) => entry.path).sort(), [orphan, old, unrecorded]);
+    assert.deepEqual((await readdir(registry.dir.tmp)).sort(), [mine.path.split('/').at(-1), livingUnrecorded.split('/').at(-1)].sort());
     await rm(mine.path, { recursive: true });
+    await rm(livingUnrecorded, { recursive: true });
   });
 
   it('reports a damaged record instead of guessing', async () => {

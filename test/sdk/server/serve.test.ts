@@ -113,6 +113,33 @@ describe('cloudlet serve: VM synthesis over HTTPS', () => {
     await assert.rejects(remoteListVms(unpinned), ServerUnreachableError);
   });
 
+  it('cloudlet list-base, list and destroy with --server: the local tables from the server; its refusals are typed errors', async () => {
+    const via = ['--server', server.url, '--token-file', tokenFile, '--pin', server.fingerprint];
+    const bases = await cloudlet(['list-base', ...via]);
+    assert.equal(bases.code, 0, bases.stderr);
+    assert.match(bases.stdout, new RegExp(`^ID +NAME +MEMORY +DISK +SAVED UNDER +CREATED\\n${pair.baseId.slice(0, 12)} +${pair.baseName} +\\d+ MiB +\\d+ MiB +- +\\d{4}-`));
+    assert.deepEqual(((await cloudlet(['list-base', ...via, '--json'])).json[0] as unknown as Array<{ id: string }>).map((base) => base.id), [pair.baseId]);
+    assert.equal((await cloudlet(['list', ...via])).stdout, `no VMs on ${server.url} (cloudlet synthesis <base> <overlay> --server … makes one)\n`);
+
+    const error = (run: { code: number | null; json: Array<Record<string, unknown>> }) => {
+      assert.equal(run.code, 1);
+      return run.json.at(-1)!.error as Record<string, unknown>;
+    };
+    const missing = error(await cloudlet(['destroy', 'srv-none', ...via, '--json']));
+    assert.deepEqual([missing.code, missing.remoteCode, missing.status], ['server-remote-error', 'launch-vm-not-found', 404]);
+    const wrongFile = join(host.scratch, 'wrong.token');
+    await writeFile(wrongFile, 'clt_wrong\n', { mode: 0o600 });
+    const refused = error(await cloudlet(['list', '--server', server.url, '--token-file', wrongFile, '--pin', server.fingerprint, '--json']));
+    assert.deepEqual([refused.code, refused.remoteCode, refused.status], ['server-remote-error', 'server-unauthorized', 401]);
+    assert.match(String(refused.message), /answered 401: the token is not valid/);
+    const pinned = error(await cloudlet(['list', '--server', server.url, '--token-file', tokenFile, '--pin', `SHA256:${'A'.repeat(43)}`, '--json']));
+    assert.deepEqual([pinned.code, pinned.actual], ['server-pin-mismatch', server.fingerprint]);
+    assert.equal(error(await cloudlet(['list-base', '--server', 'https://127.0.0.1:1', '--token-file', tokenFile, '--pin', server.fingerprint, '--json'])).code, 'server-unreachable');
+    const local = await cloudlet(['destroy', 'x', ...via, '--cloudlet-dir', dir]);
+    assert.equal(local.code, 2);
+    assert.match(local.stderr, /--cloudlet-dir apply to this host, not with --server/);
+  });
+
   it('two concurrent pushes (the CLI and the SDK client) both resume their VM; a third beyond the limit gets 429', async () => {
     let cliStarted = false;
     let sdkStarted = false;
@@ -132,7 +159,12 @@ describe('cloudlet serve: VM synthesis over HTTPS', () => {
     const a = (run.json.at(-1) as { vm: ApiVm }).vm;
     await Promise.all([assertResumed(a), assertResumed(b)]);
     assert.deepEqual((await remoteListVms(remote)).map((vm) => [vm.name, vm.state]).sort(), [['srv-a', 'running'], ['srv-b', 'running']]);
-    for (const name of ['srv-a', 'srv-b']) assert.equal((await remoteDestroyVm(name, remote)).name, name);
+    const via = ['--server', server.url, '--token-file', tokenFile, '--pin', server.fingerprint];
+    const table = await cloudlet(['list', ...via]);
+    assert.match(table.stdout, new RegExp(`^NAME +ID +STATE +BASE +FORWARDS +CONSOLE\\n(srv-[ab] +[0-9a-f]{12} +running +${pair.baseId.slice(0, 12)} +- +/\\S+console\\S*\\n){2}$`));
+    const destroyed = await cloudlet(['destroy', 'srv-a', ...via]);
+    assert.equal(destroyed.stdout, `destroyed srv-a (${a.id}) on ${server.url}\n`);
+    assert.equal((await remoteDestroyVm('srv-b', remote)).name, 'srv-b');
     await assertNothingLeft('after destroying both');
     assert.ok(server.logs().some((line) => line.result === 'busy' && line.status === 429 && line.token === 'ci'));
   });

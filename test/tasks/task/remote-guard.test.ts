@@ -1,12 +1,15 @@
 // The remote guard on real hosts: stdin data travels over the channel (1 MiB of every byte
 // value, through run, sudo and sudo with a password), never in the command line or the host's
-// process list; and a lost connection still stops the command's whole session.
+// process list; a lost connection still stops the command's whole session; and a stopped
+// command's exit status survives an outer shell that gets the CPU late (bash, run without sshd).
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { Masker } from '../../../tasks/command/masker.js';
 import type { Connection } from '../../../tasks/connection/connection.js';
+import { guardCommand } from '../../../tasks/task/remote-guard.js';
 import { HostContext } from '../../../tasks/task/task-context.js';
 import { startLab, type Lab } from '../../fixtures/hosts/index.js';
 import { connectLab, labTarget, processLines } from '../../fixtures/lab-connection.js';
@@ -87,5 +90,43 @@ describe('the remote guard on real hosts', () => {
       await sleep(100);
     }
     assert.deepEqual(left, []);
+  });
+});
+
+/**
+ * Runs a guarded command that exits 3 on TERM under bash, as sshd would, and ends its stdin once
+ * it runs, with the outer shell kept off the CPU (the lowest priority, pinned next to a busy
+ * loop): the stop and the session's end both reach it before it runs again. Returns the exit code.
+ */
+function stopWhileOuterShellWaits(token: string): Promise<number | null> {
+  const text = guardCommand(`: ${token}; trap 'exit 3' TERM; echo started; sleep 622 & wait`, { stdinBytes: 0, graceMs: 10_000 });
+  const outer = spawn('bash', ['-c', text], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    outer.stdout.on('data', (chunk: Buffer) => {
+      if (!chunk.toString().includes('started')) return;
+      for (const [command, ...args] of [['taskset', '-p', '-c', '0'], ['chrt', '--idle', '-p', '0']] as const) {
+        const set = spawnSync(command, [...args, String(outer.pid)], { encoding: 'utf8' });
+        if (set.status !== 0) reject(new Error(`${command} failed: ${set.stderr}`));
+      }
+      outer.stdin.end();
+    });
+    outer.on('exit', (code) => resolve(code));
+  });
+}
+
+describe('the remote guard under a late outer shell', () => {
+  it("reports the stopped command's exit status when the stop and the session's end reach the outer shell together", async () => {
+    const token = `late-${randomBytes(4).toString('hex')}`;
+    // At nice 19 it slows other tests little; `timeout` bounds it should this process die (TERM reaches the loop through it).
+    const busy = spawn('nice', ['-n', '19', 'taskset', '-c', '0', 'timeout', '60', 'sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+    try {
+      // The guard that signalled its outer shell lost the status here (255), nearly always in the first run.
+      for (let i = 0; i < 3; i += 1) assert.equal(await stopWhileOuterShellWaits(token), 3, `run ${i + 1}`);
+    } finally {
+      busy.kill();
+    }
+    // pgrep exits 1 when no process matches.
+    const left = spawnSync('pgrep', ['-a', '-f', `${token}|^sleep 622$`], { encoding: 'utf8' });
+    assert.equal(left.status, 1, left.stdout);
   });
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
-import { RateLimit } from '../../../tasks/transfer/rate-limit.js';
+import { RateLimit } from '../../../sdk/files/rate-limit.js';
 
 describe('RateLimit', () => {
   it('passes every byte, in order, at the rate given (starting with an empty bucket)', async () => {

@@ -1,5 +1,8 @@
-// A token bucket as a stream stage: bytes pass at `bytesPerSecond` on average, in bursts of at
-// most a quarter second's worth, so an upload leaves the link's rest to other work.
+/**
+ * A token bucket as a stream stage: bytes pass at `bytesPerSecond` on average, in bursts of at
+ * most a quarter second's worth, so an upload leaves the link's rest to other work. The runner's
+ * uploads over SSH and the synthesis server's client use it.
+ */
 import { Transform, type TransformCallback } from 'node:stream';
 
 const BURST_SECONDS = 0.25;
