@@ -26,7 +26,8 @@ export { synthesize, type SynthesizeInput, type SynthesizeOptions, type Synthesi
 export { createBase, type CreateBaseOptions } from './base/create-base.js';
 export { importBase, type ImportBaseOptions } from './base/import-base.js';
 export { exportBase, type ExportBaseOptions, type ExportedBase } from './base/export-base.js';
-export { listBases, deleteBase } from './base/manage-bases.js';
+export { listBases } from './base/manage-bases.js';
+export { deleteBase } from './vms/delete-base.js';
 export type { BaseRecord, BaseVm } from './base/base-record.js';
 export type { CloudletDirOptions } from './base/cloudlet-dir.js';
 export type { RamPageLayout } from './base/memory-pages.js';

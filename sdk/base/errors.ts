@@ -90,6 +90,18 @@ export class BaseDiskNotShareableError extends BaseError {
   }
 }
 
+/** A base whose disk VMs still read as their backing file (their disks are layers over it) cannot be deleted. */
+export class BaseInUseError extends BaseError {
+  static override readonly code: string = 'base-in-use';
+  override readonly category: ErrorCategory = 'usage';
+  constructor(readonly id: string, readonly baseName: string, readonly vmNames: readonly string[]) {
+    super(
+      `base ${baseName} (${id.slice(0, 12)}) is the backing disk of ${vmNames.length} VM${vmNames.length === 1 ? '' : 's'} (${vmNames.map((name) => escapeControlCharacters(name)).join(', ')}); `
+        + `destroy ${vmNames.length === 1 ? 'it' : 'them'} first (${vmNames.map((name) => `cloudlet destroy ${escapeControlCharacters(name)}`).join('; ')}), then delete the base`,
+    );
+  }
+}
+
 /** Another command held the registry lock for too long. */
 export class RegistryLockTimeoutError extends BaseError {
   static override readonly code: string = 'base-registry-lock-timeout';

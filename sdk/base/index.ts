@@ -2,7 +2,7 @@
 export { createBase, type CreateBaseOptions } from './create-base.js';
 export { importBase, type ImportBaseOptions } from './import-base.js';
 export { exportBase, type ExportBaseOptions, type ExportedBase } from './export-base.js';
-export { listBases, deleteBase } from './manage-bases.js';
+export { listBases } from './manage-bases.js';
 export { BaseRegistry, readdirOrNothing, type StagedDomain, type StagingDir } from './registry.js';
 export { sweepStaleDomains } from './sweep-stale.js';
 export { BASE_FILES, type BaseRecord, type BaseVm } from './base-record.js';

@@ -112,11 +112,15 @@ export class BaseRegistry {
     return readBaseRecord(target);
   }
 
-  /** Unregisters base `id` (one rename under the lock), then deletes its files. */
-  async remove(id: string): Promise<void> {
+  /**
+   * Unregisters base `id` (one rename under the lock), then deletes its files. `check` runs under
+   * the lock first and may refuse by throwing (VMs whose disks are layers over the base).
+   */
+  async remove(id: string, check: () => Promise<void> = async () => undefined): Promise<void> {
     const trash = await this.createStaging(`deleting-${id.slice(0, 12)}`);
     await withRegistryLock(this.dir.lock, async () => {
       if (!(await this.has(id))) throw new BaseNotFoundError(id, this.dir.bases);
+      await check();
       await rename(this.baseDir(id), join(trash.path, id));
       await syncDir(this.dir.bases);
     }).catch(async (error: unknown) => {

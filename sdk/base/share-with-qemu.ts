@@ -15,13 +15,14 @@ import { BaseDiskNotShareableError } from './errors.js';
 export const SHARED_DISK_MODE = 0o640;
 
 /**
- * Makes `path` (a base disk of this user's) group-owned by `qemuGid` and 0640; nothing to do when it is already.
+ * Makes `path` (a base disk of this user's) group-owned by `qemuGid` and 0640; nothing to do when
+ * that group can read it already and nobody else can (an early-started VM's lazy disk: 0440 on FUSE).
  *
  * @example await shareWithQemu(base.files.disk, (await qemuDacLabel(uri, 'qemu'))!.gid);
  */
 export async function shareWithQemu(path: string, qemuGid: number): Promise<void> {
   const info = await lstat(path);
-  if (info.gid === qemuGid && (info.mode & 0o777) === SHARED_DISK_MODE) return;
+  if (info.gid === qemuGid && (info.mode & 0o077) === 0o040) return;
   const uid = process.getuid?.() ?? 0;
   if (uid !== 0 && info.uid !== uid) throw new BaseDiskNotShareableError(path, 'not-owner', info.uid, qemuGid, groupName(qemuGid));
   const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);

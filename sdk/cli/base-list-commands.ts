@@ -1,6 +1,7 @@
 /** `cloudlet list-base` (here, or with --server on a synthesis server) and `cloudlet del-base <base>`. */
-import { deleteBase, listBases } from '../base/index.js';
+import { listBases } from '../base/index.js';
 import { remoteListBases, type RemoteBase } from '../server/index.js';
+import { deleteBase } from '../vms/index.js';
 import { COMMON_OPTIONS, defineCommand, sdkOptions } from './command.js';
 import { renderer } from './render-progress.js';
 import { localOnly, SERVER_OPTIONS, serverOption } from './server-option.js';

@@ -5,13 +5,13 @@ import { phaseSequence, type ProgressListener } from '../progress/index.js';
 import { makeScratchDir } from '../scratch/index.js';
 import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
 import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
-import { ChunkFile, CHUNK_SIZE } from '../overlay/chunk-io/index.js';
+import { ChunkFile } from '../overlay/chunk-io/index.js';
 import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
 import { BaseVmMismatchError, openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
 import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
-import { mergeDisk } from './merge-disk.js';
+import { DISK_FILE, openDiskOutput } from './disk-output.js';
 import { readVmState } from '../overlay/vm-state/index.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
@@ -28,7 +28,7 @@ export interface SynthesizeInput {
    * for a package applied while it arrives), whose opener checked its signature; synthesize closes it.
    */
   overlay: string | OpenedOverlay;
-  /** Existing directory that receives `disk.raw` and `memory.mem` (or `memory.save`). */
+  /** Existing directory that receives the disk (`disk.qcow2`, or `disk.raw` with output 'raw') and `memory.mem` (or `memory.save`). */
   outputDir: string;
   options?: SynthesizeOptions;
 }
@@ -52,12 +52,19 @@ export interface SynthesizeOptions {
   signal?: AbortSignal;
   /** Accept only an overlay signed by one of these keys (readTrustedKeys), checked when it is opened, before any blob is read; for an overlay given by path. */
   trustedKeys?: readonly TrustedKey[];
+  /**
+   * 'layer' (default): the disk is a qcow2 layer whose backing file is `base.disk` (by its absolute
+   * path), holding only the overlay's data; the base must stay where it is, unchanged, as long as
+   * the layer is used. 'raw': a standalone raw image with the base's data copied in.
+   */
+  output?: 'layer' | 'raw';
 }
 
 /** The disk and memory snapshot synthesize wrote. */
 export interface SynthesizeResult {
-  /** The raw disk, bit-identical to the customized disk. */
+  /** The disk: read through its backing file (a layer) or alone (raw), bit-identical to the customized disk. */
   disk: string;
+  diskFormat: 'qcow2' | 'raw';
   /** The memory snapshot: a libvirt save image (`memory.save`) or a bare migration stream (`memory.mem`). */
   memory: string;
   meta: OverlayMeta;
@@ -68,7 +75,8 @@ export interface SynthesizeResult {
  * base's ID (BaseVmMismatchError otherwise) and, given trusted keys, checked for their signature;
  * every blob is verified before use; the disk is the base plus the overlay's chunks minus its
  * zeroed runs; the memory snapshot is the base's pages plus the overlay's, with the customized
- * VM's device state. Everything is written as new private files in a scratch directory inside
+ * VM's device state. The disk is a qcow2 layer over the base's disk unless output 'raw' is asked
+ * for (SynthesizeOptions.output). Everything is written as new private files in a scratch directory inside
  * `outputDir` and linked into place at the end, never over an existing file; on any error nothing
  * is left behind.
  *
@@ -101,10 +109,11 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     layout.assertSame(state.header.blocks);
     if (meta.memorySize !== layout.bytes) throw new OverlaySizeError('memory', meta.memorySize, layout.bytes);
     if (state.libvirt !== null && options.domainXml === undefined) throw new DomainXmlRequiredError();
-    const final = { disk: join(outputDir, 'disk.raw'), memory: join(outputDir, state.libvirt === null ? 'memory.mem' : 'memory.save') };
+    const diskKind = options.output ?? 'layer';
+    const final = { disk: join(outputDir, DISK_FILE[diskKind]), memory: join(outputDir, state.libvirt === null ? 'memory.mem' : 'memory.save') };
     for (const path of Object.values(final)) await refuseExisting(path);
 
-    const paths = { disk: join(scratch, 'disk.raw'), pages: join(scratch, 'memory.pages'), memory: join(scratch, 'memory'), basePages: base.memoryPages ?? join(scratch, 'base.pages') };
+    const paths = { disk: join(scratch, DISK_FILE[diskKind]), pages: join(scratch, 'memory.pages'), memory: join(scratch, 'memory'), basePages: base.memoryPages ?? join(scratch, 'base.pages') };
     if (base.memoryPages === undefined) {
       phases.start('base-memory');
       await writeFlatPages(base.memory, paths.basePages);
@@ -116,20 +125,17 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
     phases.start('apply');
     const baseDisk = await ChunkFile.open(base.disk);
     closers.push(() => baseDisk.close());
-    const outDisk = await ChunkFile.create(paths.disk, meta.diskSize / CHUNK_SIZE);
+    // The blobs' claims say which chunks the items will write (the reader holds each blob to its
+    // claims), so the base's disk chunks (raw output) and memory pages go out while the items are applied.
+    const claimed = { disk: claimedChunks(itemBlobs, 'disk'), memory: claimedChunks(itemBlobs, 'memory') };
+    const outDisk = await openDiskOutput(diskKind, paths.disk, { base: baseDisk, size: meta.diskSize, claimed: (index) => claimed.disk.has(index), zeroed: meta.diskZeroed, ...(signal ? { signal } : {}) });
     closers.push(() => outDisk.close());
     const outPages = await ChunkFile.create(paths.pages, layout.pages);
     closers.push(() => outPages.close());
-    const applier = new ItemApplier({ base: { memory: baseMemory, disk: baseDisk }, output: { memory: outPages, disk: outDisk }, delta: await DeltaDecoder.create() });
-    // The blobs' claims say which chunks the items will write (the reader holds each blob to its
-    // claims), so the base's disk chunks and memory pages go out while the items are applied.
-    const claimed = { disk: claimedChunks(itemBlobs, 'disk'), memory: claimedChunks(itemBlobs, 'memory') };
+    const applier = new ItemApplier({ base: { memory: baseMemory, disk: baseDisk }, output: { memory: outPages, disk: outDisk.store }, delta: await DeltaDecoder.create() });
     const prefix = state.libvirt === null ? null : saveImageHeader({ domainXml: options.domainXml!, wasRunning: state.libvirt.wasRunning });
     const memory = await MemorySnapshotWriter.create(paths.memory, { layout, state, prefix });
-    const background = Promise.all([
-      mergeDisk(base.disk, paths.disk, (index) => claimed.disk.has(index), meta.diskZeroed, signal),
-      memory.copyPages(baseMemory, (page) => !claimed.memory.has(page), signal),
-    ]);
+    const background = Promise.all([outDisk.background, memory.copyPages(baseMemory, (page) => !claimed.memory.has(page), signal)]);
     background.catch(() => undefined);
     try {
       const applied = { done: 0, total: itemBlobs.reduce((sum, blob) => sum + blob.size, 0) };
@@ -140,8 +146,8 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
         emit({ kind: 'blob', name: blob.name, items, size: blob.size, uncompressedSize: blob.uncompressedSize });
         emit({ kind: 'bytes', phase: 'apply', ...applied });
       }
+      await outDisk.finish();
       // Written out before anyone else looks: qemu-img map (holes) and a failing flush must not wait for close().
-      outDisk.flush();
       outPages.flush();
       await background;
       phases.start('write-memory');
@@ -159,7 +165,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
       placed.push(to);
     }
     phases.end();
-    return { ...final, meta };
+    return { ...final, diskFormat: diskKind === 'layer' ? 'qcow2' : 'raw', meta };
   } catch (error) {
     await Promise.all(placed.map((path) => rm(path, { force: true })));
     if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw new OutputSpaceError(outputDir, pkg.meta.diskSize, pkg.meta.memorySize, { cause: error });

@@ -1,6 +1,7 @@
 /** Synthesized VMs: synthesize one from a base and an overlay (a path or a URL), resume a saved VM under libvirt as a new VM, list them, attach to their console, destroy them; their registry. */
 export { launchVm, type LaunchSource, type LaunchOptions } from './launch-vm.js';
 export { launchBase, listVms, destroyVm, type VmStatus, type ManageVmOptions } from './manage-vms.js';
+export { deleteBase } from './delete-base.js';
 export { synthesizeVm, type SynthesizeVmOptions } from './synthesize-vm.js';
 export { synthesizeVmFromStream, type StreamSynthesisOptions } from './stream-synthesis.js';
 export { fetchOverlay, type FetchOverlayOptions } from './fetch-overlay.js';

@@ -1,21 +1,23 @@
 /**
- * Resumes a saved VM (a raw disk and a libvirt save image) under libvirt as a new VM with its own
+ * Resumes a saved VM (a raw disk, or a qcow2 layer over a base's disk, and a libvirt save image) under libvirt as a new VM with its own
  * name, UUID and directory. The save image's embedded XML is never used: it is replaced by our
  * template's XML for the VM's own files before libvirt reads it (the binding's restore takes no
  * replacement XML), and its cookie is checked. The files are copied (a base is never written) or,
  * for files that are the VM's own (synthesis output), moved; the VM is registered, restored, and
  * its port forwards added again, since they belong to QEMU's network backend, not the guest.
+ * A layer's backing file (a base's disk) is named in the domain as a read-only backing store
+ * libvirt does not relabel, shared with QEMU's group first (sdk/base/share-with-qemu.ts).
  * On any error or abort the domain and every file are removed: nothing is left defined, running
  * or registered.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { addPortForward, LibvirtConnection, type PortForward } from '../../native/libvirt/index.js';
-import { checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, sweepStaleDomains, type CloudletDirOptions, type StagingDir } from '../base/index.js';
+import { resolve } from 'node:path';
+import { addPortForward, LibvirtConnection, qemuDacLabel, type PortForward } from '../../native/libvirt/index.js';
+import { checkFreeSpace, checkQemuCanReach, copyDisk, replaceSaveImageXml, shareWithQemu, sweepStaleDomains, type CloudletDirOptions, type StagingDir } from '../base/index.js';
 import { placeFile, writePrivateFile } from '../files/index.js';
 import { readLibvirtSaveHeader } from '../image/memory/index.js';
-import { buildDomainXml, checkUntrustedSaveCookie, detectAcceleration, type DomainType, type VmHardware } from '../vm/index.js';
+import { buildDomainXml, checkUntrustedSaveCookie, detectAcceleration, type DomainSpec, type DomainType, type VmHardware } from '../vm/index.js';
 import { LaunchInputError, NoNetworkError, VmExistsError } from './errors.js';
 import { runPhase, type ProgressListener } from '../progress/index.js';
 import { VM_FILES, vmWithPaths, writeVmRecord, type LaunchedVm, type VmRecord } from './vm-record.js';
@@ -24,15 +26,18 @@ import { VmRegistry } from './vm-registry.js';
 
 /** What to resume: the saved VM's files and the hardware it was saved with (from a trusted record, never from the image). */
 export interface LaunchSource {
-  /** Raw disk image. */
+  /** The disk: a raw image, or with `backing` a qcow2 layer over it. */
   disk: string;
+  /**
+   * The raw file `disk` is a qcow2 layer over: a registered base's disk, or an early-started VM's
+   * lazy disk (sdk/early-start). Never written, and must outlive the VM.
+   */
+  backing?: string;
   /** libvirt save image; its XML is replaced, never trusted. */
   memory: string;
   hardware: VmHardware;
   /** The accelerator the memory was saved under; the VM resumes under the same one. */
   domainType: DomainType;
-  /** `disk` is a qcow2 layer over this raw image, which stays where it is (an early-started VM's lazy disk, sdk/early-start). */
-  backing?: string;
   /** Move the files into the VM instead of copying them (they are the VM's own, e.g. synthesis output). Default false. */
   adopt?: boolean;
   /** Recorded in vm.json: the base and overlay it came from (and the overlay's SHA-256). */
@@ -79,11 +84,12 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
     domainType: source.domainType,
     hardware: source.hardware,
     forwards,
+    ...(source.backing === undefined ? {} : { backing: resolve(source.backing) }),
     origin: { ...source.origin, disk: resolve(source.disk), memory: resolve(source.memory) },
   };
   const final = vmWithPaths(record, dir);
   // Built first: a bad name or hardware fails here, before any work.
-  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: source.backing === undefined ? { path: final.files.disk, format: 'raw' } : { path: final.files.disk, format: 'qcow2', backing: { path: source.backing, format: 'raw' } }, serialLog: final.files.console, consoleSocket: final.files.socket });
+  const xml = buildDomainXml({ name, uuid: record.uuid, type: record.domainType, hardware: record.hardware, disk: diskSpec(final.files.disk, record.backing), serialLog: final.files.console, consoleSocket: final.files.socket });
   if (forwards.length > 0 && record.hardware.nicMac === null) throw new NoNetworkError(name, forwards.length);
 
   const libvirt = await LibvirtConnection.open(options.libvirtUri);
@@ -98,6 +104,10 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
       if ((await registry.list()).some((vm) => vm.name === name)) throw new VmExistsError(name, 'registry');
       await checkSavedVm(source);
       await checkQemuCanReach(registry.dir);
+      if (record.backing !== undefined) {
+        const qemu = await qemuDacLabel(libvirt.uri, record.domainType);
+        if (qemu) await shareWithQemu(record.backing, qemu.gid);
+      }
       if (!source.adopt) await checkFreeSpace(registry.dir.tmp, (await allocated(source.disk)) + (await allocated(source.memory)));
     });
     const acceleration = await detectAcceleration();
@@ -108,7 +118,7 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
     staging = prepared;
     const stagingPath = prepared.path;
     await runPhase(emit, 'copy', signal, async () => {
-      const file = (key: keyof typeof VM_FILES) => join(stagingPath, VM_FILES[key]);
+      const file = (key: keyof typeof VM_FILES) => vmWithPaths(record, stagingPath).files[key];
       await place(source.disk, file('disk'), source.adopt === true, signal);
       await place(source.memory, file('memory'), source.adopt === true, signal);
       await replaceSaveImageXml(file('memory'), xml);
@@ -141,6 +151,11 @@ export async function launchVm(source: LaunchSource, options: LaunchOptions = {}
   } finally {
     await libvirt.close().catch(() => undefined);
   }
+}
+
+/** The domain's disk: the VM's raw disk, or its qcow2 layer over a read-only backing file libvirt leaves alone. */
+function diskSpec(path: string, backing: string | undefined): DomainSpec['disk'] {
+  return backing === undefined ? { path, format: 'raw' } : { path, format: 'qcow2', backing: { path: backing, format: 'raw' } };
 }
 
 /** The disk and the save image exist, the image is complete, and its cookie asks for nothing but what libvirt writes. */

@@ -3,7 +3,7 @@
  * (a bad name should not cost minutes), synthesize into a staging directory under the cloudlet
  * dir's tmp/ with a domain XML from our template (the overlay's own XML is never used), give a
  * bare QEMU stream a libvirt save header, and let launchVm adopt the files, so nothing is copied
- * twice. On any error or abort the staging directory goes, and launchVm leaves no domain.
+ * twice. The VM's disk is a qcow2 layer over the base's disk: only the overlay's data is written. On any error or abort the staging directory goes, and launchVm leaves no domain.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -48,7 +48,8 @@ export async function synthesizeStaged(ref: string, options: SynthesizeVmOptions
     await checkFreeSpace(dir, base.diskSize + base.memory.saveSize);
     const staged = await open(base, dir);
     // Only the header's length matters here: launchVm puts the XML for the VM's final paths in.
-    const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk: { path: join(dir, 'disk.raw'), format: 'raw' }, serialLog: join(dir, 'console.log') });
+    const disk = { path: join(dir, 'disk.qcow2'), format: 'qcow2' as const, backing: { path: base.files.disk, format: 'raw' as const } };
+    const domainXml = buildDomainXml({ name: 'cloudlet-synthesis', uuid: randomUUID(), type: base.domain.type, hardware: base.hardware, disk, serialLog: join(dir, 'console.log') });
     const out = await runPhase(emit, 'synthesize', signal, () => synthesize({
       base: { disk: base.files.disk, memory: base.files.memory, id: base.id, memoryPages: base.files.memoryPages },
       overlay: staged.overlay,
@@ -57,7 +58,7 @@ export async function synthesizeStaged(ref: string, options: SynthesizeVmOptions
     }), (result) => `${basename(result.disk)}, ${basename(result.memory)}`);
     const memory = out.memory.endsWith('.save') ? out.memory : await runPhase(emit, 'wrap', signal, () => wrapStream(out.memory, domainXml), (path) => path);
     return await launchVm(
-      { disk: out.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay: staged.origin, overlaySha256: await staged.sha256() } },
+      { disk: out.disk, backing: base.files.disk, memory, hardware: base.hardware, domainType: base.domain.type, adopt: true, origin: { base: base.id, overlay: staged.origin, overlaySha256: await staged.sha256() } },
       options,
     );
   } catch (error) {

@@ -2,14 +2,16 @@
  * A launched VM: the directory vms/<id>/ holding
  *
  *   vm.json      this record (JSON, format "cloudlet-vm", version 1)
- *   disk.raw     the VM's own disk (a copy of the base's, or the disk synthesis rebuilt)
+ *   disk.qcow2   a synthesized VM's disk: a layer over its base's disk (`backing`), holding the
+ *                overlay's data and the VM's own writes
+ *   disk.raw     the disk of a VM without `backing`: a copy of the base's, or a standalone image
  *   console.log  its serial console, appended to across restores
  *   console.sock the UNIX socket QEMU serves that console on (cloudlet console)
  *   memory.save  the save image it was resumed from, only until the resume succeeded
  *
  * Like a base (sdk/base/base-record.ts), the directory appears by a rename with the record inside.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { DOMAIN_UUID, type PortForward } from '../../native/libvirt/index.js';
 import { readJsonRecord, writeJsonRecord } from '../base/index.js';
 import type { DomainType, VmHardware } from '../vm/index.js';
@@ -22,6 +24,9 @@ export const VM_FILES = {
   socket: 'console.sock',
   memory: 'memory.save',
 } as const;
+
+/** The disk of a VM with `backing`: a qcow2 layer. */
+const LAYER_FILE = 'disk.qcow2';
 
 /** VM IDs: 12 random hex digits, the directory name under vms/. */
 export const VM_ID = /^[0-9a-f]{12}$/;
@@ -40,6 +45,12 @@ export interface VmRecord {
   /** Host ports forwarded into the guest, added again at every resume. */
   forwards: PortForward[];
   /**
+   * The raw disk this VM's disk (disk.qcow2) is a qcow2 layer over: its base's disk, read-only and
+   * shared, which must outlive the VM (deleteBase refuses while it is used). Absent: the VM's disk
+   * is a raw file of its own (disk.raw).
+   */
+  backing?: string;
+  /**
    * Where it came from: the base's ID, the overlay (a path or URL) and the hex SHA-256 of the
    * overlay package synthesis read (records written before it was recorded have none), and the
    * files it was resumed from.
@@ -54,7 +65,8 @@ export interface LaunchedVm extends VmRecord {
 }
 
 export function vmWithPaths(record: VmRecord, dir: string): LaunchedVm {
-  const files = Object.fromEntries(Object.entries(VM_FILES).map(([key, file]) => [key, join(dir, file)])) as LaunchedVm['files'];
+  const names: Record<keyof typeof VM_FILES, string> = { ...VM_FILES, ...(record.backing === undefined ? {} : { disk: LAYER_FILE }) };
+  const files = Object.fromEntries(Object.entries(names).map(([key, file]) => [key, join(dir, file)])) as LaunchedVm['files'];
   return { ...record, dir, files };
 }
 
@@ -78,5 +90,6 @@ export async function readVmRecord(dir: string): Promise<LaunchedVm> {
   need('uuid', typeof record.uuid === 'string' && DOMAIN_UUID.test(record.uuid), 'is not a lowercase UUID');
   need('hardware', Number.isSafeInteger(record.hardware?.memoryMiB) && Number.isSafeInteger(record.hardware?.vcpus), 'is incomplete');
   need('forwards', Array.isArray(record.forwards), 'is not a list');
+  need('backing', record.backing === undefined || (typeof record.backing === 'string' && isAbsolute(record.backing)), 'is not an absolute path');
   return vmWithPaths(record as VmRecord, dir);
 }

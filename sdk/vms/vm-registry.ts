@@ -7,7 +7,7 @@
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DomainRef } from '../../native/libvirt/index.js';
-import { BaseRegistry, readdirOrNothing, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
+import { BaseNotFoundError, BaseRegistry, readdirOrNothing, type CloudletDir, type CloudletDirOptions, type StagingDir, syncDir, withRegistryLock } from '../base/index.js';
 import { AmbiguousVmError, VmExistsError, VmNotFoundError } from './errors.js';
 import { readVmRecord, VM_ID, type LaunchedVm } from './vm-record.js';
 
@@ -60,11 +60,17 @@ export class VmRegistry {
     return this.bases.createStaging('launch', domain);
   }
 
-  /** Registers the VM prepared in `staging` (its record written) as vms/<id>/: one rename under the lock. */
-  async commit(staging: StagingDir, vm: Pick<LaunchedVm, 'id' | 'name'>): Promise<LaunchedVm> {
+  /**
+   * Registers the VM prepared in `staging` (its record written) as vms/<id>/: one rename under the
+   * lock. A VM whose disk is a layer over a base is registered only while that base is (deleteBase
+   * asks the VMs under the same lock).
+   */
+  async commit(staging: StagingDir, vm: Pick<LaunchedVm, 'id' | 'name' | 'backing' | 'origin'>): Promise<LaunchedVm> {
     const target = this.vmDir(vm.id);
     await withRegistryLock(this.dir.lock, async () => {
       if ((await this.list()).some((other) => other.name === vm.name)) throw new VmExistsError(vm.name, 'registry');
+      const base = vm.origin.base;
+      if (vm.backing !== undefined && base !== undefined && !(await this.bases.has(base))) throw new BaseNotFoundError(base, this.bases.dir.bases);
       await rm(join(staging.path, STAGING_OWNER_FILE), { force: true });
       await rename(staging.path, target);
       await syncDir(this.vmsDir);

@@ -17,7 +17,7 @@ const SURFACE = {
   'sdk': {
     values: [
       'AmbiguousBaseError', 'AmbiguousVmError', 'ArchiveExistsError', 'ArchiveFormatError',
-      'ArchiveManifestError', 'BaseDiskNotShareableError', 'BaseError', 'BaseIdMismatchError',
+      'ArchiveManifestError', 'BaseDiskNotShareableError', 'BaseError', 'BaseIdMismatchError', 'BaseInUseError',
       'BaseNameError', 'BaseNotFoundError', 'BasePagesSizeError', 'BaseRecordError',
       'BaseVmMismatchError', 'BlobSizeMismatchError', 'CONSOLE_ESCAPE', 'ChecksumError',
       'ChunkOverlapError', 'ChunkRangeError', 'CloudletDirUnreachableError', 'CloudletError',

@@ -3,7 +3,9 @@
  * is dataset.baseDisk + baseMemory, the customized VM dataset.customDisk (qcow2 on baseDisk) +
  * customMemory. Timed: createOverlay writing the package; synthesize writing disk + memory (every
  * blob verified); and, as the floor synthesis is held to (goal: synthesis <= 1.2x), verifying and
- * decompressing every blob with nothing else. Not timed: what a base VM has once it exists (its
+ * decompressing every blob with nothing else. Synthesis writes the disk as a qcow2 layer over the
+ * base's disk (the default); the standalone raw output (the path before layers) is timed too, and
+ * the disk bytes each leaves used (du). Not timed: what a base VM has once it exists (its
  * ID and its memory as a flat page file with hash list), and the check that the synthesized disk
  * and memory equal the customized ones.
  */
@@ -20,6 +22,11 @@ export interface OursResult {
   sizeBytes: number;
   createMs: number;
   synthMs: number;
+  /** Synthesis with output 'raw': the base's data copied into a standalone image. */
+  synthRawMs: number;
+  /** Disk bytes used (allocated blocks, as du counts) by the synthesized disk: the layer, and the raw image. */
+  diskBytes: number;
+  rawDiskBytes: number;
   decompressOnlyMs: number;
   /** Peak resident memory of this process (worker threads included) while creating / synthesizing. */
   createPeakRssKiB: number;
@@ -62,12 +69,15 @@ export async function ours(dataset: Dataset): Promise<OursResult> {
         await pkg.close();
       }
     });
-    const out = join(scratch, 'synthesized');
-    await mkdir(out);
+    const [out, rawOut] = [join(scratch, 'synthesized'), join(scratch, 'synthesized-raw')];
+    await Promise.all([mkdir(out), mkdir(rawOut)]);
     const [result, synthMs, synthPeakRssKiB] = await timed(() => synthesize({ base: { ...base, memoryPages: prepared.pages }, overlay: output, outputDir: out }));
+    const [raw, synthRawMs] = await timed(() => synthesize({ base: { ...base, memoryPages: prepared.pages }, overlay: output, outputDir: rawOut, options: { output: 'raw' } }));
     await assertSameDisk(result.disk, dataset.customDisk, 'qcow2', scratch);
+    await assertSameDisk(raw.disk, dataset.customDisk, 'qcow2', scratch);
     await assertSamePages(result.memory, dataset.customMemory);
-    return { sizeBytes, createMs, synthMs, decompressOnlyMs, createPeakRssKiB, synthPeakRssKiB };
+    const [diskBytes, rawDiskBytes] = await Promise.all([result.disk, raw.disk].map(async (path) => (await stat(path)).blocks * 512));
+    return { sizeBytes, createMs, synthMs, synthRawMs, diskBytes: diskBytes!, rawDiskBytes: rawDiskBytes!, decompressOnlyMs, createPeakRssKiB, synthPeakRssKiB };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

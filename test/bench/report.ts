@@ -93,6 +93,10 @@ export function formatGoals(peers: PeerRuns, ours: OursOutcome): string {
       (ratio) => ratio <= 1.2,
     ),
   );
+  if (result) {
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    lines.push(`  synthesized disk: layer over the base ${seconds(result.synthMs)} s, ${mib(result.diskBytes)} MiB used (du); standalone raw ${seconds(result.synthRawMs)} s, ${mib(result.rawDiskBytes)} MiB used`);
+  }
   if (!result) lines.push('  ours failed, so no ratio is measured.');
   return lines.join('\n');
 }

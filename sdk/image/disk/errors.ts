@@ -74,3 +74,11 @@ export class HashListFormatError extends DiskImageError {
     super(`hash list ${path}: ${field} is ${actual}, expected ${expected}`);
   }
 }
+
+/** A qcow2 layer was asked for with a setting the writer cannot honour (a programming error of its caller). */
+export class Qcow2LayerSpecError extends DiskImageError {
+  static override readonly code: string = 'disk-qcow2-layer-spec';
+  constructor(readonly field: string, readonly value: unknown, readonly expected: string) {
+    super(`qcow2 layer: ${field} is ${String(value)}, expected ${expected}`);
+  }
+}

@@ -10,7 +10,6 @@ import { readHashListHeader } from '../../../sdk/image/disk/index.js';
 import {
   BaseNameError,
   createBase,
-  deleteBase,
   listBases,
   NotEnoughSpaceError,
   NotRawDiskError,
@@ -18,6 +17,7 @@ import {
   type CreateBaseOptions,
   type Progress,
 } from '../../../sdk/base/index.js';
+import { deleteBase } from '../../../sdk/vms/index.js';
 import { buildBootableDisk, prepareLibvirtHost, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
 import { createVmOverlay } from '../../../sdk/customize/index.js';

@@ -141,8 +141,8 @@ describe('the VM loop: base, overlay from a customized VM, synthesis that resume
     assert.ok(firstResumed.uptime >= lastSaved.uptime, `uptime went on: ${lastSaved.uptime} then ${firstResumed.uptime}`);
     const lastCustom = before.customs.at(-1)!;
     assert.ok(after.customs[0]! > lastCustom && after.customs[0]! <= lastCustom + 3, `CUSTOM went on: ${lastCustom} then ${after.customs[0]}`);
-    assert.equal(await readDataFile(join(vm.dir, 'disk.raw'), '/custom.txt'), 'customized');
-    assert.equal(await otherUserCanRead(join(vm.dir, 'disk.raw')), false, 'another user cannot read the synthesized disk');
+    assert.equal(await readDataFile(join(vm.dir, 'disk.qcow2'), '/custom.txt'), 'customized');
+    assert.equal(await otherUserCanRead(join(vm.dir, 'disk.qcow2')), false, 'another user cannot read the synthesized disk');
 
     const listed = await cloudlet(['list', '--json'], { env });
     assert.deepEqual((listed.json[0] as unknown as Array<{ name: string; state: string }>).map((v) => [v.name, v.state]), [['loop-vm', 'running']]);

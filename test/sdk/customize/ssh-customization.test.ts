@@ -84,7 +84,7 @@ describe('cloudlet overlay --ssh: a script over SSH through a forwarded port', (
     }
     assert.ok(counts.length >= 2 && counts[0]! > 503 && counts[0]! < 510, `the background counter went on after the restore: ${counts.join(' ')}`);
     assert.ok(!(await readFile(vm.console, 'latin1')).includes('GUEST-BOOTED'), 'resumed, not booted');
-    assert.equal(await readDataFile(join(vm.dir, 'disk.raw'), '/ssh.txt'), 'via-ssh');
+    assert.equal(await readDataFile(join(vm.dir, 'disk.qcow2'), '/ssh.txt'), 'via-ssh');
     assert.equal((await cloudlet(['destroy', 'ssh-vm'], { env })).code, 0);
   });
 

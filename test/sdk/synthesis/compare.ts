@@ -17,14 +17,34 @@ export async function fileDigest(path: string): Promise<string> {
   return sha.digest('hex');
 }
 
-/** Asserts `raw` equals `image` (any format qemu-img reads) converted to raw. */
-export async function assertSameDisk(raw: string, image: string, format: 'raw' | 'qcow2', scratch: string): Promise<void> {
+/**
+ * Asserts the synthesized disk `actual` (a raw image, or a qcow2 layer read through its backing
+ * file) reads as `image` (any format qemu-img reads): a layer is compared by `qemu-img compare`
+ * after `qemu-img check` finds it clean, a raw image byte for byte.
+ */
+export async function assertSameDisk(actual: string, image: string, format: 'raw' | 'qcow2', scratch: string): Promise<void> {
+  if (await isQcow2(actual)) {
+    await execa('qemu-img', ['check', '-q', '-f', 'qcow2', actual]);
+    const compared = await execa('qemu-img', ['compare', '-f', 'qcow2', '-F', format, actual, image], { reject: false });
+    assert.equal(compared.exitCode, 0, `${actual} differs from ${image}: ${compared.stdout} ${compared.stderr}`);
+    return;
+  }
   const converted = join(scratch, 'expected.raw');
   await execa('qemu-img', ['convert', '-f', format, '-O', 'raw', image, converted]);
   try {
-    assert.equal(await fileDigest(raw), await fileDigest(converted), `${raw} differs from ${image}`);
+    assert.equal(await fileDigest(actual), await fileDigest(converted), `${actual} differs from ${image}`);
   } finally {
     await rm(converted, { force: true });
+  }
+}
+
+async function isQcow2(path: string): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const { buffer } = await file.read(Buffer.alloc(4), 0, 4, 0);
+    return buffer.equals(Buffer.from('QFI\xfb', 'latin1'));
+  } finally {
+    await file.close();
   }
 }
 

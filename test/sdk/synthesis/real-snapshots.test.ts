@@ -41,7 +41,7 @@ describe('createOverlay and synthesize on real QEMU snapshots of the test guest'
     t.diagnostic(`memory ${(await stat(pair.second.path)).size} B, overlay ${created.size} B in ${created.meta.blobs.length} blobs; create ${createMs.toFixed(0)} ms, synthesize ${synthMs.toFixed(0)} ms`);
     t.diagnostic(`memory items ${JSON.stringify(created.stats.memory)}; disk items ${JSON.stringify(created.stats.disk)}`);
 
-    await assertDirHolds(out, ['disk.raw', 'memory.mem']);
+    await assertDirHolds(out, ['disk.qcow2', 'memory.mem']);
     await assertSameDisk(result.disk, customized.disk, 'qcow2', dir);
     await assertSamePages(result.memory, pair.second.path);
 

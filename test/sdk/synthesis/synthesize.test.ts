@@ -7,6 +7,7 @@ import { createOverlay } from '../../../sdk/overlay/index.js';
 import type { Progress } from '../../../sdk/progress/index.js';
 import { OutputExistsError, OutputSpaceError, synthesize } from '../../../sdk/synthesis/index.js';
 import { encodeLibvirtSaveHeader, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
+import { imageInfo } from '../../../sdk/image/disk/index.js';
 import { generatedVm, type GeneratedVm } from '../overlay/create/generated-vm.js';
 import { assertDirHolds, assertSameDisk, assertSamePages } from './compare.js';
 
@@ -33,11 +34,32 @@ describe('synthesize on a generated VM', () => {
     await mkdir(out);
     const synthEvents: Progress[] = [];
     const result = await synthesize({ base: vm.base, overlay: output, outputDir: out, options: { onProgress: (e) => synthEvents.push(e) } });
-    assert.deepEqual(result, { disk: join(out, 'disk.raw'), memory: join(out, 'memory.mem'), meta: created.meta });
-    await assertDirHolds(out, ['disk.raw', 'memory.mem']);
-    await assertSameDisk(result.disk, vm.customized.disk, 'qcow2', vm.dir);
+    assert.deepEqual(result, { disk: join(out, 'disk.qcow2'), diskFormat: 'qcow2', memory: join(out, 'memory.mem'), meta: created.meta });
+    await assertDirHolds(out, ['disk.qcow2', 'memory.mem']);
+    const info = await imageInfo(result.disk, 'qcow2');
+    assert.equal(info.backingFile, vm.base.disk, 'the disk is a layer over the base');
+    assert.equal(info.backingFormat, 'raw');
     await assertSamePages(result.memory, vm.customized.memory);
     assert.ok(synthEvents.some((e) => e.kind === 'blob'));
+  });
+
+  it("writes only the overlay's data into the layer, and with output 'raw' a standalone image equal to it", async () => {
+    const output = join(vm.dir, 'layer.overlay');
+    const created = await createOverlay({ base: vm.base, customized: vm.customized, output, options: FAST });
+    const [layerOut, rawOut] = [join(vm.dir, 'out-layer'), join(vm.dir, 'out-raw-output')];
+    await Promise.all([mkdir(layerOut), mkdir(rawOut)]);
+    const layer = await synthesize({ base: vm.base, overlay: output, outputDir: layerOut });
+    const raw = await synthesize({ base: vm.base, overlay: output, outputDir: rawOut, options: { output: 'raw' } });
+    assert.deepEqual([raw.disk, raw.diskFormat], [join(rawOut, 'disk.raw'), 'raw']);
+    await assertSameDisk(raw.disk, vm.customized.disk, 'qcow2', vm.dir);
+    await assertSameDisk(layer.disk, raw.disk, 'raw', vm.dir);
+    // Data clusters: exactly the chunks the overlay's blobs carry; zeroed runs are zero clusters, the base is not copied.
+    const claimed = created.meta.blobs.flatMap((blob) => blob.disk).reduce((sum, run) => sum + run.count, 0);
+    const map = JSON.parse((await execa('qemu-img', ['map', '--output=json', '-f', 'qcow2', layer.disk])).stdout) as Array<{ length: number; depth: number; zero: boolean; data: boolean }>;
+    const own = map.filter((extent) => extent.depth === 0);
+    assert.equal(own.filter((extent) => extent.data).reduce((sum, extent) => sum + extent.length, 0), claimed * 4096);
+    const zeroed = created.meta.diskZeroed.reduce((sum, run) => sum + run.count, 0);
+    assert.equal(own.filter((extent) => extent.zero && !extent.data).reduce((sum, extent) => sum + extent.length, 0), zeroed * 4096);
   });
 
   it('round-trips with zstd blobs, the codec for fast links', async () => {
@@ -109,7 +131,7 @@ describe('synthesize on a generated VM', () => {
     assert.match(debris[0]!, new RegExp(`^\\.synthesis-${child.pid}-`));
 
     const result = await synthesize({ base: vm.base, overlay: output, outputDir: out });
-    await assertDirHolds(out, ['disk.raw', 'memory.mem']);
+    await assertDirHolds(out, ['disk.qcow2', 'memory.mem']);
     await assertSamePages(result.memory, vm.customized.memory);
   });
 

@@ -2,18 +2,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
+import { execa } from 'execa';
 import { createServer, type AddressInfo } from 'node:net';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
-import { BaseNotFoundError, createBase, type BaseVm } from '../../../sdk/base/index.js';
+import { BaseInUseError, BaseNotFoundError, createBase, type BaseVm } from '../../../sdk/base/index.js';
 import { libvirtStreamOffset, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { createOverlay } from '../../../sdk/overlay/index.js';
 import {
   attachConsole,
   ConsoleAttachError,
+  deleteBase,
   destroyVm,
   launchBase,
   launchVm,
@@ -297,4 +299,57 @@ describe('launchBase resumes a base under the real libvirtd as a new VM', () => 
       assert.deepEqual(await tmpEntries(), []);
     });
   }
+
+  it('synthesized VMs are layers over the shared base: each resumes, costs its diff on disk, and the base cannot be deleted under them', async (t) => {
+    // A customization that wrote 1 MiB near the end of the disk (outside the guest's file systems in use).
+    const customized = join(host.scratch, 'layered.qcow2');
+    await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base.files.disk, '-F', 'raw', customized]);
+    await execa('qemu-io', ['-f', 'qcow2', '-c', `write -P 0x5c ${base.diskSize - (2 << 20)} 1M`, customized]);
+    const overlay = join(host.scratch, 'layered.overlay');
+    await createOverlay({ base: { disk: base.files.disk, memory: base.files.memory, id: base.id }, customized: { disk: customized, diskFormat: 'qcow2', memory: base.files.memory }, output: overlay });
+    const baseDiskBefore = await stat(base.files.disk);
+    const saved = (await new SerialLog(base.files.console).counters()).at(-1)!;
+
+    const vms = [];
+    for (const name of ['layer-1', 'layer-2']) {
+      const vm = await synthesizeVm(base.id, overlay, { cloudletDir, name });
+      vms.push(vm);
+      assert.equal(vm.files.disk, join(vm.dir, 'disk.qcow2'));
+      assert.equal(vm.backing, base.files.disk);
+      // -U: the running VM holds the layer's lock.
+      const info = JSON.parse((await execa('qemu-img', ['info', '-U', '--output=json', '-f', 'qcow2', vm.files.disk])).stdout) as Record<string, unknown>;
+      assert.deepEqual([info['full-backing-filename'], info['backing-filename-format']], [base.files.disk, 'raw'], 'qemu-img info shows the base as the backing file');
+      const xml = await (await libvirt.lookup(name)).xml();
+      assert.match(xml, new RegExp(`<source file='${vm.files.disk}'`));
+      assert.match(xml, new RegExp(`<backingStore type='file'[^>]*>\\s*<format type='raw'/>\\s*<source file='${base.files.disk}'`), xml);
+      const [, first] = await new SerialLog(vm.files.console).waitFor(/^COUNTER (\d+) UPTIME/, 20_000);
+      assert.equal(Number(first), saved.counter + 1, `${name}: the counter in guest RAM continued`);
+      assert.equal((await stat(vm.files.disk)).mode & 0o777, 0o600);
+    }
+    const used = await Promise.all(vms.map(async (vm) => (await stat(vm.files.disk)).blocks * 512));
+    const baseUsed = baseDiskBefore.blocks * 512;
+    t.diagnostic(`disk bytes used (du): base ${baseUsed}, VMs ${used.join(', ')}`);
+    for (const bytes of used) assert.ok(bytes < (1 << 20) + (512 << 10), `a VM's layer holds its 1 MiB diff and tables, not the base (${bytes} bytes)`);
+    // qemu-io verifies the pattern (-U: the VM holds the layer's lock; -r: read-only).
+    const verified = await execa('qemu-io', ['-U', '-r', '-f', 'qcow2', '-c', `read -P 0x5c ${base.diskSize - (2 << 20)} 1M`, vms[0]!.files.disk], { reject: false });
+    assert.equal(verified.exitCode, 0, `the layer reads as the customized disk: ${verified.stdout}`);
+
+    const inUse = (names: string[]) => (error: unknown) => {
+      assert.ok(error instanceof BaseInUseError, String(error));
+      assert.deepEqual([...error.vmNames].sort(), names);
+      assert.match(error.message, /destroy/);
+      return true;
+    };
+    await assert.rejects(deleteBase(base.id, { cloudletDir }), inUse(['layer-1', 'layer-2']));
+    const refused = await cloudlet(['del-base', base.id.slice(0, 12)], { env: { CLOUDLET_DIR: cloudletDir } });
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /layer-1.*layer-2/);
+    await destroyVm('layer-1', { cloudletDir });
+    await assert.rejects(stat(vms[0]!.dir), { code: 'ENOENT' });
+    await assert.rejects(deleteBase(base.id, { cloudletDir }), inUse(['layer-2']));
+    assert.equal((await stat(base.files.disk)).mtimeMs, baseDiskBefore.mtimeMs, "the VMs' writes never reached the base's disk");
+    await destroyVm('layer-2', { cloudletDir });
+    assert.ok((await stat(base.files.disk)).isFile(), '`destroy` removes only the layer');
+    assert.equal((await deleteBase(base.id, { cloudletDir })).id, base.id, 'with its VMs gone, the base can go');
+  });
 });
