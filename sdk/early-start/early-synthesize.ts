@@ -6,7 +6,7 @@
  * file behind a lazy disk, and the blobs after it keep being applied (feedDisk) while the caller
  * resumes the VM over the lazy disk. A package file is read in demand order; a stream in its own.
  */
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFlatPages } from '../image/memory/index.js';
 import { applyItems, ItemApplier } from '../overlay/apply/index.js';
@@ -14,12 +14,11 @@ import { ChunkFile } from '../overlay/chunk-io/index.js';
 import { CodecPool, prefetchBlobs } from '../overlay/compress/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
 import { OverlayPackage, type BlobMeta } from '../overlay/package/index.js';
-import { readVmState } from '../overlay/vm-state/index.js';
 import { phaseSequence, type ProgressListener } from '../progress/index.js';
 import { makeScratchDir } from '../scratch/index.js';
-import { BasePagesSizeError, DomainXmlRequiredError, OverlaySizeError, saveImageHeader, type OpenedOverlay } from '../synthesis/index.js';
+import { BasePagesSizeError, saveImageHeader, type OpenedOverlay } from '../synthesis/index.js';
 import { MemorySnapshotWriter } from '../synthesis/memory-snapshot-writer.js';
-import { claimedChunks, snapshotLayout } from '../synthesis/synthesize.js';
+import { claimedChunks, fitOverlayToBase } from '../synthesis/overlay-fit.js';
 import { DemandQueue } from './demand-queue.js';
 import { feedDisk } from './disk-feeder.js';
 import { mountLazyDisk, type MountedLazyDisk } from './lazy-disk-mount.js';
@@ -80,13 +79,7 @@ export async function synthesizeEarly(input: EarlySynthesisInput): Promise<Early
     const scratch = await makeScratchDir(input.outputDir, '.early-');
     closers.push(() => rm(scratch, { recursive: true, force: true }));
     const { meta } = pkg;
-    const { state, itemBlobs } = await readVmState(pkg);
-    const baseDiskBytes = (await stat(base.disk)).size;
-    if (meta.diskSize !== baseDiskBytes) throw new OverlaySizeError('disk', meta.diskSize, baseDiskBytes);
-    const layout = await snapshotLayout(base.memory);
-    layout.assertSame(state.header.blocks);
-    if (meta.memorySize !== layout.bytes) throw new OverlaySizeError('memory', meta.memorySize, layout.bytes);
-    if (state.libvirt !== null && input.domainXml === undefined) throw new DomainXmlRequiredError();
+    const { state, itemBlobs, layout } = await fitOverlayToBase(pkg, base, input.domainXml);
     const basePages = base.memoryPages ?? join(scratch, 'base.pages');
     if (base.memoryPages === undefined) {
       phases.start('base-memory');

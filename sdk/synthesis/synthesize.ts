@@ -1,18 +1,18 @@
-import { access, rm, stat } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { placeFile } from '../files/index.js';
 import { phaseSequence, type ProgressListener } from '../progress/index.js';
 import { makeScratchDir } from '../scratch/index.js';
-import { openMemorySnapshot, PageLayout, writeFlatPages } from '../image/memory/index.js';
-import { applyItems, ChunkSet, ItemApplier } from '../overlay/apply/index.js';
+import { writeFlatPages } from '../image/memory/index.js';
+import { applyItems, ItemApplier } from '../overlay/apply/index.js';
 import { ChunkFile } from '../overlay/chunk-io/index.js';
 import { prefetchBlobs } from '../overlay/compress/index.js';
 import { baseVmId } from '../overlay/vm-state/index.js';
 import { DeltaDecoder } from '../overlay/delta/index.js';
-import { BaseVmMismatchError, openOverlayPackage, type BlobMeta, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
-import { BasePagesSizeError, DomainXmlRequiredError, OutputExistsError, OutputSpaceError, OverlaySizeError } from './errors.js';
+import { BaseVmMismatchError, openOverlayPackage, type OverlayMeta, type TrustedKey } from '../overlay/package/index.js';
+import { BasePagesSizeError, OutputExistsError, OutputSpaceError } from './errors.js';
 import { DISK_FILE, openDiskOutput } from './disk-output.js';
-import { readVmState } from '../overlay/vm-state/index.js';
+import { claimedChunks, fitOverlayToBase } from './overlay-fit.js';
 import { saveImageHeader } from './save-image-header.js';
 import { MemorySnapshotWriter } from './memory-snapshot-writer.js';
 
@@ -102,13 +102,7 @@ export async function synthesize(input: SynthesizeInput): Promise<SynthesizeResu
   const placed: string[] = [];
   try {
     const { meta } = pkg;
-    const { state, itemBlobs } = await readVmState(pkg);
-    const baseDiskBytes = (await stat(base.disk)).size;
-    if (meta.diskSize !== baseDiskBytes) throw new OverlaySizeError('disk', meta.diskSize, baseDiskBytes);
-    const layout = await snapshotLayout(base.memory);
-    layout.assertSame(state.header.blocks);
-    if (meta.memorySize !== layout.bytes) throw new OverlaySizeError('memory', meta.memorySize, layout.bytes);
-    if (state.libvirt !== null && options.domainXml === undefined) throw new DomainXmlRequiredError();
+    const { state, itemBlobs, layout } = await fitOverlayToBase(pkg, base, options.domainXml);
     const diskKind = options.output ?? 'layer';
     const final = { disk: join(outputDir, DISK_FILE[diskKind]), memory: join(outputDir, state.libvirt === null ? 'memory.mem' : 'memory.save') };
     for (const path of Object.values(final)) await refuseExisting(path);
@@ -184,23 +178,6 @@ async function openOverlay(overlay: string | OpenedOverlay, id: string, trustedK
     throw new BaseVmMismatchError(id, overlay.meta.baseVmId);
   }
   return overlay;
-}
-
-/** The chunks of one kind the blobs claim to hold. */
-export function claimedChunks(blobs: readonly BlobMeta[], kind: 'disk' | 'memory'): ChunkSet {
-  const set = new ChunkSet();
-  for (const blob of blobs) for (const { first, count } of blob[kind]) for (let i = first; i < first + count; i++) set.add(i);
-  return set;
-}
-
-/** The RAM block layout from a snapshot's header (the pages themselves are not read). */
-export async function snapshotLayout(path: string): Promise<PageLayout> {
-  const { stream } = await openMemorySnapshot(path);
-  try {
-    return new PageLayout(stream.header.blocks);
-  } finally {
-    stream.close();
-  }
 }
 
 async function refuseExisting(path: string): Promise<void> {

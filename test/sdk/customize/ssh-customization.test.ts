@@ -2,7 +2,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
@@ -10,6 +9,7 @@ import { createVmOverlay, keyFingerprint, SshConnectError, SshHostKeyError, SshS
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { virsh } from '../../fixtures/guest/index.js';
 import { cloudlet, cloudletProcess } from '../cli/cli-harness.js';
+import { freePort } from '../../fixtures/free-port.js';
 
 /** Writes a file on the data partition and leaves a counter running that lives only in RAM. */
 const SCRIPT = `set -e
@@ -19,15 +19,6 @@ sync
 echo started
 echo to-stderr >&2
 `;
-
-/** A host port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('cloudlet overlay --ssh: a script over SSH through a forwarded port', () => {
   let host: LibvirtHost;

@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { baseDomainXml, createBase, type BaseVm } from '../../../sdk/base/index.js';
 import { createVmOverlay, type SshScript } from '../../../sdk/customize/index.js';
 import type { Progress } from '../../../sdk/progress/index.js';
 import { synthesize } from '../../../sdk/synthesis/index.js';
 import { buildBootableDisk, prepareLibvirtHost, readDataFile, type BootableDisk, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { freePort } from '../../fixtures/free-port.js';
 
 const JUNK_MIB = 3;
 /**
@@ -23,14 +23,6 @@ sync
 rm /mnt/junk
 sync
 `;
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('cloudlet overlay trims the guest over SSH before the save', () => {
   let host: LibvirtHost;

@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { listOurMounts } from '../../../native/fuse/index.js';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
-import { createBase, type BaseVm } from '../../../sdk/base/index.js';
-import { createVmOverlay } from '../../../sdk/customize/index.js';
+import type { BaseVm } from '../../../sdk/base/index.js';
 import { earlyStartVm, LazyDiskFailedError } from '../../../sdk/early-start/index.js';
-import { openOverlayPackage, type BlobMeta } from '../../../sdk/overlay/package/index.js';
+import type { BlobMeta } from '../../../sdk/overlay/package/index.js';
 import type { Progress } from '../../../sdk/progress/index.js';
 import { destroyVm, listVms } from '../../../sdk/vms/index.js';
-import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { counterBaseLab, type CounterBaseLab } from '../../fixtures/bootable-disk/index.js';
 import { PacedStream } from '../../fixtures/byte-streams.js';
 import { SerialLog } from '../../fixtures/guest/index.js';
 
@@ -23,7 +22,7 @@ const CUSTOMIZE = 'dd if=/dev/urandom of=/mnt/rand.bin bs=1M count=6 oflag=direc
 const DISK_SECONDS = 25;
 
 describe('earlyStartVm: the VM runs while its disk arrives (real FUSE, libvirtd, QEMU)', () => {
-  let host: LibvirtHost;
+  let lab: CounterBaseLab;
   let libvirt: LibvirtConnection;
   let base: BaseVm;
   let cloudletDir: string;
@@ -32,29 +31,16 @@ describe('earlyStartVm: the VM runs while its disk arrives (real FUSE, libvirtd,
   let rate: number;
 
   before(async () => {
-    host = await prepareLibvirtHost('early-');
-    libvirt = await LibvirtConnection.open();
-    cloudletDir = join(host.scratch, 'cloudlet');
-    const disk = await buildBootableDisk();
-    base = await createBase(disk.path, { cloudletDir, memoryMiB: 256, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 60_000 } });
-    const output = join(host.scratch, 'custom.overlay.zip');
-    await createVmOverlay(base.id, { lines: [CUSTOMIZE], until: { kind: 'serial', pattern: /^CUSTOM 103/, timeoutMs: 180_000 } }, { cloudletDir, output, name: 'early-custom' });
-    overlay = await readFile(output);
-    const pkg = await openOverlayPackage(output, { expectedBaseVmId: base.id });
-    const lastMemory = pkg.meta.blobs.reduce((last, blob, index) => (blob.memory.length > 0 ? index : last), -1);
-    diskBlobs = pkg.meta.blobs.slice(lastMemory + 1);
-    await pkg.close();
+    lab = await counterBaseLab('early-');
+    ({ libvirt, cloudletDir, base } = lab);
+    const custom = await lab.customize(CUSTOMIZE, /^CUSTOM 103/, 'early-custom');
+    overlay = custom.bytes;
+    const lastMemory = custom.meta.blobs.reduce((last, blob, index) => (blob.memory.length > 0 ? index : last), -1);
+    diskBlobs = custom.meta.blobs.slice(lastMemory + 1);
     rate = diskBlobs.reduce((sum, blob) => sum + blob.size, 0) / DISK_SECONDS;
   });
 
-  after(async () => {
-    try {
-      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm).catch(() => undefined);
-      await libvirt.close();
-    } finally {
-      await host.release();
-    }
-  });
+  after(() => lab.release());
 
   /** No VM, no domain, no mount of ours, nothing in the early-start or staging directories. */
   async function assertNothingLeft(name: string): Promise<void> {

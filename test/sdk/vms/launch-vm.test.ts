@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { LibvirtConnection, LibvirtUnavailableError, PortInUseError } from '../../../native/libvirt/index.js';
-import { BaseInUseError, BaseNotFoundError, createBase, type BaseVm } from '../../../sdk/base/index.js';
+import { BaseInUseError, BaseNotFoundError, type BaseVm } from '../../../sdk/base/index.js';
 import { libvirtStreamOffset, readLibvirtSaveHeader } from '../../../sdk/image/memory/index.js';
 import { createOverlay } from '../../../sdk/overlay/index.js';
 import {
@@ -29,7 +29,7 @@ import {
 } from '../../../sdk/vms/index.js';
 import { createVmOverlay } from '../../../sdk/customize/index.js';
 import { buildDomainXml } from '../../../sdk/vm/index.js';
-import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { counterBaseLab, type CounterBaseLab, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { SerialLog, virsh } from '../../fixtures/guest/index.js';
 import { otherUserCanRead } from '../../fixtures/other-user.js';
 import { cloudlet } from '../cli/cli-harness.js';
@@ -43,28 +43,19 @@ async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<
 }
 
 describe('launchBase resumes a base under the real libvirtd as a new VM', () => {
+  let lab: CounterBaseLab;
   let host: LibvirtHost;
   let libvirt: LibvirtConnection;
   let base: BaseVm;
   let cloudletDir: string;
 
   before(async () => {
-    host = await prepareLibvirtHost('launch-');
-    libvirt = await LibvirtConnection.open();
-    cloudletDir = join(host.scratch, 'cloudlet');
-    const disk = await buildBootableDisk();
     // A NIC, so port forwards can be tried; COUNTER 2 puts the counter in guest RAM before the save.
-    base = await createBase(disk.path, { cloudletDir, memoryMiB: 256, network: true, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 60_000 } });
+    lab = await counterBaseLab('launch-', { network: true });
+    ({ host, libvirt, cloudletDir, base } = lab);
   });
 
-  after(async () => {
-    try {
-      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm).catch(() => undefined);
-      await libvirt.close();
-    } finally {
-      await host.release();
-    }
-  });
+  after(() => lab.release());
 
   const tmpEntries = () => readdir(join(cloudletDir, 'tmp'));
   const freePort = async () => {

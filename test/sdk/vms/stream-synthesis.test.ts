@@ -5,13 +5,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { decode, encode } from '@msgpack/msgpack';
 import { join } from 'node:path';
 import { LibvirtConnection } from '../../../native/libvirt/index.js';
-import { createBase, type BaseVm } from '../../../sdk/base/index.js';
-import { createVmOverlay } from '../../../sdk/customize/index.js';
-import { BaseVmMismatchError, ChecksumError, createOverlayPackage, openOverlayPackage, StreamLengthError } from '../../../sdk/overlay/package/index.js';
+import type { BaseVm } from '../../../sdk/base/index.js';
+import { BaseVmMismatchError, ChecksumError, createOverlayPackage, StreamLengthError } from '../../../sdk/overlay/package/index.js';
 import { StoredZipReader } from '../../../sdk/overlay/package/zip-reader.js';
 import { StoredZipWriter } from '../../../sdk/overlay/package/zip-writer.js';
 import { destroyVm, listVms, OverlayChangedError, synthesizeVm, synthesizeVmFromStream, type LaunchedVm, type Progress } from '../../../sdk/vms/index.js';
-import { buildBootableDisk, prepareLibvirtHost, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
+import { counterBaseLab, type CounterBaseLab, type LibvirtHost } from '../../fixtures/bootable-disk/index.js';
 import { PacedStream } from '../../fixtures/byte-streams.js';
 import { SerialLog } from '../../fixtures/guest/index.js';
 import { rangeFileHandler, startServer } from './test-servers.js';
@@ -34,35 +33,25 @@ async function rewriteAsV1(from: string, to: string): Promise<Buffer> {
 }
 
 describe('synthesizeVmFromStream: synthesis pipelined with the overlay arriving on a stream, under the real libvirtd', () => {
+  let lab: CounterBaseLab;
   let host: LibvirtHost;
   let libvirt: LibvirtConnection;
   let base: BaseVm;
   let cloudletDir: string;
   let overlay: Buffer;
+  let overlayPath: string;
   let blobNames: string[];
 
   before(async () => {
-    host = await prepareLibvirtHost('stream-');
-    libvirt = await LibvirtConnection.open();
-    cloudletDir = join(host.scratch, 'cloudlet');
-    const disk = await buildBootableDisk();
-    base = await createBase(disk.path, { cloudletDir, memoryMiB: 256, ready: { kind: 'serial', pattern: /^COUNTER 2 /, timeoutMs: 60_000 } });
-    const output = join(host.scratch, 'custom.overlay.zip');
-    await createVmOverlay(base.id, { lines: [CUSTOMIZE], until: { kind: 'serial', pattern: /^CUSTOM 103/, timeoutMs: 180_000 } }, { cloudletDir, output, name: 'stream-custom' });
-    overlay = await readFile(output);
-    const pkg = await openOverlayPackage(output, { expectedBaseVmId: base.id });
-    blobNames = pkg.meta.blobs.map((blob) => blob.name);
-    await pkg.close();
+    lab = await counterBaseLab('stream-');
+    ({ host, libvirt, cloudletDir, base } = lab);
+    const custom = await lab.customize(CUSTOMIZE, /^CUSTOM 103/, 'stream-custom');
+    overlay = custom.bytes;
+    overlayPath = custom.path;
+    blobNames = custom.meta.blobs.map((blob) => blob.name);
   });
 
-  after(async () => {
-    try {
-      for (const vm of await listVms({ cloudletDir })) await libvirt.remove(vm).catch(() => undefined);
-      await libvirt.close();
-    } finally {
-      await host.release();
-    }
-  });
+  after(() => lab.release());
 
   /** No VM, no domain, nothing in the VM registry or the staging area. */
   async function assertNothingLeft(name: string): Promise<void> {
@@ -163,7 +152,7 @@ describe('synthesizeVmFromStream: synthesis pipelined with the overlay arriving 
         await destroyVm(vm.id, { cloudletDir });
       }
       // A package of format v1 (meta last) cannot be applied while it streams: it is downloaded whole, then synthesized.
-      const v1 = await rewriteAsV1(join(host.scratch, 'custom.overlay.zip'), join(host.scratch, 'v1.overlay.zip'));
+      const v1 = await rewriteAsV1(overlayPath, join(host.scratch, 'v1.overlay.zip'));
       const v1Server = await startServer(rangeFileHandler(v1, { etag: () => '"v1"' }));
       try {
         const fallback: Progress[] = [];
