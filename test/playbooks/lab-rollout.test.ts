@@ -16,7 +16,7 @@ import { shippedPlaybooksDir } from '../fixtures/shipped-playbooks.js';
 
 const HOSTS = ['c1', 'c2'];
 /** What a running VM changes by running: its disk and console log, libvirt's and QEMU's runtime files, logs. */
-const RUNTIME = /^(run|tmp|var\/log|var\/run|var\/cache|var\/lib\/libvirt|home\/ops\/\.cache)(\/|$)|^home\/ops\/\.cloudlet\/vms\/[0-9a-f]{12}\/(console\.log|disk\.raw)$/;
+const RUNTIME = /^(run|tmp|var\/log|var\/run|var\/cache|var\/lib\/libvirt|home\/ops\/\.cache)(\/|$)|^home\/ops\/\.cloudlet\/vms\/[0-9a-f]{12}\/(console\.log|disk\.raw|disk\.qcow2)$/;
 
 function statuses(run: CliRun, host: string): Map<string, string> {
   return new Map(run.events.filter((e) => e.type === 'step' && e['host'] === host).map((e) => [e['step'] as string, e['status'] as string]));
