@@ -82,7 +82,7 @@ export async function destroyVm(ref: string, options: ManageVmOptions = {}): Pro
   } finally {
     await libvirt.close().catch(() => undefined);
   }
-  await releaseLazyDisk(vm.files.disk);
+  await releaseLazyDisk(vm.backing);
   await registry.remove(vm.id);
   if (mismatch) throw new VmDomainMismatchError(vm.name, mismatch.uri, vm.uuid, mismatch.foundUuid, { cause: mismatch });
   return vm;
